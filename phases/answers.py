@@ -1,0 +1,100 @@
+"""Reading an answer document: the shape check shared by the web forms and the grader.
+
+A phase's answers are a JSON object (see ``docs/answers.md``). Reading one collects
+every problem with its field path (``latency[1].unit``) instead of stopping at the
+first, so the learner can mend them all at once. Rules only ever see documents that
+passed this check.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+class AnswerShapeError(ValueError):
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+
+
+class Reader:
+    """Pulls typed values out of a JSON object, remembering what was wrong and where."""
+
+    def __init__(self, data: Any):
+        self.errors: list[tuple[str, str]] = []
+        if not isinstance(data, dict):
+            self.errors.append(("", "Expected a JSON object of answers."))
+            data = {}
+        self.data = data
+
+    def error(self, field: str, message: str) -> None:
+        self.errors.append((field, message))
+
+    def text(
+        self, obj: dict, key: str, field: str, *, choices: Sequence[str] | None = None
+    ) -> str:
+        value = obj.get(key, "")
+        if value is None:
+            value = ""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.error(field, "Expected text.")
+            return ""
+        value = value.strip()
+        if choices is not None and value and value not in choices:
+            self.error(field, f"Expected one of {', '.join(choices)} (got {value!r}).")
+            return ""
+        return value
+
+    def texts(self, obj: dict, key: str, field: str, *, choices: Sequence[str]) -> list[str]:
+        value = obj.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error(field, "Expected a list of text values.")
+            return []
+        unknown = [v for v in value if v not in choices]
+        if unknown:
+            self.error(field, f"Expected values from {', '.join(choices)} (got {unknown!r}).")
+        return [v for v in value if v in choices]
+
+    def object(self, obj: dict, key: str, field: str) -> dict:
+        value = obj.get(key, {})
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.error(field, "Expected an object.")
+            return {}
+        return value
+
+    def rows(self, obj: dict, key: str, field: str) -> list[tuple[str, dict]]:
+        """A list of objects, each with its field path; blank rows are dropped."""
+        value = obj.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(field, "Expected a list.")
+            return []
+        rows = []
+        for index, row in enumerate(value):
+            path = f"{field}[{index}]"
+            if not isinstance(row, dict):
+                self.error(path, "Expected an object.")
+                continue
+            if any(str(v).strip() for v in row.values() if v not in (None, [], {})):
+                rows.append((path, row))
+        return rows
+
+    def parsed(self, field: str, parser: Callable, raw: str):
+        """Run a unit parser, turning its error into a field error."""
+        from phases.units import UnitError
+
+        try:
+            return parser(raw)
+        except UnitError as exc:
+            self.error(field, str(exc))
+            return None
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise AnswerShapeError(self.errors)

@@ -1,0 +1,44 @@
+"""What the rules look at: one learner's answers to one problem, read once per check."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """The parts of a problem the rules use, independent of the database."""
+
+    slug: str
+    title: str = ""
+    givens: dict = field(default_factory=dict)
+    expectations: dict = field(default_factory=dict)
+
+    def expect(self, phase: int) -> dict:
+        """Expectations for one phase, e.g. ``expectations["phase1"]``."""
+        return self.expectations.get(f"phase{phase}", {}) or {}
+
+    @property
+    def rule_overrides(self) -> dict[str, str]:
+        """Per-problem severity changes: ``{"REQ-003": "off"}`` or ``{"REQ-011": "error"}``."""
+        return self.expectations.get("rules", {}) or {}
+
+
+class Design:
+    """A learner's answers across phases. Each phase is parsed on first use.
+
+    ``answers`` maps a phase number to its raw JSON document; phases not started are
+    absent. A document must already have passed its phase's shape check.
+    """
+
+    def __init__(self, answers: dict[int, dict], problem: ProblemSpec):
+        self.answers = {int(k): v for k, v in answers.items()}
+        self.problem = problem
+
+    def has(self, phase: int) -> bool:
+        return phase in self.answers
+
+    @cached_property
+    def requirements(self):
+        from phases import requirements
+
+        return requirements.parse(self.answers.get(1) or {})

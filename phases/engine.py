@@ -1,0 +1,69 @@
+"""Running the rules: the same answers always give the same findings, in the same order."""
+
+from phases.answers import AnswerShapeError
+from phases.design import Design
+from phases.findings import Finding, Severity, phase_status
+from phases.registry import PHASES_BY_NUMBER, rules_for
+
+
+def check_phase(phase: int, design: Design) -> list[Finding]:
+    """Every finding for one phase, most serious first, ties kept in rule order."""
+    findings: list[Finding] = []
+    overrides = design.problem.rule_overrides
+    for rule in rules_for(phase):
+        override = overrides.get(rule.code)
+        if override == "off":
+            continue
+        for hit in rule.check(design):
+            severity = hit.severity or rule.severity
+            if override and hit.severity is None:
+                severity = Severity(override)
+            findings.append(
+                Finding(
+                    code=rule.code,
+                    severity=severity,
+                    phase=phase,
+                    field=hit.field,
+                    message=hit.message,
+                    why=rule.why,
+                    hint=hit.hint,
+                    fix=hit.fix,
+                    arithmetic=hit.arithmetic,
+                )
+            )
+    findings.sort(key=lambda f: f.severity.rank)
+    return findings
+
+
+def grade(design: Design) -> dict:
+    """Check every ready phase that has answers; the grader's JSON report.
+
+    A phase whose document is malformed reports its shape errors instead of findings.
+    """
+    report: dict = {"phases": {}}
+    for number in sorted(design.answers):
+        phase = PHASES_BY_NUMBER.get(number)
+        if phase is None or not phase.ready:
+            continue
+        try:
+            findings = check_phase(number, design)
+        except AnswerShapeError as exc:
+            report["phases"][str(number)] = {
+                "status": "invalid",
+                "errors": [{"field": f, "message": m} for f, m in exc.errors],
+                "findings": [],
+            }
+            continue
+        report["phases"][str(number)] = {
+            "status": phase_status(findings),
+            "findings": [
+                {
+                    "code": f.code,
+                    "severity": f.severity.value,
+                    "field": f.field,
+                    "message": f.message,
+                }
+                for f in findings
+            ],
+        }
+    return report

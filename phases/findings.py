@@ -1,0 +1,76 @@
+"""What a rule says about an answer."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    PASS = "pass"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def rank(self) -> int:
+        """Lower is more serious; used to sort findings."""
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule function yields: the specifics of one occurrence.
+
+    The engine turns it into a :class:`Finding` by adding the rule's code, phase,
+    severity (unless the hit overrides it) and the principle behind the rule.
+    """
+
+    field: str
+    message: str
+    hint: str = ""
+    fix: str = ""
+    arithmetic: str = ""
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    phase: int
+    field: str
+    message: str
+    why: str = ""
+    hint: str = ""
+    fix: str = ""
+    arithmetic: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "phase": self.phase,
+            "field": self.field,
+            "message": self.message,
+            "why": self.why,
+            "hint": self.hint,
+            "fix": self.fix,
+            "arithmetic": self.arithmetic,
+        }
+
+
+def phase_status(findings) -> str:
+    """The phase's state from its findings: errors, warnings or passed.
+
+    Errors block a phase from counting as passed; info and pass findings never do.
+    """
+    severities = {f.severity for f in findings}
+    if Severity.ERROR in severities:
+        return "errors"
+    if Severity.WARNING in severities:
+        return "warnings"
+    return "passed"

@@ -1,0 +1,240 @@
+"""The nine phases and every rule, in two flat tables you can grep.
+
+To add a rule: write a function in the phase's module that yields ``Hit``s, with a
+docstring in the same four parts as its neighbours, then add one ``Rule`` row below
+with a new code. The rules page, the engine and the grader all read this table.
+"""
+
+import inspect
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from phases import requirements
+from phases.findings import Hit, Severity
+
+
+@dataclass(frozen=True)
+class Phase:
+    number: int
+    slug: str
+    title: str
+    goal: str
+    questions: tuple[str, ...]
+
+    @property
+    def ready(self) -> bool:
+        """Whether the phase's form and rules exist yet."""
+        return self.number in PHASE_MODULES
+
+    @property
+    def code_prefix(self) -> str:
+        return RULE_PREFIXES[self.number]
+
+
+PHASES: tuple[Phase, ...] = (
+    Phase(
+        1,
+        "requirements",
+        "Requirements",
+        "Pin down what the system must do and how well, before drawing anything. Each "
+        "operation you list becomes a read or write path later; each target becomes a "
+        "constraint that rules designs out.",
+        (
+            "Who are the actors, and what exactly can each one do?",
+            "Which operations read, which write, and which do both?",
+            "One region or the whole world? Ranked or chronological?",
+            "What is deliberately out of scope: analytics, search, notifications?",
+            "How many reads for every write?",
+            "How many users and requests, how much new data a day?",
+            "How fast must each key operation be, at which percentile?",
+            "How much downtime is acceptable a year?",
+            "How stale may each kind of data be, and what does losing it cost?",
+        ),
+    ),
+    Phase(
+        2,
+        "estimation",
+        "Scale estimation",
+        "Turn the targets into rates, storage and bandwidth, so you know which resource "
+        "is under pressure before you choose any component.",
+        (
+            "How many writes and reads a second, on average and at peak?",
+            "How big is one object, and how long is it kept?",
+            "How much storage over the retention period, with indexes and replicas?",
+            "How much bandwidth comes in and goes out?",
+            "How much memory would the hot set need in a cache?",
+            "Which resource runs out first, and what does that force on the design?",
+        ),
+    ),
+    Phase(
+        3,
+        "data-model",
+        "Data model",
+        "Start from how data is read and written, not from the entities. The access "
+        "patterns choose the storage; the storage does not choose the patterns.",
+        (
+            "For each operation: what data, looked up by what key, how often?",
+            "Does it touch one record, a few, or millions aggregated?",
+            "Which store fits each pattern, and which would fight it?",
+            "Where do you duplicate data to avoid joins, and what does each write cost then?",
+            "Fan-out on write, on read, or a mix for accounts with huge followings?",
+        ),
+    ),
+    Phase(
+        4,
+        "api",
+        "API",
+        "Write the contract clients will call before the boxes behind it. If you cannot "
+        "state the API, the problem is not yet understood.",
+        (
+            "Which protocol suits each client, and why?",
+            "Is every path versioned and named by intent?",
+            "What happens when a client retries a write?",
+            "Which status code and method fit each operation?",
+            "Which redirect, which pagination, and what does each choice cost?",
+        ),
+    ),
+    Phase(
+        5,
+        "architecture",
+        "Architecture",
+        "Draw the components from the client down to the data, then the write path and "
+        "the read path separately. Every box must be explained by a requirement.",
+        (
+            "Why does each component exist, and what breaks without it?",
+            "How many of each, and who balances the load between them?",
+            "Where does the write path become durable?",
+            "On a cache miss, where does the read path go?",
+            "Which steps can happen after the user has their answer?",
+        ),
+    ),
+    Phase(
+        6,
+        "technology",
+        "Technology choices",
+        "Justify each technology four ways: the problem it solves, the alternatives and "
+        "why they fit worse, what it costs you, and what would change your mind.",
+        (
+            "Which requirement does this technology answer?",
+            "Which alternatives of the same kind did you reject, and why?",
+            "What are its known weaknesses in this design?",
+            "At what measurable point would you choose differently?",
+        ),
+    ),
+    Phase(
+        7,
+        "bottlenecks",
+        "Bottlenecks",
+        "Put the estimated load against each component's capacity and find where the "
+        "headroom runs out first; then decide how to live with it.",
+        (
+            "Which component saturates first, and at how many times today's load?",
+            "What hit rate does the cache need, and what if it drops?",
+            "Does the database survive the cache going down?",
+            "Does the synchronous chain meet the latency target?",
+        ),
+    ),
+    Phase(
+        8,
+        "failure",
+        "Failure",
+        "Assume every component fails. Classify each dependency, and make sure that "
+        "hard ones are redundant and that no fallback sets off a cascade.",
+        (
+            "For each component: hard, soft or transparent dependency?",
+            "What do users see when it fails?",
+            "Replication, failover, degradation or fallback: which, and how fast?",
+            "Does every external call have a timeout and a circuit breaker?",
+            "Which retries are safe, and with what backoff and jitter?",
+        ),
+    ),
+    Phase(
+        9,
+        "review",
+        "Review",
+        "Read the design as one document. Name each trade-off you made, what you would "
+        "revisit at ten times the scale, and why it starts as simple as it does.",
+        (
+            "What did you gain, what did you give up, and by which mechanism?",
+            "Is every component explained, every failure named?",
+            "Does the data model fit the access patterns?",
+            "What breaks first at ten times the load?",
+        ),
+    ),
+)
+
+PHASE_NUMBERS = tuple(p.number for p in PHASES)
+PHASES_BY_NUMBER = {p.number: p for p in PHASES}
+PHASES_BY_SLUG = {p.slug: p for p in PHASES}
+# The module that owns each ready phase's answer shape: SCHEMA_VERSION, empty(),
+# parse() and computed().
+PHASE_MODULES = {1: requirements}
+RULE_PREFIXES = {1: "REQ", 2: "EST", 3: "DAT", 4: "API", 5: "ARC", 6: "TEC", 7: "BOT", 8: "FAIL", 9: "REV"}
+
+Check = Callable[..., Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    phase: int
+    severity: Severity
+    check: Check
+
+    @cached_property
+    def doc(self) -> dict[str, str]:
+        """The docstring split into summary, why, triggers and better."""
+        return parse_docstring(self.check.__doc__ or "")
+
+    @property
+    def title(self) -> str:
+        return self.doc["summary"]
+
+    @property
+    def why(self) -> str:
+        return self.doc.get("why", "")
+
+
+_SECTIONS = {"Why it matters:": "why", "Triggers:": "triggers", "Better:": "better"}
+
+
+def parse_docstring(docstring: str) -> dict[str, str]:
+    text = inspect.cleandoc(docstring)
+    parts: dict[str, list[str]] = {"summary": []}
+    current = "summary"
+    for line in text.splitlines():
+        if line.strip() in _SECTIONS:
+            current = _SECTIONS[line.strip()]
+            parts[current] = []
+        else:
+            parts[current].append(line.strip())
+    return {key: re.sub(r"\s+", " ", " ".join(lines)).strip() for key, lines in parts.items()}
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+RULES: tuple[Rule, ...] = (
+    # Phase 1: requirements
+    Rule("REQ-001", 1, E, requirements.missing_capabilities),
+    Rule("REQ-002", 1, E, requirements.left_out_but_required),
+    Rule("REQ-003", 1, W, requirements.not_an_operation),
+    Rule("REQ-004", 1, W, requirements.untagged_path),
+    Rule("REQ-005", 1, E, requirements.quality_filed_as_function),
+    Rule("REQ-006", 1, E, requirements.vague_targets),
+    Rule("REQ-007", 1, E, requirements.latency_missing_percentile_or_unit),
+    Rule("REQ-008", 1, E, requirements.tail_below_median),
+    Rule("REQ-009", 1, E, requirements.below_network_floor),
+    Rule("REQ-010", 1, W, requirements.no_read_write_ratio),
+    Rule("REQ-011", 1, W, requirements.missing_targets),
+    Rule("REQ-012", 1, W, requirements.staleness_unbounded),
+    Rule("REQ-013", 1, E, requirements.availability_beyond_reach),
+    Rule("REQ-014", 1, I, requirements.high_availability_noted),
+)
+
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def rules_for(phase: int) -> tuple[Rule, ...]:
+    return tuple(rule for rule in RULES if rule.phase == phase)

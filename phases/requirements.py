@@ -1,0 +1,732 @@
+"""Phase 1, requirements: what the system must do, and how well.
+
+Answer shape, version 1 (documented in ``docs/answers.md``)::
+
+    {
+      "version": 1,
+      "functional": [{"text": "A visitor can open a short link", "path": "read"}],
+      "clarifications": {"region": "global", "ordering": "not_applicable",
+                         "left_out": ["search"], "notes": ""},
+      "read_write_ratio": "10:1",
+      "scale": {"users": "...", "requests": "...", "data_growth": "..."},
+      "latency": [{"operation": "redirect", "percentile": "p99", "target": "100",
+                   "unit": "ms"}],
+      "availability": "99.9%",
+      "consistency": [{"data": "links", "model": "eventual", "staleness": "5 s"}],
+      "durability": [{"data": "links", "cost_of_loss": "high", "notes": ""}],
+      "throughput": "..."
+    }
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from phases import units
+from phases.answers import Reader
+from phases.findings import Hit, Severity
+from phases.text import mentions, words
+
+SCHEMA_VERSION = 1
+
+PATHS = ("read", "write", "both")
+REGIONS = ("global", "single_region")
+ORDERINGS = ("chronological", "ranked", "not_applicable")
+LEFT_OUT = ("analytics", "search", "notifications")
+PERCENTILES = ("p50", "p90", "p95", "p99", "p99.9")
+CONSISTENCY_MODELS = ("strong", "read_your_writes", "eventual")
+LOSS_COSTS = ("catastrophic", "high", "moderate", "low")
+SCALE_FIELDS = ("users", "requests", "data_growth")
+
+# Reference latencies (milliseconds) the network imposes; see the reference page.
+SAME_DATACENTER_RTT_MS = 0.5
+CROSS_REGION_RTT_MS = 100.0
+HIGH_AVAILABILITY = 99.99
+# Percentiles that include the users farthest from the servers.
+TAIL = ("p95", "p99", "p99.9")
+
+
+@dataclass(frozen=True)
+class FunctionalRequirement:
+    field: str
+    text: str
+    path: str
+
+
+@dataclass(frozen=True)
+class LatencyTarget:
+    field: str
+    operation: str
+    percentile: str
+    target: str
+    unit: str
+    value: float | None  # in ``unit``; None when the target has no figure
+
+    @property
+    def milliseconds(self) -> float | None:
+        if self.value is None or not self.unit:
+            return None
+        return units.to_milliseconds(self.value, self.unit)
+
+    @property
+    def label(self) -> str:
+        return self.operation or "(unnamed operation)"
+
+
+@dataclass(frozen=True)
+class ConsistencyTarget:
+    field: str
+    data: str
+    model: str
+    staleness: str
+
+
+@dataclass(frozen=True)
+class DurabilityTarget:
+    field: str
+    data: str
+    cost_of_loss: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Requirements:
+    functional: tuple[FunctionalRequirement, ...]
+    region: str
+    ordering: str
+    left_out: tuple[str, ...]
+    notes: str
+    read_write_ratio: str
+    reads_per_write: float | None
+    scale: dict[str, str]
+    latency: tuple[LatencyTarget, ...]
+    availability: str
+    availability_percent: float | None
+    consistency: tuple[ConsistencyTarget, ...]
+    durability: tuple[DurabilityTarget, ...]
+    throughput: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.functional
+            or self.latency
+            or self.availability
+            or self.read_write_ratio
+            or any(self.scale.values())
+        )
+
+
+def empty() -> dict:
+    return {
+        "version": SCHEMA_VERSION,
+        "functional": [],
+        "clarifications": {"region": "", "ordering": "", "left_out": [], "notes": ""},
+        "read_write_ratio": "",
+        "scale": {name: "" for name in SCALE_FIELDS},
+        "latency": [],
+        "availability": "",
+        "consistency": [],
+        "durability": [],
+        "throughput": "",
+    }
+
+
+def parse(data: dict) -> Requirements:
+    """Read a phase 1 document, raising AnswerShapeError listing every malformed field."""
+    r = Reader(data)
+    d = r.data
+    functional = tuple(
+        FunctionalRequirement(
+            field=path,
+            text=r.text(row, "text", f"{path}.text"),
+            path=r.text(row, "path", f"{path}.path", choices=PATHS),
+        )
+        for path, row in r.rows(d, "functional", "functional")
+    )
+    clar = r.object(d, "clarifications", "clarifications")
+    ratio = r.text(d, "read_write_ratio", "read_write_ratio")
+    scale_obj = r.object(d, "scale", "scale")
+    availability = r.text(d, "availability", "availability")
+
+    latency = []
+    for path, row in r.rows(d, "latency", "latency"):
+        target = r.text(row, "target", f"{path}.target")
+        unit = r.text(row, "unit", f"{path}.unit")
+        value, typed_unit = r.parsed(f"{path}.target", units.parse_latency, target) or (None, None)
+        if unit:
+            normalised = units.normalise_time_unit(unit)
+            if normalised is None:
+                r.error(f"{path}.unit", f"Use one of {', '.join(units.LATENCY_UNITS)}.")
+            elif typed_unit and typed_unit != normalised:
+                r.error(
+                    f"{path}.unit",
+                    f"The target says {typed_unit} but the unit says {normalised}; keep one.",
+                )
+            unit = normalised or ""
+        latency.append(
+            LatencyTarget(
+                field=path,
+                operation=r.text(row, "operation", f"{path}.operation"),
+                percentile=r.text(row, "percentile", f"{path}.percentile", choices=PERCENTILES),
+                target=target,
+                unit=unit or typed_unit or "",
+                value=value,
+            )
+        )
+
+    requirements = Requirements(
+        functional=functional,
+        region=r.text(clar, "region", "clarifications.region", choices=REGIONS),
+        ordering=r.text(clar, "ordering", "clarifications.ordering", choices=ORDERINGS),
+        left_out=tuple(r.texts(clar, "left_out", "clarifications.left_out", choices=LEFT_OUT)),
+        notes=r.text(clar, "notes", "clarifications.notes"),
+        read_write_ratio=ratio,
+        reads_per_write=r.parsed("read_write_ratio", units.parse_ratio, ratio),
+        scale={name: r.text(scale_obj, name, f"scale.{name}") for name in SCALE_FIELDS},
+        latency=tuple(latency),
+        availability=availability,
+        availability_percent=r.parsed("availability", units.parse_availability, availability),
+        consistency=tuple(
+            ConsistencyTarget(
+                field=path,
+                data=r.text(row, "data", f"{path}.data"),
+                model=r.text(row, "model", f"{path}.model", choices=CONSISTENCY_MODELS),
+                staleness=r.text(row, "staleness", f"{path}.staleness"),
+            )
+            for path, row in r.rows(d, "consistency", "consistency")
+        ),
+        durability=tuple(
+            DurabilityTarget(
+                field=path,
+                data=r.text(row, "data", f"{path}.data"),
+                cost_of_loss=r.text(row, "cost_of_loss", f"{path}.cost_of_loss", choices=LOSS_COSTS),
+                notes=r.text(row, "notes", f"{path}.notes"),
+            )
+            for path, row in r.rows(d, "durability", "durability")
+        ),
+        throughput=r.text(d, "throughput", "throughput"),
+    )
+    if requirements.availability_percent is not None and not (
+        0 < requirements.availability_percent <= 100
+    ):
+        r.error("availability", "A percentage lies between 0 and 100, for example 99.9%.")
+    r.raise_if_errors()
+    return requirements
+
+
+# -- Computations shown on the page -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Downtime:
+    percent: float
+    per_year_s: float
+    per_month_s: float
+
+    @property
+    def per_year(self) -> str:
+        return units.format_duration(self.per_year_s)
+
+    @property
+    def per_month(self) -> str:
+        return units.format_duration(self.per_month_s)
+
+    @property
+    def arithmetic(self) -> str:
+        unavailable = 1 - self.percent / 100
+        return (
+            f"(1 − {self.percent:g}%) × {units.SECONDS_PER_YEAR:,} s/year = "
+            f"{self.per_year_s:,.0f} s ≈ {self.per_year} a year; "
+            f"× {units.SECONDS_PER_MONTH:,} s/month = {self.per_month_s:,.0f} s ≈ "
+            f"{self.per_month} a month (unavailable fraction {unavailable:.6g})"
+        )
+
+
+def allowed_downtime(percent: float) -> Downtime:
+    unavailable = 1 - percent / 100
+    return Downtime(
+        percent=percent,
+        per_year_s=unavailable * units.SECONDS_PER_YEAR,
+        per_month_s=unavailable * units.SECONDS_PER_MONTH,
+    )
+
+
+def computed(req: Requirements) -> dict:
+    """Figures derived from the answers: shown beside the form, printed by the grader."""
+    result: dict = {}
+    if req.availability_percent is not None and 0 < req.availability_percent <= 100:
+        downtime = allowed_downtime(req.availability_percent)
+        result["availability"] = {
+            "percent": downtime.percent,
+            "downtime_per_year_seconds": round(downtime.per_year_s, 1),
+            "downtime_per_month_seconds": round(downtime.per_month_s, 1),
+            "downtime_per_year": downtime.per_year,
+            "downtime_per_month": downtime.per_month,
+        }
+    if req.reads_per_write is not None:
+        result["reads_per_write"] = req.reads_per_write
+    return result
+
+
+# -- Rules ----------------------------------------------------------------------------------
+#
+# Each rule takes a Design and yields Hits. The registry (phases/registry.py) gives
+# each its code and severity; the docstring is what the rules page shows.
+
+
+def missing_capabilities(design) -> Iterator[Hit]:
+    """A capability the problem requires is not among the functional requirements.
+
+    Why it matters:
+        Building the wrong thing is the most expensive mistake in design, and every later
+        phase (access patterns, endpoints, paths) is derived from this list. A capability
+        missed here is missing from the whole design.
+    Triggers:
+        A URL shortener whose requirements cover creating short links but say nothing
+        about a visitor following one.
+    Better:
+        One requirement per capability, phrased as an operation: "A visitor can open a
+        short link and be redirected to the original URL".
+    """
+    capabilities = design.problem.expect(1).get("capabilities", [])
+    if not capabilities:
+        return
+    texts = [fr.text for fr in design.requirements.functional]
+    missed = [cap for cap in capabilities if not _capability_covered(cap, texts)]
+    for cap in missed:
+        yield Hit(
+            field="functional",
+            message=f"None of your functional requirements covers: {cap['label']}.",
+            hint=cap.get("hint", "Reread the problem statement for operations you have not listed."),
+            fix=f"Add a requirement such as \"{cap.get('example', cap['label'])}\".",
+        )
+    if not missed:
+        yield Hit(
+            field="functional",
+            message=f"All {len(capabilities)} capabilities the problem requires are covered.",
+            severity=Severity.PASS,
+        )
+
+
+def _capability_covered(capability: dict, texts: list[str]) -> bool:
+    phrases = [capability["label"], *capability.get("synonyms", [])]
+    return any(mentions(text, phrase) for text in texts for phrase in phrases)
+
+
+def left_out_but_required(design) -> Iterator[Hit]:
+    """A feature marked as left out on purpose is one the problem requires.
+
+    Why it matters:
+        Naming what is out of scope is good practice, but dropping something the
+        problem asks for changes the problem. Analytics, search and notifications each
+        add their own write path and storage.
+    Triggers:
+        Ticking "analytics" as left out when the problem asks for click statistics.
+    Better:
+        Keep the required feature in scope and leave out only what the statement does
+        not ask for.
+    """
+    req = design.requirements
+    capabilities = design.problem.expect(1).get("capabilities", [])
+    for feature in req.left_out:
+        for cap in capabilities:
+            if cap.get("feature") == feature:
+                yield Hit(
+                    field="clarifications.left_out",
+                    message=f"You left out {feature}, but the problem requires: {cap['label']}.",
+                    hint="Compare what you left out with the problem statement.",
+                    fix=f"Untick {feature}, and cover it with a functional requirement.",
+                )
+
+
+_MODAL = re.compile(r"\b(can|may|must|should|will|able to|is able|are able|gets?|receives?)\b")
+
+
+def not_an_operation(design) -> Iterator[Hit]:
+    """A functional requirement that does not read as "actor can verb object".
+
+    Why it matters:
+        A requirement phrased as an operation names who acts and what changes, which is
+        exactly what tells you whether it is a read path or a write path and what data
+        it touches. Nouns ("link statistics") hide all three.
+    Triggers:
+        "URL shortening" or "Statistics page".
+    Better:
+        "A link owner can see how many times their short link was opened."
+    """
+    for fr in design.requirements.functional:
+        if fr.text and not _MODAL.search(fr.text.lower()):
+            yield Hit(
+                field=f"{fr.field}.text",
+                message=f"\"{fr.text}\" does not say who does what.",
+                hint="Who performs this, and what do they do?",
+                fix="Rewrite it as \"<actor> can <verb> <object>\", for example "
+                "\"A visitor can open a short link\".",
+            )
+
+
+def untagged_path(design) -> Iterator[Hit]:
+    """A functional requirement not tagged as read path, write path or both.
+
+    Why it matters:
+        Reads and writes scale differently and are designed separately in phase 5; the
+        tag is what carries each requirement to the right path.
+    Triggers:
+        "A user can shorten a URL" with no path chosen.
+    Better:
+        Tag it "write": it creates a record.
+    """
+    for fr in design.requirements.functional:
+        if fr.text and not fr.path:
+            yield Hit(
+                field=f"{fr.field}.path",
+                message=f"\"{fr.text}\" is not tagged as a read path, a write path or both.",
+                hint="Does this operation change stored data, only read it, or both?",
+                fix="Choose read, write or both for it.",
+            )
+
+
+# Words that describe qualities, not operations.
+_QUALITY = re.compile(
+    r"\b(fast|quick(ly)?|latenc(y|ies)|highly available|availability|uptime|downtime|"
+    r"scalab(le|ility)|scales? to|reliab(le|ility)|durab(le|ility)|performan(ce|t)|"
+    r"responsive|throughput|nines|milliseconds?|\d+\s*ms|\d+(\.\d+)?\s*%)"
+)
+
+
+def quality_filed_as_function(design) -> Iterator[Hit]:
+    """A non-functional statement (a quality or target) listed as a functional requirement.
+
+    Why it matters:
+        Functional requirements become access patterns and endpoints; qualities become
+        numeric targets that constrain every phase. Mixing them loses the target's number
+        and invents an operation that does not exist.
+    Triggers:
+        "The system should be highly available" or "Redirects must be fast" under
+        functional requirements.
+    Better:
+        Move it to the non-functional targets with a number: availability 99.9%, redirect
+        latency p99 under 100 ms.
+    """
+    for fr in design.requirements.functional:
+        if _QUALITY.search(fr.text.lower()):
+            yield Hit(
+                field=f"{fr.field}.text",
+                message=f"\"{fr.text}\" describes a quality, not an operation.",
+                hint="Is this something a user does, or how well the system does it?",
+                fix="Remove it from the functional list and state it as a non-functional "
+                "target with a number (latency, availability, scale).",
+            )
+
+
+_VAGUE_WORDS = (
+    "fast",
+    "quick",
+    "low latency",
+    "real-time",
+    "realtime",
+    "scalable",
+    "massive",
+    "huge",
+    "lots",
+    "many",
+    "highly available",
+    "always",
+    "reliable",
+    "high",
+    "low",
+)
+
+
+def vague_targets(design) -> Iterator[Hit]:
+    """A non-functional target written as an adjective instead of a number.
+
+    Why it matters:
+        "Fast" and "scalable" cannot be checked, and they cannot rule anything out. A
+        number can: 99.99% closes the door on any single point of failure; 10 ms at p99
+        rules out a cross-region call. Targets exist to eliminate options.
+    Triggers:
+        Availability "highly available"; users "lots"; redirect latency "fast".
+    Better:
+        Availability 99.9%; 100 million new links a day; redirect p99 under 100 ms.
+    """
+    req = design.requirements
+    candidates = [(f"scale.{name}", f"scale ({name.replace('_', ' ')})", req.scale[name])
+                  for name in SCALE_FIELDS]
+    candidates.append(("throughput", "throughput", req.throughput))
+    if req.availability and req.availability_percent is None:
+        candidates.append(("availability", "availability", req.availability))
+    if req.read_write_ratio and req.reads_per_write is None:
+        candidates.append(("read_write_ratio", "read:write ratio", req.read_write_ratio))
+    for target in req.latency:
+        if target.target and target.value is None:
+            candidates.append((f"{target.field}.target", f"latency of {target.label}", target.target))
+    for row in req.consistency:
+        if row.staleness:
+            candidates.append((f"{row.field}.staleness", f"staleness of {row.data}", row.staleness))
+    for field, label, text in candidates:
+        if text and not any(ch.isdigit() for ch in text) and not _is_nines(text):
+            word = next((w for w in _VAGUE_WORDS if w in text.lower()), None)
+            quoted = f"\"{word}\"" if word else f"\"{text}\""
+            yield Hit(
+                field=field,
+                message=f"The {label} target is {quoted}, with no number to check against.",
+                hint="What figure would tell you this target is met, or missed?",
+                fix="Give a number with its unit, for example \"99.9%\", "
+                "\"20,000 reads/s at peak\" or \"p99 under 200 ms\".",
+            )
+
+
+def _is_nines(text: str) -> bool:
+    try:
+        return units.parse_availability(text) is not None
+    except units.UnitError:
+        return False
+
+
+def latency_missing_percentile_or_unit(design) -> Iterator[Hit]:
+    """A latency target without a percentile, or a number without a unit.
+
+    Why it matters:
+        An average hides the slow tail that users feel; "p99 under 200 ms" says that 99 of
+        every 100 requests must be faster. And "200" alone could be microseconds or
+        seconds, six orders of magnitude apart.
+    Triggers:
+        Redirect latency "100" with no unit, or with no percentile chosen.
+    Better:
+        Redirect: p99, 100, ms.
+    """
+    for target in design.requirements.latency:
+        if target.value is None:
+            continue  # vague_targets speaks about it
+        if not target.percentile:
+            yield Hit(
+                field=f"{target.field}.percentile",
+                message=f"The latency target for {target.label} has no percentile.",
+                hint="Is this the typical request (p50) or the slow tail (p99)?",
+                fix="Choose the percentile the target applies to, usually p99 for user-facing calls.",
+                severity=Severity.WARNING,
+            )
+        if not target.unit:
+            yield Hit(
+                field=f"{target.field}.unit",
+                message=f"The latency target for {target.label} is {target.target:s} with no unit.",
+                hint="Microseconds, milliseconds or seconds?",
+                fix="Choose the unit, for example ms.",
+            )
+
+
+def tail_below_median(design) -> Iterator[Hit]:
+    """A p99 (or other high percentile) target lower than the p50 for the same operation.
+
+    Why it matters:
+        Percentiles are ordered: by definition 99% of requests are at or below the p99, so
+        it can never be below the median. Swapped targets usually mean the numbers were
+        written without thinking about the tail.
+    Triggers:
+        Feed load p50 300 ms and p99 200 ms.
+    Better:
+        p50 200 ms, p99 500 ms.
+    """
+    by_operation: dict[str, list[LatencyTarget]] = {}
+    for target in design.requirements.latency:
+        if target.milliseconds is not None and target.percentile:
+            key = " ".join(words(target.operation))
+            by_operation.setdefault(key, []).append(target)
+    for targets in by_operation.values():
+        ordered = sorted(targets, key=lambda t: PERCENTILES.index(t.percentile))
+        for low, high in zip(ordered, ordered[1:], strict=False):
+            if high.milliseconds < low.milliseconds:
+                yield Hit(
+                    field=f"{high.field}.target",
+                    message=f"For {high.label}, the {high.percentile} target ({high.target} "
+                    f"{high.unit}) is faster than the {low.percentile} target "
+                    f"({low.target} {low.unit}).",
+                    arithmetic=f"{high.percentile} = {high.milliseconds:g} ms < "
+                    f"{low.percentile} = {low.milliseconds:g} ms",
+                    hint="Which requests does each percentile describe?",
+                    fix=f"Make the {high.percentile} target at least as large as the "
+                    f"{low.percentile} one.",
+                )
+
+
+def below_network_floor(design) -> Iterator[Hit]:
+    """A latency target faster than the network can carry a request.
+
+    Why it matters:
+        A round trip inside one datacenter costs about 0.5 ms and one across regions
+        100-150 ms. A target below the first is impossible for any networked call; a
+        tail target (p95 and above) below the second, for users around the world, means
+        serving them from several regions, which must then be in the design.
+    Triggers:
+        p99 of 0.2 ms for an API call; or p99 50 ms for a global audience from one region.
+    Better:
+        p99 100 ms for users in one region; or 200 ms globally, or an explicit plan for
+        edge or multi-region serving.
+    """
+    req = design.requirements
+    for target in req.latency:
+        ms = target.milliseconds
+        if ms is None:
+            continue
+        if ms < SAME_DATACENTER_RTT_MS:
+            yield Hit(
+                field=f"{target.field}.target",
+                message=f"{target.label}: {target.target} {target.unit} is less than one "
+                "network round trip inside a datacenter.",
+                arithmetic=f"{ms:g} ms < {SAME_DATACENTER_RTT_MS:g} ms (same-datacenter round trip)",
+                hint="How long does a packet take to go to another machine and back?",
+                fix="Set a target the network allows: a few milliseconds inside a datacenter, "
+                "tens to hundreds for users on the internet.",
+            )
+        elif req.region == "global" and target.percentile in TAIL and ms < CROSS_REGION_RTT_MS:
+            yield Hit(
+                field=f"{target.field}.target",
+                message=f"{target.label}: {target.target} {target.unit} for users around the "
+                "world is below one cross-region round trip.",
+                arithmetic=f"{ms:g} ms < {CROSS_REGION_RTT_MS:g} ms (cross-region round trip)",
+                hint="Where are the users farthest from your servers, and how far is that?",
+                fix="Either raise the target above the cross-region round trip, or plan to "
+                "serve each region locally (CDN, regional deployments) and say so.",
+                severity=Severity.WARNING,
+            )
+
+
+def no_read_write_ratio(design) -> Iterator[Hit]:
+    """No read:write ratio stated.
+
+    Why it matters:
+        A read-heavy and a write-heavy system of the same size need different designs:
+        caches and replicas help the first, sharding and queues the second. The ratio
+        decides which tools are even worth considering.
+    Triggers:
+        The read:write ratio left empty.
+    Better:
+        "10:1": each link is opened about ten times for every link created.
+    """
+    if not design.requirements.read_write_ratio:
+        yield Hit(
+            field="read_write_ratio",
+            message="You have not stated a read:write ratio.",
+            hint="For every write, how many reads happen?",
+            fix="Estimate it from the problem, e.g. 10:1, and write it as reads:writes.",
+        )
+
+
+def missing_targets(design) -> Iterator[Hit]:
+    """A kind of non-functional target left out entirely (scale, latency, availability,
+    consistency, durability).
+
+    Why it matters:
+        Each kind rules out part of the design space; one left out is a decision made by
+        accident later. The scale numbers feed phase 2, availability feeds phase 8,
+        consistency and durability decide the storage in phase 3.
+    Triggers:
+        No availability target, or no latency targets at all.
+    Better:
+        Every kind stated, each with a number, even if the number is modest.
+    """
+    req = design.requirements
+    checks = [
+        ("scale.users", "scale", any(req.scale.values()),
+         "How many users, how many requests, how much new data a day?"),
+        ("latency", "latency", bool(req.latency),
+         "How long may the most frequent operation take for the slowest 1% of users?"),
+        ("availability", "availability", bool(req.availability),
+         "How much downtime a year would the business accept?"),
+        ("consistency", "consistency", bool(req.consistency),
+         "After a write, how soon must others see it?"),
+        ("durability", "durability", bool(req.durability),
+         "What does losing each kind of data cost?"),
+    ]
+    for field, kind, present, hint in checks:
+        if not present:
+            yield Hit(
+                field=field,
+                message=f"No {kind} target is stated.",
+                hint=hint,
+                fix=f"Add a {kind} target with a number or an explicit choice.",
+            )
+
+
+def staleness_unbounded(design) -> Iterator[Hit]:
+    """Eventual consistency chosen for some data with no bound on how stale it may be.
+
+    Why it matters:
+        Eventual consistency is a fine choice, but "eventually" could mean a second or a
+        day. The bound is what tells you whether asynchronous replicas, caches with a
+        time-to-live, or queues are acceptable.
+    Triggers:
+        Like counts: eventual, staleness left empty.
+    Better:
+        Like counts: eventual, at most 5 seconds behind.
+    """
+    for row in design.requirements.consistency:
+        if row.model == "eventual" and not row.staleness:
+            yield Hit(
+                field=f"{row.field}.staleness",
+                message=f"{row.data or 'This data'} is eventually consistent with no staleness bound.",
+                hint="How old may a value be when a user reads it?",
+                fix="State a bound, for example \"within 1 s\" or \"within a minute\".",
+            )
+
+
+def availability_beyond_reach(design) -> Iterator[Hit]:
+    """An availability of 100%, or one so low it is unlikely to be meant.
+
+    Why it matters:
+        Nothing is up 100% of the time: hardware, networks and deployments all fail.
+        Each extra nine costs far more than the one before, so the target must be a
+        conscious figure. Below 99% a service may be down more than three days a year.
+    Triggers:
+        Availability 100%, or 95%.
+    Better:
+        99.9% (about 8.8 hours a year) for most consumer products; 99.99% where money
+        moves.
+    """
+    percent = design.requirements.availability_percent
+    if percent is None:
+        return
+    if percent >= 100:
+        yield Hit(
+            field="availability",
+            message="100% availability cannot be built: it allows no failure at all.",
+            hint="How many minutes of downtime a year could the business live with?",
+            fix="Pick a number of nines, such as 99.9% or 99.99%.",
+        )
+    elif percent < 99:
+        downtime = allowed_downtime(percent)
+        yield Hit(
+            field="availability",
+            message=f"{percent:g}% allows {downtime.per_year} of downtime a year; is that intended?",
+            arithmetic=downtime.arithmetic,
+            hint="Would users accept the service being down that long?",
+            fix="Most consumer products aim for 99.9%.",
+            severity=Severity.WARNING,
+        )
+
+
+def high_availability_noted(design) -> Iterator[Hit]:
+    """An availability target of 99.99% or more, carried forward to the failure phase.
+
+    Why it matters:
+        At four nines the whole year's budget is under an hour, less than one manual
+        failover can take. Such a target forbids any single point of failure, and phase 8
+        will check every component against it.
+    Triggers:
+        Availability 99.99% (shown as information, not a fault).
+    Better:
+        Nothing to change here; plan redundancy and automatic failover for every hard
+        dependency.
+    """
+    percent = design.requirements.availability_percent
+    if percent is not None and HIGH_AVAILABILITY <= percent < 100:
+        downtime = allowed_downtime(percent)
+        yield Hit(
+            field="availability",
+            message=f"{percent:g}% leaves {downtime.per_year} of downtime a year "
+            f"({downtime.per_month} a month): phase 8 will require every hard dependency "
+            "to be redundant with automatic failover.",
+            arithmetic=downtime.arithmetic,
+        )

@@ -1,0 +1,145 @@
+"""Parsing the numbers people type: ratios, percentages, durations.
+
+Every parser returns a number or raises :class:`UnitError`, whose message says what was
+expected with an example, so a form can show it next to the field. Text with no digits
+at all is not an error here: it is a vague answer, and judging it is a rule's job.
+"""
+
+import re
+
+from phases.text import has_number
+
+
+class UnitError(ValueError):
+    """A value that cannot be read; the message names what would be accepted."""
+
+
+_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+_NUMBER_RE = re.compile(_NUMBER)
+
+# Seconds in the periods the tutor uses; shown on the reference page so learners can
+# check the arithmetic. A month is 30 days: 2.6M seconds, the usual round figure.
+SECONDS_PER_MINUTE = 60
+SECONDS_PER_HOUR = 3_600
+SECONDS_PER_DAY = 86_400
+SECONDS_PER_MONTH = 30 * SECONDS_PER_DAY
+SECONDS_PER_YEAR = 365 * SECONDS_PER_DAY
+
+
+def parse_number(text: str) -> float:
+    """A plain number, with optional thousands separators: ``1,200`` or ``0.5``."""
+    cleaned = text.strip()
+    match = re.fullmatch(_NUMBER, cleaned)
+    if not match:
+        raise UnitError(f"Enter a number such as 200 or 1,200 (got {text!r}).")
+    return float(cleaned.replace(",", ""))
+
+
+def parse_ratio(text: str) -> float | None:
+    """A read:write ratio as reads per write: ``10:1`` gives 10, ``1:4`` gives 0.25.
+
+    Also accepts ``10 to 1`` and a bare ``10`` (meaning 10:1). Returns None for text
+    without digits (a vague answer such as "read-heavy").
+    """
+    if not has_number(text):
+        return None
+    match = re.fullmatch(
+        rf"\s*{_NUMBER}\s*(?:(?::|to|/)\s*{_NUMBER})?\s*(?:reads?\s*(?:per|:|to)\s*writes?)?\s*",
+        text.strip().lower(),
+    )
+    if not match:
+        raise UnitError(f"Write the ratio as reads:writes, for example 10:1 (got {text!r}).")
+    reads = _group_number(match.group(1), match.group(2))
+    writes = _group_number(match.group(3), match.group(4)) if match.group(3) else 1.0
+    if writes == 0:
+        raise UnitError("The writes side of a ratio cannot be zero; for example 100:1.")
+    return reads / writes
+
+
+_NINES_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def parse_availability(text: str) -> float | None:
+    """An availability as a percentage: ``99.9``, ``99.9%``, ``three nines``, ``4 nines``.
+
+    Returns None for text with no figure in it ("highly available").
+    """
+    lowered = text.strip().lower()
+    nines = re.fullmatch(r"(\d|one|two|three|four|five|six)\s*nines?", lowered)
+    if nines:
+        count = nines.group(1)
+        count = int(count) if count.isdigit() else _NINES_WORDS[count]
+        return 100 * (1 - 10**-count)
+    if not has_number(lowered):
+        return None
+    match = re.fullmatch(rf"{_NUMBER}\s*(?:%|percent)?", lowered)
+    if not match:
+        raise UnitError(f"Write availability as a percentage, for example 99.9% (got {text!r}).")
+    return _group_number(match.group(1), match.group(2))
+
+
+_TIME_UNITS = {
+    "ns": 1e-6,
+    "us": 1e-3,
+    "µs": 1e-3,
+    "μs": 1e-3,
+    "ms": 1.0,
+    "msec": 1.0,
+    "millisecond": 1.0,
+    "milliseconds": 1.0,
+    "s": 1000.0,
+    "sec": 1000.0,
+    "secs": 1000.0,
+    "second": 1000.0,
+    "seconds": 1000.0,
+    "min": 60_000.0,
+    "minute": 60_000.0,
+    "minutes": 60_000.0,
+}
+LATENCY_UNITS = ("us", "ms", "s")
+
+
+def parse_latency(text: str) -> tuple[float | None, str | None]:
+    """A latency target: ``200``, ``200 ms``, ``< 0.5 s``. Returns (value, unit or None).
+
+    The value is in the unit given (not converted); (None, None) for text without digits.
+    """
+    lowered = text.strip().lower()
+    if not has_number(lowered):
+        return None, None
+    match = re.fullmatch(
+        rf"(?:<|<=|≤|under|below|within|less than)?\s*{_NUMBER}\s*([a-zµμ]+)?", lowered
+    )
+    if not match:
+        raise UnitError(f"Enter a number such as 200, with its unit, e.g. 200 ms (got {text!r}).")
+    value = _group_number(match.group(1), match.group(2))
+    unit = match.group(3)
+    if unit is not None:
+        unit = normalise_time_unit(unit)
+        if unit is None:
+            raise UnitError(f"Use a time unit such as µs, ms or s (got {match.group(3)!r}).")
+    return value, unit
+
+
+def normalise_time_unit(unit: str) -> str | None:
+    unit = unit.strip().lower()
+    if unit not in _TIME_UNITS:
+        return None
+    factor = _TIME_UNITS[unit]
+    return {1e-6: "ns", 1e-3: "us", 1.0: "ms", 1000.0: "s", 60_000.0: "min"}[factor]
+
+
+def to_milliseconds(value: float, unit: str) -> float:
+    return value * _TIME_UNITS[unit]
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in the largest unit that keeps it readable: '8.8 hours', '52.6 minutes'."""
+    for size, name in ((86_400, "days"), (3_600, "hours"), (60, "minutes"), (1, "seconds")):
+        if seconds >= size:
+            return f"{seconds / size:,.1f} {name}"
+    return f"{seconds:.2f} seconds"
+
+
+def _group_number(whole: str, fraction: str | None) -> float:
+    return float(whole.replace(",", "") + (f".{fraction}" if fraction else ""))

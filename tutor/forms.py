@@ -1,0 +1,269 @@
+"""Forms: they check the shape of what was typed; the rules in ``phases/`` judge quality.
+
+A phase's page is one main form plus a formset per list (requirements, latency targets
+and so on). ``PhaseForms`` turns them into the phase's JSON document and back, and maps
+the field paths the phase uses (``latency[1].unit``) onto form fields and anchors.
+"""
+
+import re
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.forms import formset_factory
+from django.http import QueryDict
+
+from phases import requirements
+from tutor.models import User
+
+MAX_ROWS = 50
+TEXT = 500  # longest free-text answer, in characters
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(required=False, help_text="Optional; only for password resets.")
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(
+        max_length=16,
+        required=False,
+        label="Join code",
+        help_text="Closed problem sets need the code your instructor gave you.",
+    )
+
+
+def html_name(path: str) -> str:
+    """``latency[1].unit`` → ``latency-1-unit``; ``scale.users`` → ``scale__users``."""
+    name = re.sub(r"\[(\d+)\]\.", r"-\1-", path)
+    name = re.sub(r"\[(\d+)\]$", r"-\1", name)
+    return name.replace(".", "__")
+
+
+def _choices(values, labels=None):
+    labels = labels or {}
+    return [("", "—")] + [(v, labels.get(v, v.replace("_", " "))) for v in values]
+
+
+def _text(label, *, help_text="", placeholder="", long=False):
+    widget = forms.Textarea(attrs={"rows": 2}) if long else forms.TextInput()
+    if placeholder:
+        widget.attrs["placeholder"] = placeholder
+    return forms.CharField(
+        label=label, required=False, max_length=TEXT, help_text=help_text, widget=widget
+    )
+
+
+def _choice(label, values, labels=None, help_text=""):
+    return forms.ChoiceField(
+        label=label, required=False, choices=_choices(values, labels), help_text=help_text
+    )
+
+
+class PhaseForms:
+    """A phase's main form and list formsets, bound to POST data or built from a document."""
+
+    main_class: type[forms.Form]
+    row_classes: dict[str, type[forms.Form]] = {}
+
+    def __init__(self, data: QueryDict | None = None, document: dict | None = None):
+        document = document or {}
+        self.is_bound = data is not None
+        self.main = self.main_class(
+            data=data, initial=self._main_initial(document), prefix=None
+        )
+        self.formsets = {}
+        for name, form_class in self.row_classes.items():
+            formset_class = formset_factory(
+                form_class, extra=0, max_num=MAX_ROWS, validate_max=True
+            )
+            rows = [r for r in document.get(name, []) if isinstance(r, dict)] or [{}]
+            self.formsets[name] = formset_class(
+                data=data, prefix=name, initial=None if data is not None else rows
+            )
+
+    def _main_initial(self, document: dict) -> dict:
+        initial = {}
+        for name in self.main_class.base_fields:
+            value = document
+            for key in name.split("__"):
+                value = value.get(key, "") if isinstance(value, dict) else ""
+            initial[name] = value
+        return initial
+
+    def is_valid(self) -> bool:
+        results = [self.main.is_valid()] + [fs.is_valid() for fs in self.formsets.values()]
+        return all(results)
+
+    def document(self, version: int) -> dict:
+        """The phase document from cleaned data, blank rows kept so paths line up."""
+        doc: dict = {"version": version}
+        for name, value in self.main.cleaned_data.items():
+            target = doc
+            *parents, leaf = name.split("__")
+            for key in parents:
+                target = target.setdefault(key, {})
+            target[leaf] = value
+        for name, formset in self.formsets.items():
+            doc[name] = [
+                {key: form.cleaned_data.get(key, "") for key in form.fields}
+                for form in formset.forms
+            ]
+        return doc
+
+    def add_shape_errors(self, errors: list[tuple[str, str]]) -> None:
+        """Attach the phase's own shape errors to the fields they name."""
+        for path, message in errors:
+            match = re.match(r"^(\w+)\[(\d+)\]\.(\w+)$", path)
+            if match and match.group(1) in self.formsets:
+                forms_ = self.formsets[match.group(1)].forms
+                index = int(match.group(2))
+                if index < len(forms_) and match.group(3) in forms_[index].fields:
+                    forms_[index].add_error(match.group(3), message)
+                    continue
+            name = html_name(path)
+            if name in self.main.fields:
+                self.main.add_error(name, message)
+            else:
+                self.main.add_error(None, f"{path}: {message}" if path else message)
+
+    @property
+    def errors_count(self) -> int:
+        count = len(self.main.errors)
+        for formset in self.formsets.values():
+            count += len(formset.non_form_errors()) + sum(len(f.errors) for f in formset.forms)
+        return count
+
+
+def compact(document: dict, lists) -> dict:
+    """Drop rows in which nothing was typed."""
+    result = dict(document)
+    for name in lists:
+        result[name] = [
+            row for row in document.get(name, []) if any(str(v).strip() for v in row.values())
+        ]
+    return result
+
+
+ROW_ACTION = re.compile(r"^(add|remove|up|down):(\w+)(?::(\d+))?$")
+
+
+def apply_row_action(data: QueryDict, action: str, row_classes: dict) -> QueryDict | None:
+    """Add, remove or move a row in the raw POST data, keeping everything typed.
+
+    The buttons are plain submit buttons, so lists grow and reorder without JavaScript.
+    Returns None when the action is not one this form knows.
+    """
+    match = ROW_ACTION.match(action or "")
+    if not match or match.group(2) not in row_classes:
+        return None
+    verb, prefix, index = match.group(1), match.group(2), match.group(3)
+    fields = list(row_classes[prefix].base_fields)
+    try:
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), MAX_ROWS)
+    except ValueError:
+        total = 0
+    rows = [
+        {field: data.getlist(f"{prefix}-{i}-{field}") for field in fields} for i in range(total)
+    ]
+    position = int(index) if index is not None else None
+    if verb == "add" and len(rows) < MAX_ROWS:
+        rows.append({field: [] for field in fields})
+    elif position is not None and 0 <= position < len(rows):
+        if verb == "remove":
+            rows.pop(position)
+        elif verb == "up" and position > 0:
+            rows[position - 1], rows[position] = rows[position], rows[position - 1]
+        elif verb == "down" and position < len(rows) - 1:
+            rows[position + 1], rows[position] = rows[position], rows[position + 1]
+    result = data.copy()
+    for key in list(result):
+        if key.startswith(f"{prefix}-") and not key.endswith("_FORMS"):
+            del result[key]
+    for i, row in enumerate(rows):
+        for field, values in row.items():
+            result.setlist(f"{prefix}-{i}-{field}", values)
+    result[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
+    result[f"{prefix}-INITIAL_FORMS"] = "0"
+    result.setdefault(f"{prefix}-MIN_NUM_FORMS", "0")
+    result.setdefault(f"{prefix}-MAX_NUM_FORMS", str(MAX_ROWS))
+    return result
+
+
+# -- Phase 1: requirements ------------------------------------------------------------------
+
+
+class FunctionalRowForm(forms.Form):
+    text = _text("Requirement", placeholder="A visitor can open a short link")
+    path = _choice(
+        "Path",
+        requirements.PATHS,
+        {"read": "read", "write": "write", "both": "read and write"},
+    )
+
+
+class LatencyRowForm(forms.Form):
+    operation = _text("Operation", placeholder="redirect")
+    percentile = _choice("Percentile", requirements.PERCENTILES)
+    target = _text("Target", placeholder="100")
+    unit = _choice("Unit", ("us", "ms", "s"), {"us": "µs"})
+
+
+class ConsistencyRowForm(forms.Form):
+    data = _text("Data", placeholder="click counts")
+    model = _choice(
+        "Model", requirements.CONSISTENCY_MODELS, {"read_your_writes": "read your writes"}
+    )
+    staleness = _text("Staleness bound", placeholder="within 5 s")
+
+
+class DurabilityRowForm(forms.Form):
+    data = _text("Data", placeholder="links")
+    cost_of_loss = _choice("Cost of loss", requirements.LOSS_COSTS)
+    notes = _text("Notes", placeholder="a lost link breaks every page that embeds it")
+
+
+class RequirementsMainForm(forms.Form):
+    clarifications__region = _choice(
+        "Users are",
+        requirements.REGIONS,
+        {"global": "around the world", "single_region": "in one region"},
+    )
+    clarifications__ordering = _choice(
+        "Lists are",
+        requirements.ORDERINGS,
+        {"not_applicable": "not applicable (no lists)"},
+    )
+    clarifications__left_out = forms.MultipleChoiceField(
+        label="Left out on purpose",
+        required=False,
+        choices=[(v, v) for v in requirements.LEFT_OUT],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    clarifications__notes = _text("Other clarifications", long=True)
+    read_write_ratio = _text(
+        "Read:write ratio", placeholder="10:1", help_text="Reads for every write, e.g. 10:1."
+    )
+    scale__users = _text("Users", placeholder="50M monthly active users")
+    scale__requests = _text("Requests", placeholder="100M new links a day")
+    scale__data_growth = _text("Data growth", placeholder="20 GB a day")
+    availability = _text(
+        "Availability", placeholder="99.9%", help_text="A percentage, or a number of nines."
+    )
+    throughput = _text("Throughput", placeholder="20,000 redirects/s at peak")
+
+
+class RequirementsForms(PhaseForms):
+    main_class = RequirementsMainForm
+    row_classes = {
+        "functional": FunctionalRowForm,
+        "latency": LatencyRowForm,
+        "consistency": ConsistencyRowForm,
+        "durability": DurabilityRowForm,
+    }
+
+
+PHASE_FORMS: dict[int, type[PhaseForms]] = {1: RequirementsForms}

@@ -1,0 +1,75 @@
+"""Grade an answer file from the command line, printing the findings as JSON.
+
+    python manage.py grade --problem url-shortener answers.json
+
+The file holds one JSON document per phase under "phases" (docs/answers.md). A file
+that cannot be read exits with status 2 and a one-line error.
+"""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+
+from phases.design import Design, ProblemSpec
+from phases.engine import grade
+from phases.registry import PHASE_NUMBERS
+from tutor.models import Problem
+
+
+class Command(BaseCommand):
+    help = "Check an answer file against a problem and print the findings as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--problem", required=True, help="Problem slug, or SET/PROBLEM when ambiguous."
+        )
+        parser.add_argument("answers_file", metavar="ANSWERS_FILE")
+
+    def fail(self, message: str):
+        self.stderr.write(f"grade: {message}")
+        sys.exit(2)
+
+    def handle(self, *args, problem, answers_file, **options):
+        problem_obj = self.find_problem(problem)
+        answers = self.read_answers(answers_file)
+        spec = ProblemSpec(
+            slug=problem_obj.slug,
+            title=problem_obj.title,
+            givens=problem_obj.givens,
+            expectations=problem_obj.expectations,
+        )
+        report = grade(Design(answers, spec))
+        self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+
+    def find_problem(self, slug: str) -> Problem:
+        problems = Problem.objects.select_related("problem_set")
+        if "/" in slug:
+            set_slug, _, slug = slug.partition("/")
+            problems = problems.filter(problem_set__slug=set_slug)
+        matches = list(problems.filter(slug=slug)[:2])
+        if not matches:
+            self.fail(f"no problem with slug {slug!r} (import its problem set first).")
+        if len(matches) > 1:
+            self.fail(f"several problem sets have {slug!r}; write it as SET/{slug}.")
+        return matches[0]
+
+    def read_answers(self, path: str) -> dict[int, dict]:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except OSError as exc:
+            self.fail(f"cannot read {path}: {exc.strerror}.")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+            self.fail(f"{path} is not valid JSON{where}.")
+        if not isinstance(data, dict) or not isinstance(data.get("phases"), dict):
+            self.fail(f'{path} must be a JSON object with a "phases" object inside.')
+        answers = {}
+        for key, document in data["phases"].items():
+            if not str(key).isdigit() or int(key) not in PHASE_NUMBERS:
+                self.fail(f'{path}: "phases" keys are phase numbers 1 to 9 (got {key!r}).')
+            if not isinstance(document, dict):
+                self.fail(f"{path}: phase {key} must be a JSON object.")
+            answers[int(key)] = document
+        return answers

@@ -1,0 +1,32 @@
+"""Markdown to safe HTML: render with python-markdown, then sanitise with nh3.
+
+Everything that anyone types (statements, solutions, comments) goes through here; the
+allow-list is nh3's default minus anything that can run script, plus the few tags
+Markdown produces that it lacks.
+"""
+
+import markdown as md
+import nh3
+from django.utils.safestring import mark_safe
+
+_TAGS = nh3.ALLOWED_TAGS | {"pre", "code", "table", "thead", "tbody", "tr", "th", "td", "hr"}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "th": {"align"},
+    "td": {"align"},
+    "code": {"class"},
+}
+
+
+def render_markdown(text: str) -> str:
+    html = md.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"])
+    return mark_safe(
+        nh3.clean(
+            html,
+            tags=_TAGS,
+            attributes=_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer nofollow",
+        )
+    )

@@ -1,0 +1,228 @@
+"""The tutor's data: people and roles, problem sets, problems, enrolments and attempts.
+
+An attempt stores each phase's answers as one JSON document of a documented, versioned
+shape (``phases/<n>_*.py`` holds the shape; ``docs/answers.md`` documents it) beside
+the findings the rules produced for it.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from phases.findings import Severity
+from phases.registry import PHASE_NUMBERS, PHASES
+
+
+def new_join_code() -> str:
+    # 8 characters from an unambiguous alphabet: easy to read out in a classroom.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        LEARNER = "learner", "Learner"
+        INSTRUCTOR = "instructor", "Instructor"
+        STAFF = "staff", "Staff"
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
+
+    def save(self, *args, **kwargs):
+        # The staff role is what opens the admin; keep Django's flag in step with it.
+        if self.role == self.Role.STAFF:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == self.Role.INSTRUCTOR or self.is_superuser
+
+
+class ProblemSetQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Sets a user may see: published ones, plus the sets they teach."""
+        if not user.is_authenticated:
+            return self.filter(is_published=True)
+        return self.filter(models.Q(is_published=True) | models.Q(instructors=user)).distinct()
+
+
+class ProblemSet(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="taught_sets", blank=True
+    )
+    is_published = models.BooleanField(default=False)
+    is_open = models.BooleanField(
+        default=True, help_text="Open sets can be joined by anyone; closed ones need the code."
+    )
+    join_code = models.CharField(max_length=16, default=new_join_code, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProblemSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("problemset", args=[self.slug])
+
+
+class Problem(models.Model):
+    problem_set = models.ForeignKey(ProblemSet, on_delete=models.CASCADE, related_name="problems")
+    slug = models.SlugField(max_length=80)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    statement = models.TextField(help_text="Markdown, sanitised when shown.")
+    givens = models.JSONField(default=dict, blank=True)
+    expectations = models.JSONField(default=dict, blank=True)
+    reference_solution = models.TextField(
+        blank=True, help_text="Markdown; learners see it only after finishing."
+    )
+    position = models.PositiveIntegerField(default=0)
+    is_published = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["problem_set", "position", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["problem_set", "slug"], name="unique_problem_slug")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("problem", args=[self.problem_set.slug, self.slug])
+
+
+class Enrollment(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    problem_set = models.ForeignKey(
+        ProblemSet, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "problem_set"], name="unique_enrollment")
+        ]
+
+    def __str__(self):
+        return f"{self.learner} in {self.problem_set}"
+
+
+class AttemptQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(learner=user)
+
+
+class Attempt(models.Model):
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        FINISHED = "finished", "Finished"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="attempts")
+    problem_version = models.PositiveIntegerField(default=1)
+    # The givens as they stood when the attempt started: later edits to the problem do
+    # not move the numbers under a learner's feet.
+    givens = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return f"{self.learner} on {self.problem}"
+
+    def get_absolute_url(self):
+        return reverse("phase", args=[self.pk, 1])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state == self.State.FINISHED
+
+    def phase_states(self) -> dict[int, str]:
+        """Each phase's state, from the prefetched answers where there are some."""
+        states = {n: PhaseAnswer.Status.NOT_STARTED for n in PHASE_NUMBERS}
+        for answer in self.answers.all():
+            states[answer.phase] = answer.status
+        return states
+
+    def phase_progress(self) -> list:
+        """(phase, state) for the nine phases in order, for progress bars."""
+        states = self.phase_states()
+        return [(phase, states[phase.number]) for phase in PHASES]
+
+    def finish(self):
+        self.state = self.State.FINISHED
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "finished_at", "updated_at"])
+
+
+class PhaseAnswer(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        ERRORS = "errors", "Has errors"
+        WARNINGS = "warnings", "Has warnings"
+        PASSED = "passed", "Passed"
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    phase = models.PositiveSmallIntegerField(choices=[(n, str(n)) for n in PHASE_NUMBERS])
+    schema_version = models.PositiveSmallIntegerField(default=1)
+    data = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    revision = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["attempt", "phase"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "phase"], name="unique_phase_answer")
+        ]
+
+    def __str__(self):
+        return f"Phase {self.phase} of {self.attempt}"
+
+
+class Finding(models.Model):
+    """A stored finding: what the rule engine said about one phase answer at one save."""
+
+    answer = models.ForeignKey(PhaseAnswer, on_delete=models.CASCADE, related_name="findings")
+    code = models.CharField(max_length=16, db_index=True)
+    severity = models.CharField(max_length=8, choices=[(s.value, s.label) for s in Severity])
+    field = models.CharField(max_length=120, blank=True)
+    message = models.TextField()
+    why = models.TextField(blank=True)
+    hint = models.TextField(blank=True)
+    fix = models.TextField(blank=True)
+    arithmetic = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["answer", "position"]
+
+    def __str__(self):
+        return f"{self.code} ({self.severity})"

@@ -1,0 +1,297 @@
+"""Views: check access, validate input, call one service, render one page.
+
+Objects a learner owns are looked up together with the owner, so another learner gets
+the same 404 as for an object that does not exist.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from phases.answers import AnswerShapeError
+from phases.findings import Severity
+from phases.registry import PHASE_MODULES, PHASES, PHASES_BY_NUMBER, RULES, rules_for
+from tutor import services
+from tutor.forms import (
+    PHASE_FORMS,
+    JoinForm,
+    SignupForm,
+    apply_row_action,
+    compact,
+    html_name,
+)
+from tutor.models import Attempt, Enrollment, PhaseAnswer, Problem, ProblemSet
+
+
+def home(request):
+    problem_sets = ProblemSet.objects.filter(is_published=True).annotate(
+        problem_count=Count("problems", filter=Q(problems__is_published=True))
+    )
+    return render(request, "tutor/home.html", {"problem_sets": problem_sets, "phases": PHASES})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.username}. Pick a problem to start.")
+        return redirect("problemsets")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def dashboard(request):
+    attempts = (
+        Attempt.objects.owned_by(request.user)
+        .select_related("problem__problem_set")
+        .prefetch_related(Prefetch("answers", queryset=PhaseAnswer.objects.only("attempt", "phase", "status")))
+    )
+    enrollments = Enrollment.objects.filter(learner=request.user).select_related("problem_set")
+    return render(
+        request,
+        "tutor/dashboard.html",
+        {"attempts": attempts, "enrollments": enrollments, "phases": PHASES},
+    )
+
+
+def problem_sets(request):
+    sets = ProblemSet.objects.visible_to(request.user).annotate(
+        problem_count=Count("problems", filter=Q(problems__is_published=True))
+    )
+    joined = set()
+    if request.user.is_authenticated:
+        joined = set(
+            Enrollment.objects.filter(learner=request.user).values_list("problem_set_id", flat=True)
+        )
+    return render(request, "tutor/problemsets.html", {"problem_sets": sets, "joined": joined})
+
+
+def _visible_problem_set(request, slug) -> ProblemSet:
+    return get_object_or_404(ProblemSet.objects.visible_to(request.user), slug=slug)
+
+
+def _visible_problems(request, problem_set):
+    problems = problem_set.problems.all()
+    if not (request.user.is_authenticated and problem_set.instructors.filter(pk=request.user.pk).exists()):
+        problems = problems.filter(is_published=True)
+    return problems
+
+
+def problem_set_detail(request, slug):
+    problem_set = _visible_problem_set(request, slug)
+    enrolled = (
+        request.user.is_authenticated
+        and Enrollment.objects.filter(learner=request.user, problem_set=problem_set).exists()
+    )
+    return render(
+        request,
+        "tutor/problemset.html",
+        {
+            "problem_set": problem_set,
+            "problems": _visible_problems(request, problem_set),
+            "enrolled": enrolled,
+            "join_form": JoinForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def join(request, slug):
+    problem_set = _visible_problem_set(request, slug)
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        try:
+            services.join_problem_set(request.user, problem_set, form.cleaned_data["code"])
+        except services.JoinError as exc:
+            form.add_error("code", str(exc))
+        else:
+            messages.success(request, f"You joined {problem_set.title}.")
+            return redirect(problem_set)
+    return render(
+        request,
+        "tutor/problemset.html",
+        {
+            "problem_set": problem_set,
+            "problems": _visible_problems(request, problem_set),
+            "enrolled": False,
+            "join_form": form,
+        },
+        status=400,
+    )
+
+
+def problem_detail(request, set_slug, slug):
+    problem_set = _visible_problem_set(request, set_slug)
+    problem = get_object_or_404(_visible_problems(request, problem_set), slug=slug)
+    attempt = None
+    if request.user.is_authenticated:
+        attempt = (
+            Attempt.objects.owned_by(request.user)
+            .filter(problem=problem, state=Attempt.State.IN_PROGRESS)
+            .first()
+        )
+    can_start = request.user.is_authenticated and (
+        problem_set.is_open
+        or Enrollment.objects.filter(learner=request.user, problem_set=problem_set).exists()
+    )
+    return render(
+        request,
+        "tutor/problem.html",
+        {"problem": problem, "problem_set": problem_set, "attempt": attempt, "can_start": can_start},
+    )
+
+
+@login_required
+@require_POST
+def start_attempt(request, set_slug, slug):
+    problem_set = _visible_problem_set(request, set_slug)
+    problem = get_object_or_404(_visible_problems(request, problem_set), slug=slug)
+    enrolled = Enrollment.objects.filter(learner=request.user, problem_set=problem_set).exists()
+    if not (problem_set.is_open or enrolled):
+        messages.error(request, "Join this problem set with its code before starting a problem.")
+        return redirect(problem_set)
+    attempt = services.start_attempt(request.user, problem)
+    return redirect("phase", attempt.pk, 1)
+
+
+def _own_attempt(request, attempt_id) -> Attempt:
+    return get_object_or_404(
+        Attempt.objects.select_related("problem__problem_set").prefetch_related("answers"),
+        pk=attempt_id,
+        learner=request.user,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phase(request, attempt_id, number):
+    attempt = _own_attempt(request, attempt_id)
+    phase_info = PHASES_BY_NUMBER.get(number)
+    if phase_info is None:
+        raise Http404("There are nine phases.")
+    answer = next((a for a in attempt.answers.all() if a.phase == number), None)
+    forms_class = PHASE_FORMS.get(number)
+    module = PHASE_MODULES.get(number)
+    notice = ""
+    status_code = 200
+    saved = False
+
+    if forms_class is None:
+        forms = None
+    elif request.method == "POST":
+        action = request.POST.get("row_action", "")
+        if action:
+            new_data = apply_row_action(request.POST, action, forms_class.row_classes)
+            forms = forms_class(data=new_data if new_data is not None else request.POST)
+            notice = "Rows changed. Nothing is saved until you press Save and check."
+        elif attempt.is_finished:
+            forms = forms_class(data=request.POST)
+            notice = "This attempt is finished; its answers can no longer change."
+            status_code = 409
+        else:
+            forms = forms_class(data=request.POST)
+            if forms.is_valid():
+                document = forms.document(module.SCHEMA_VERSION)
+                try:
+                    module.parse(document)
+                except AnswerShapeError as exc:
+                    forms.add_shape_errors(exc.errors)
+                else:
+                    answer = services.save_phase(
+                        attempt, number, compact(document, forms_class.row_classes)
+                    )
+                    saved = True
+                    if not request.htmx:
+                        messages.success(request, "Saved and checked.")
+                        return redirect("phase", attempt.pk, number)
+                    forms = forms_class(document=answer.data)
+            if not saved:
+                notice = "Not saved: correct the fields marked below. Everything you typed is kept."
+                status_code = 422 if not request.htmx else 200
+    else:
+        forms = forms_class(document=answer.data if answer else module.empty())
+
+    context = _phase_context(request, attempt, phase_info, answer, forms, module)
+    context.update(notice=notice, saved=saved)
+    if request.htmx and request.method == "POST":
+        html = render_to_string("tutor/phase.html#workspace", context, request=request)
+        html += render_to_string("tutor/phase.html#progress", {**context, "oob": True}, request=request)
+        return HttpResponse(html, status=status_code)
+    return render(request, "tutor/phase.html", context, status=status_code)
+
+
+def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
+    findings = list(answer.findings.all()) if answer else []
+    by_field: dict[str, list] = {}
+    lists = forms.formsets if forms else {}
+    for finding in findings:
+        finding.anchor = html_name(finding.field) if finding.field else ""
+        if finding.anchor:
+            prefix = "section-" if finding.anchor in lists else "id_"
+            finding.href = f"#{prefix}{finding.anchor}"
+        by_field.setdefault(finding.anchor, []).append(finding)
+    counts = {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity}
+    computed = {}
+    if answer and module:
+        computed = module.computed(module.parse(answer.data))
+    number = phase_info.number
+    return {
+        "attempt": attempt,
+        "problem": attempt.problem,
+        "phase": phase_info,
+        "states": attempt.phase_progress(),
+        "answer": answer,
+        "forms": forms,
+        "findings": findings,
+        "findings_by_field": by_field,
+        "counts": counts,
+        "computed": computed,
+        "previous": PHASES_BY_NUMBER.get(number - 1),
+        "next": PHASES_BY_NUMBER.get(number + 1),
+        "rules": rules_for(number),
+    }
+
+
+@require_GET
+def rules(request):
+    by_phase = [(p, [r for r in RULES if r.phase == p.number]) for p in PHASES]
+    return render(request, "tutor/rules.html", {"by_phase": by_phase})
+
+
+@require_GET
+def healthz_live(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def healthz_ready(request):
+    """Ready when the database answers (and Redis, where one is configured)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = f"unavailable: {exc.__class__.__name__}"
+    if settings.REDIS_URL:
+        try:
+            cache.set("healthz", "ok", 5)
+            checks["redis"] = "ok" if cache.get("healthz") == "ok" else "unavailable"
+        except Exception as exc:  # noqa: BLE001
+            checks["redis"] = f"unavailable: {exc.__class__.__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
