@@ -216,15 +216,18 @@ def phase(request, attempt_id, number):
                         messages.success(request, "Saved and checked.")
                         return redirect("phase", attempt.pk, number)
                     forms = forms_class(document=answer.data)
+                    attempt = _own_attempt(request, attempt_id)  # fresh phase states
             if not saved:
                 notice = "Not saved: correct the fields marked below. Everything you typed is kept."
-                status_code = 422 if not request.htmx else 200
+                status_code = 422
     else:
         forms = forms_class(document=answer.data if answer else module.empty())
 
     context = _phase_context(request, attempt, phase_info, answer, forms, module)
     context.update(notice=notice, saved=saved)
     if request.htmx and request.method == "POST":
+        # htmx swaps only successful responses; the notice carries the outcome instead.
+        status_code = 200
         html = render_to_string("tutor/phase.html#workspace", context, request=request)
         html += render_to_string("tutor/phase.html#progress", {**context, "oob": True}, request=request)
         return HttpResponse(html, status=status_code)

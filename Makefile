@@ -1,0 +1,54 @@
+# System Design Tutor: `make run` serves it, `make test` tests it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Tests use PostgreSQL and Redis on localhost unless told otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tutor
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint format check-services clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: install, migrate, import the shipped problem sets, create demo accounts, serve.
+## Embedded default (SQLite, tasks in process) unless DATABASE_URL and REDIS_URL are set.
+run: $(STAMP)
+	@export DEBUG=$${DEBUG:-1}; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py import_problemset fixtures/problemsets/*.yaml && \
+	echo "Demo accounts (for this machine only):" && \
+	$(BIN)/python manage.py create_demo_accounts && \
+	if [ -n "$$REDIS_URL" ]; then \
+		$(BIN)/celery -A tutor worker --loglevel=warning --concurrency=2 & \
+		worker=$$!; trap "kill $$worker 2>/dev/null" EXIT; \
+	fi; \
+	echo "Serving on http://$(HOST):$(PORT)/"; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite against PostgreSQL and Redis, with a real Chromium.
+test: $(STAMP) check-services
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0 \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check-services: $(STAMP)
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(BIN)/python scripts/check_services.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache test-results

@@ -1,0 +1,216 @@
+import copy
+import json
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import FIXTURES
+from tests.tutor.helpers import requirements_post
+from tutor.models import Attempt, PhaseAnswer
+from tutor.services import start_attempt
+
+GOOD = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]["1"]
+
+
+@pytest.fixture
+def attempt(alice, url_shortener):
+    return start_attempt(alice, url_shortener)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def phase_url(attempt, number=1):
+    return reverse("phase", args=[attempt.pk, number])
+
+
+def with_mistake():
+    document = copy.deepcopy(GOOD)
+    document["availability"] = "highly available"
+    return document
+
+
+def test_signup_logs_the_new_learner_in(client, db):
+    response = client.post(
+        reverse("signup"),
+        {"username": "dana", "password1": "a-long-pass-phrase-7", "password2": "a-long-pass-phrase-7"},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_starting_a_problem_opens_phase_one_and_continues_the_same_attempt(
+    alice_client, url_shortener
+):
+    url = reverse("start_attempt", args=["foundations", "url-shortener"])
+    first = alice_client.post(url)
+    second = alice_client.post(url)
+    attempt = Attempt.objects.get()
+    assert first["Location"] == second["Location"] == phase_url(attempt)
+    assert attempt.givens == url_shortener.givens
+
+
+def test_phase_page_shows_guidance_nine_phases_and_the_form(alice_client, attempt):
+    response = alice_client.get(phase_url(attempt))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Ask yourself" in html
+    assert html.count('class="state-not_started') == 9
+    assert 'name="functional-0-text"' in html
+    assert 'hx-post="' in html and 'action="' in html  # works with and without JavaScript
+
+
+def test_saving_without_javascript_redirects_and_shows_the_finding(alice_client, attempt):
+    response = alice_client.post(phase_url(attempt), requirements_post(with_mistake()))
+    assert response.status_code == 302
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "REQ-006" in page
+    assert "highly available" in page
+    answer = PhaseAnswer.objects.get(attempt=attempt, phase=1)
+    assert answer.status == PhaseAnswer.Status.ERRORS
+    assert answer.data["availability"] == "highly available"
+
+
+def test_saving_with_htmx_returns_the_workspace_and_progress_only(alice_client, attempt):
+    response = alice_client.post(
+        phase_url(attempt), requirements_post(with_mistake()), HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'id="workspace"' in html
+    assert 'id="phase-progress"' in html and 'hx-swap-oob="true"' in html
+    assert 'data-code="REQ-006"' in html
+    assert "has errors" in html
+
+
+def test_fixing_the_mistake_turns_the_phase_passed_or_warning_free_of_errors(alice_client, attempt):
+    alice_client.post(phase_url(attempt), requirements_post(with_mistake()))
+    alice_client.post(phase_url(attempt), requirements_post(GOOD))
+    answer = PhaseAnswer.objects.get(attempt=attempt, phase=1)
+    assert answer.status == PhaseAnswer.Status.PASSED
+    assert not answer.findings.filter(code="REQ-006").exists()
+    assert answer.revision == 2
+
+
+def test_unparseable_input_is_a_field_error_and_keeps_what_was_typed(alice_client, attempt):
+    document = copy.deepcopy(GOOD)
+    document["latency"][0]["target"] = "2OO ms"
+    document["functional"][0]["text"] = "Something only I typed"
+    response = alice_client.post(phase_url(attempt), requirements_post(document))
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Target: Enter a number such as 200" in html
+    assert 'value="2OO ms"' in html
+    assert "Something only I typed" in html
+    assert not PhaseAnswer.objects.filter(attempt=attempt).exists()
+
+
+def test_invalid_choice_names_the_field(alice_client, attempt):
+    data = requirements_post(GOOD)
+    data["latency-0-percentile"] = "p42"
+    response = alice_client.post(phase_url(attempt), data)
+    assert response.status_code == 422
+    assert "Percentile: Select a valid choice." in response.content.decode()
+
+
+def test_missing_management_form_is_an_error_not_a_crash(alice_client, attempt):
+    response = alice_client.post(phase_url(attempt), {"availability": "99.9"})
+    assert response.status_code == 422
+    assert not PhaseAnswer.objects.filter(attempt=attempt).exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("add:functional", ["first", "second", ""]),
+        ("remove:functional:0", ["second"]),
+        ("down:functional:0", ["second", "first"]),
+        ("up:functional:1", ["second", "first"]),
+    ],
+)
+def test_row_buttons_change_rows_without_saving_or_losing_text(
+    alice_client, attempt, action, expected
+):
+    document = copy.deepcopy(GOOD)
+    document["functional"] = [{"text": "first", "path": "read"}, {"text": "second", "path": "write"}]
+    data = requirements_post(document)
+    data["row_action"] = action
+    response = alice_client.post(phase_url(attempt), data)
+    forms = response.context["forms"].formsets["functional"].forms
+    assert [f["text"].value() or "" for f in forms] == expected
+    assert response.context["forms"].main["availability"].value() == "99.9%"
+    assert not PhaseAnswer.objects.filter(attempt=attempt).exists()
+
+
+def test_unknown_row_action_is_ignored(alice_client, attempt):
+    data = requirements_post(GOOD)
+    data["row_action"] = "explode:functional:0"
+    response = alice_client.post(phase_url(attempt), data)
+    assert response.status_code == 200
+    assert len(response.context["forms"].formsets["functional"].forms) == 4
+
+
+@pytest.mark.parametrize("number", range(2, 10))
+def test_later_phases_show_guidance_and_say_the_form_is_coming(alice_client, attempt, number):
+    response = alice_client.get(phase_url(attempt, number))
+    assert response.status_code == 200
+    assert "form is coming" in response.content.decode()
+
+
+def test_phase_numbers_outside_one_to_nine_are_404(alice_client, attempt):
+    assert alice_client.get(phase_url(attempt, 10)).status_code == 404
+    assert alice_client.get(phase_url(attempt, 0)).status_code == 404
+
+
+def test_progress_reflects_each_phase_state(alice_client, attempt):
+    alice_client.post(phase_url(attempt), requirements_post(with_mistake()))
+    html = alice_client.get(phase_url(attempt, 2)).content.decode()
+    assert html.count('class="state-errors') == 1
+    assert html.count('class="state-not_started') == 8
+
+
+def test_finished_attempt_does_not_change(alice_client, attempt):
+    attempt.finish()
+    response = alice_client.post(phase_url(attempt), requirements_post(GOOD))
+    assert response.status_code == 409
+    assert not PhaseAnswer.objects.filter(attempt=attempt).exists()
+
+
+def test_findings_show_hint_first_and_the_fix_behind_a_click(alice_client, attempt):
+    alice_client.post(phase_url(attempt), requirements_post(with_mistake()))
+    html = alice_client.get(phase_url(attempt)).content.decode()
+    hint_at = html.index("Hint:")
+    assert html.index("<summary>Show the fix</summary>") > hint_at
+
+
+def test_dashboard_lists_attempts_with_constant_queries(
+    alice_client, alice, url_shortener, django_assert_max_num_queries
+):
+    for _ in range(3):
+        attempt = Attempt.objects.create(learner=alice, problem=url_shortener)
+        PhaseAnswer.objects.create(attempt=attempt, phase=1, status="errors")
+    with django_assert_max_num_queries(8):
+        response = alice_client.get(reverse("dashboard"))
+    assert response.content.decode().count('class="card attempt"') == 3
+
+
+def test_rules_page_lists_every_rule_with_its_explanation(client, db):
+    from django.utils.html import escape
+
+    from phases.registry import RULES
+
+    html = client.get(reverse("rules")).content.decode()
+    for rule in RULES:
+        assert f'id="{rule.code}"' in html
+        assert escape(rule.why[:40]) in html
+
+
+def test_health_endpoints(client, db):
+    assert client.get("/healthz/live").status_code == 200
+    ready = client.get("/healthz/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
