@@ -259,6 +259,7 @@ def computed(req: Requirements) -> dict:
         downtime = allowed_downtime(req.availability_percent)
         result["availability"] = {
             "percent": downtime.percent,
+            "label": f"{downtime.percent:g}%",
             "downtime_per_year_seconds": round(downtime.per_year_s, 1),
             "downtime_per_month_seconds": round(downtime.per_month_s, 1),
             "downtime_per_year": downtime.per_year,
