@@ -29,9 +29,7 @@ class Reader:
     def error(self, field: str, message: str) -> None:
         self.errors.append((field, message))
 
-    def text(
-        self, obj: dict, key: str, field: str, *, choices: Sequence[str] | None = None
-    ) -> str:
+    def text(self, obj: dict, key: str, field: str, *, choices: Sequence[str] | None = None) -> str:
         value = obj.get(key, "")
         if value is None:
             value = ""

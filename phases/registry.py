@@ -171,7 +171,17 @@ PHASES_BY_SLUG = {p.slug: p for p in PHASES}
 # The module that owns each ready phase's answer shape: SCHEMA_VERSION, empty(),
 # parse() and computed().
 PHASE_MODULES = {1: requirements}
-RULE_PREFIXES = {1: "REQ", 2: "EST", 3: "DAT", 4: "API", 5: "ARC", 6: "TEC", 7: "BOT", 8: "FAIL", 9: "REV"}
+RULE_PREFIXES = {
+    1: "REQ",
+    2: "EST",
+    3: "DAT",
+    4: "API",
+    5: "ARC",
+    6: "TEC",
+    7: "BOT",
+    8: "FAIL",
+    9: "REV",
+}
 
 Check = Callable[..., Iterable[Hit]]
 
@@ -213,24 +223,24 @@ def parse_docstring(docstring: str) -> dict[str, str]:
     return {key: re.sub(r"\s+", " ", " ".join(lines)).strip() for key, lines in parts.items()}
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RULES: tuple[Rule, ...] = (
     # Phase 1: requirements
-    Rule("REQ-001", 1, E, requirements.missing_capabilities),
-    Rule("REQ-002", 1, E, requirements.left_out_but_required),
-    Rule("REQ-003", 1, W, requirements.not_an_operation),
-    Rule("REQ-004", 1, W, requirements.untagged_path),
-    Rule("REQ-005", 1, E, requirements.quality_filed_as_function),
-    Rule("REQ-006", 1, E, requirements.vague_targets),
-    Rule("REQ-007", 1, E, requirements.latency_missing_percentile_or_unit),
-    Rule("REQ-008", 1, E, requirements.tail_below_median),
-    Rule("REQ-009", 1, E, requirements.below_network_floor),
-    Rule("REQ-010", 1, W, requirements.no_read_write_ratio),
-    Rule("REQ-011", 1, W, requirements.missing_targets),
-    Rule("REQ-012", 1, W, requirements.staleness_unbounded),
-    Rule("REQ-013", 1, E, requirements.availability_beyond_reach),
-    Rule("REQ-014", 1, I, requirements.high_availability_noted),
+    Rule("REQ-001", 1, ERROR, requirements.missing_capabilities),
+    Rule("REQ-002", 1, ERROR, requirements.left_out_but_required),
+    Rule("REQ-003", 1, WARNING, requirements.not_an_operation),
+    Rule("REQ-004", 1, WARNING, requirements.untagged_path),
+    Rule("REQ-005", 1, ERROR, requirements.quality_filed_as_function),
+    Rule("REQ-006", 1, ERROR, requirements.vague_targets),
+    Rule("REQ-007", 1, ERROR, requirements.latency_missing_percentile_or_unit),
+    Rule("REQ-008", 1, ERROR, requirements.tail_below_median),
+    Rule("REQ-009", 1, ERROR, requirements.below_network_floor),
+    Rule("REQ-010", 1, WARNING, requirements.no_read_write_ratio),
+    Rule("REQ-011", 1, WARNING, requirements.missing_targets),
+    Rule("REQ-012", 1, WARNING, requirements.staleness_unbounded),
+    Rule("REQ-013", 1, ERROR, requirements.availability_beyond_reach),
+    Rule("REQ-014", 1, INFO, requirements.high_availability_noted),
 )
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from phases import units
 from phases.answers import Reader
 from phases.findings import Hit, Severity
-from phases.text import mentions, words
+from phases.text import has_figure, match_strength, words
 
 SCHEMA_VERSION = 1
 
@@ -123,7 +123,7 @@ def empty() -> dict:
         "functional": [],
         "clarifications": {"region": "", "ordering": "", "left_out": [], "notes": ""},
         "read_write_ratio": "",
-        "scale": {name: "" for name in SCALE_FIELDS},
+        "scale": dict.fromkeys(SCALE_FIELDS, ""),
         "latency": [],
         "availability": "",
         "consistency": [],
@@ -200,7 +200,9 @@ def parse(data: dict) -> Requirements:
             DurabilityTarget(
                 field=path,
                 data=r.text(row, "data", f"{path}.data"),
-                cost_of_loss=r.text(row, "cost_of_loss", f"{path}.cost_of_loss", choices=LOSS_COSTS),
+                cost_of_loss=r.text(
+                    row, "cost_of_loss", f"{path}.cost_of_loss", choices=LOSS_COSTS
+                ),
                 notes=r.text(row, "notes", f"{path}.notes"),
             )
             for path, row in r.rows(d, "durability", "durability")
@@ -293,13 +295,15 @@ def missing_capabilities(design) -> Iterator[Hit]:
     capabilities = design.problem.expect(1).get("capabilities", [])
     if not capabilities:
         return
-    texts = [fr.text for fr in design.requirements.functional]
-    missed = [cap for cap in capabilities if not _capability_covered(cap, texts)]
+    covered = covered_capabilities(capabilities, [fr.text for fr in design.requirements.functional])
+    missed = [cap for index, cap in enumerate(capabilities) if index not in covered]
     for cap in missed:
         yield Hit(
             field="functional",
             message=f"None of your functional requirements covers: {cap['label']}.",
-            hint=cap.get("hint", "Reread the problem statement for operations you have not listed."),
+            hint=cap.get(
+                "hint", "Reread the problem statement for operations you have not listed."
+            ),
             fix=f"Add a requirement such as \"{cap.get('example', cap['label'])}\".",
         )
     if not missed:
@@ -310,9 +314,40 @@ def missing_capabilities(design) -> Iterator[Hit]:
         )
 
 
-def _capability_covered(capability: dict, texts: list[str]) -> bool:
-    phrases = [capability["label"], *capability.get("synonyms", [])]
-    return any(mentions(text, phrase) for text in texts for phrase in phrases)
+def covered_capabilities(capabilities: list[dict], texts: list[str]) -> set[int]:
+    """Indexes of the capabilities the requirements cover, one capability per requirement.
+
+    A requirement may mention phrases of several capabilities ("the owner sees how many
+    times a link was opened" mentions both opening a link and counting opens). Each
+    requirement is one operation, so it covers one capability: this finds the largest
+    set of capabilities that distinct requirements can cover (a maximum bipartite
+    matching), trying each requirement's most specific match (longest phrase) first.
+    """
+    options = []
+    for text in texts:
+        strengths = []
+        for index, cap in enumerate(capabilities):
+            phrases = [cap["label"], *cap.get("synonyms", [])]
+            strength = max(match_strength(text, phrase) for phrase in phrases)
+            if strength:
+                strengths.append((-strength, index))
+        options.append([index for _, index in sorted(strengths)])
+
+    covered_by: dict[int, int] = {}
+
+    def assign(requirement: int, tried: set[int]) -> bool:
+        for cap in options[requirement]:
+            if cap in tried:
+                continue
+            tried.add(cap)
+            if cap not in covered_by or assign(covered_by[cap], tried):
+                covered_by[cap] = requirement
+                return True
+        return False
+
+    for requirement in range(len(texts)):
+        assign(requirement, set())
+    return set(covered_by)
 
 
 def left_out_but_required(design) -> Iterator[Hit]:
@@ -360,10 +395,10 @@ def not_an_operation(design) -> Iterator[Hit]:
         if fr.text and not _MODAL.search(fr.text.lower()):
             yield Hit(
                 field=f"{fr.field}.text",
-                message=f"\"{fr.text}\" does not say who does what.",
+                message=f'"{fr.text}" does not say who does what.',
                 hint="Who performs this, and what do they do?",
-                fix="Rewrite it as \"<actor> can <verb> <object>\", for example "
-                "\"A visitor can open a short link\".",
+                fix='Rewrite it as "<actor> can <verb> <object>", for example '
+                '"A visitor can open a short link".',
             )
 
 
@@ -382,7 +417,7 @@ def untagged_path(design) -> Iterator[Hit]:
         if fr.text and not fr.path:
             yield Hit(
                 field=f"{fr.field}.path",
-                message=f"\"{fr.text}\" is not tagged as a read path, a write path or both.",
+                message=f'"{fr.text}" is not tagged as a read path, a write path or both.',
                 hint="Does this operation change stored data, only read it, or both?",
                 fix="Choose read, write or both for it.",
             )
@@ -414,7 +449,7 @@ def quality_filed_as_function(design) -> Iterator[Hit]:
         if _QUALITY.search(fr.text.lower()):
             yield Hit(
                 field=f"{fr.field}.text",
-                message=f"\"{fr.text}\" describes a quality, not an operation.",
+                message=f'"{fr.text}" describes a quality, not an operation.',
                 hint="Is this something a user does, or how well the system does it?",
                 fix="Remove it from the functional list and state it as a non-functional "
                 "target with a number (latency, availability, scale).",
@@ -453,8 +488,10 @@ def vague_targets(design) -> Iterator[Hit]:
         Availability 99.9%; 100 million new links a day; redirect p99 under 100 ms.
     """
     req = design.requirements
-    candidates = [(f"scale.{name}", f"scale ({name.replace('_', ' ')})", req.scale[name])
-                  for name in SCALE_FIELDS]
+    candidates = [
+        (f"scale.{name}", f"scale ({name.replace('_', ' ')})", req.scale[name])
+        for name in SCALE_FIELDS
+    ]
     candidates.append(("throughput", "throughput", req.throughput))
     if req.availability and req.availability_percent is None:
         candidates.append(("availability", "availability", req.availability))
@@ -462,20 +499,24 @@ def vague_targets(design) -> Iterator[Hit]:
         candidates.append(("read_write_ratio", "read:write ratio", req.read_write_ratio))
     for target in req.latency:
         if target.target and target.value is None:
-            candidates.append((f"{target.field}.target", f"latency of {target.label}", target.target))
+            candidates.append(
+                (f"{target.field}.target", f"latency of {target.label}", target.target)
+            )
     for row in req.consistency:
         if row.staleness:
             candidates.append((f"{row.field}.staleness", f"staleness of {row.data}", row.staleness))
     for field, label, text in candidates:
-        if text and not any(ch.isdigit() for ch in text) and not _is_nines(text):
-            word = next((w for w in _VAGUE_WORDS if w in text.lower()), None)
-            quoted = f"\"{word}\"" if word else f"\"{text}\""
+        if text and not has_figure(text) and not _is_nines(text):
+            word = next(
+                (w for w in _VAGUE_WORDS if re.search(rf"\b{re.escape(w)}\b", text.lower())), None
+            )
+            quoted = f'"{word}"' if word else f'"{text}"'
             yield Hit(
                 field=field,
                 message=f"The {label} target is {quoted}, with no number to check against.",
                 hint="What figure would tell you this target is met, or missed?",
-                fix="Give a number with its unit, for example \"99.9%\", "
-                "\"20,000 reads/s at peak\" or \"p99 under 200 ms\".",
+                fix='Give a number with its unit, for example "99.9%", '
+                '"20,000 reads/s at peak" or "p99 under 200 ms".',
             )
 
 
@@ -506,7 +547,8 @@ def latency_missing_percentile_or_unit(design) -> Iterator[Hit]:
                 field=f"{target.field}.percentile",
                 message=f"The latency target for {target.label} has no percentile.",
                 hint="Is this the typical request (p50) or the slow tail (p99)?",
-                fix="Choose the percentile the target applies to, usually p99 for user-facing calls.",
+                fix="Choose the percentile the target applies to; user-facing calls "
+                "usually state p99.",
                 severity=Severity.WARNING,
             )
         if not target.unit:
@@ -532,8 +574,8 @@ def tail_below_median(design) -> Iterator[Hit]:
     """
     by_operation: dict[str, list[LatencyTarget]] = {}
     for target in design.requirements.latency:
-        if target.milliseconds is not None and target.percentile:
-            key = " ".join(words(target.operation))
+        key = " ".join(words(target.operation))
+        if key and target.milliseconds is not None and target.percentile:
             by_operation.setdefault(key, []).append(target)
     for targets in by_operation.values():
         ordered = sorted(targets, key=lambda t: PERCENTILES.index(t.percentile))
@@ -576,7 +618,8 @@ def below_network_floor(design) -> Iterator[Hit]:
                 field=f"{target.field}.target",
                 message=f"{target.label}: {target.target} {target.unit} is less than one "
                 "network round trip inside a datacenter.",
-                arithmetic=f"{ms:g} ms < {SAME_DATACENTER_RTT_MS:g} ms (same-datacenter round trip)",
+                arithmetic=f"{ms:g} ms < {SAME_DATACENTER_RTT_MS:g} ms "
+                "(same-datacenter round trip)",
                 hint="How long does a packet take to go to another machine and back?",
                 fix="Set a target the network allows: a few milliseconds inside a datacenter, "
                 "tens to hundreds for users on the internet.",
@@ -630,16 +673,36 @@ def missing_targets(design) -> Iterator[Hit]:
     """
     req = design.requirements
     checks = [
-        ("scale.users", "scale", any(req.scale.values()),
-         "How many users, how many requests, how much new data a day?"),
-        ("latency", "latency", bool(req.latency),
-         "How long may the most frequent operation take for the slowest 1% of users?"),
-        ("availability", "availability", bool(req.availability),
-         "How much downtime a year would the business accept?"),
-        ("consistency", "consistency", bool(req.consistency),
-         "After a write, how soon must others see it?"),
-        ("durability", "durability", bool(req.durability),
-         "What does losing each kind of data cost?"),
+        (
+            "scale.users",
+            "scale",
+            any(req.scale.values()),
+            "How many users, how many requests, how much new data a day?",
+        ),
+        (
+            "latency",
+            "latency",
+            bool(req.latency),
+            "How long may the most frequent operation take for the slowest 1% of users?",
+        ),
+        (
+            "availability",
+            "availability",
+            bool(req.availability),
+            "How much downtime a year would the business accept?",
+        ),
+        (
+            "consistency",
+            "consistency",
+            bool(req.consistency),
+            "After a write, how soon must others see it?",
+        ),
+        (
+            "durability",
+            "durability",
+            bool(req.durability),
+            "What does losing each kind of data cost?",
+        ),
     ]
     for field, kind, present, hint in checks:
         if not present:
@@ -667,9 +730,10 @@ def staleness_unbounded(design) -> Iterator[Hit]:
         if row.model == "eventual" and not row.staleness:
             yield Hit(
                 field=f"{row.field}.staleness",
-                message=f"{row.data or 'This data'} is eventually consistent with no staleness bound.",
+                message=f"{row.data or 'This data'} is eventually consistent with no "
+                "staleness bound.",
                 hint="How old may a value be when a user reads it?",
-                fix="State a bound, for example \"within 1 s\" or \"within a minute\".",
+                fix='State a bound, for example "within 1 s" or "within a minute".',
             )
 
 
@@ -700,7 +764,8 @@ def availability_beyond_reach(design) -> Iterator[Hit]:
         downtime = allowed_downtime(percent)
         yield Hit(
             field="availability",
-            message=f"{percent:g}% allows {downtime.per_year} of downtime a year; is that intended?",
+            message=f"{percent:g}% allows {downtime.per_year} of downtime a year; "
+            "is that intended?",
             arithmetic=downtime.arithmetic,
             hint="Would users accept the service being down that long?",
             fix="Most consumer products aim for 99.9%.",

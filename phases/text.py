@@ -9,9 +9,52 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUMBER = re.compile(r"\d")
 # Words that carry no meaning when matching a requirement against a capability.
 STOPWORDS = frozenset(
-    "a an the to of for and or in on by with from into their its it his her them they "
-    "can could may should must will would be is are was were able user users someone "
-    "anyone people person system service app application".split()
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "for",
+        "and",
+        "or",
+        "in",
+        "on",
+        "by",
+        "with",
+        "from",
+        "into",
+        "their",
+        "its",
+        "it",
+        "his",
+        "her",
+        "them",
+        "they",
+        "can",
+        "could",
+        "may",
+        "should",
+        "must",
+        "will",
+        "would",
+        "be",
+        "is",
+        "are",
+        "was",
+        "were",
+        "able",
+        "user",
+        "users",
+        "someone",
+        "anyone",
+        "people",
+        "person",
+        "system",
+        "service",
+        "app",
+        "application",
+    ]
 )
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -36,10 +79,29 @@ def mentions(text: str, phrase: str) -> bool:
     "Users can shorten a long link" mentions "shortened link"; word order and
     inflection do not matter, so synonyms are listed as short phrases.
     """
+    return match_strength(text, phrase) > 0
+
+
+def match_strength(text: str, phrase: str) -> int:
+    """How many meaningful words of ``phrase`` a text mentions: 0 unless it mentions all.
+
+    Longer phrases are more specific, so when a text mentions phrases of several
+    capabilities, the one with the most words is the best description of it.
+    """
     needed = set(stems(phrase))
-    if not needed:
-        return False
-    return needed <= set(stems(text))
+    return len(needed) if needed and needed <= set(stems(text)) else 0
+
+
+_FIGURE_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
+    r"millions?|billions?|trillions?|immediately|instantly|zero|"
+    r"(a|an)\s+(second|minute|hour|day|week|month|year))\b"
+)
+
+
+def has_figure(text: str) -> bool:
+    """Whether a text states a quantity, in digits or in words ("within a minute")."""
+    return has_number(text) or bool(_FIGURE_WORDS.search((text or "").lower()))
 
 
 def has_number(text: str) -> bool:

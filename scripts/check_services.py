@@ -6,10 +6,18 @@ import sys
 from urllib.parse import urlparse
 
 SERVICES = (
-    ("DATABASE_URL", "PostgreSQL", 5432,
-     "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"),
-    ("REDIS_URL", "Redis", 6379,
-     "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"),
+    (
+        "DATABASE_URL",
+        "PostgreSQL",
+        5432,
+        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    ),
+    (
+        "REDIS_URL",
+        "Redis",
+        6379,
+        "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+    ),
 )
 
 failed = False

@@ -72,9 +72,7 @@ class PhaseForms:
     def __init__(self, data: QueryDict | None = None, document: dict | None = None):
         document = document or {}
         self.is_bound = data is not None
-        self.main = self.main_class(
-            data=data, initial=self._main_initial(document), prefix=None
-        )
+        self.main = self.main_class(data=data, initial=self._main_initial(document), prefix=None)
         self.formsets = {}
         for name, form_class in self.row_classes.items():
             formset_class = formset_factory(

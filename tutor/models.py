@@ -165,7 +165,7 @@ class Attempt(models.Model):
 
     def phase_states(self) -> dict[int, str]:
         """Each phase's state, from the prefetched answers where there are some."""
-        states = {n: PhaseAnswer.Status.NOT_STARTED for n in PHASE_NUMBERS}
+        states = dict.fromkeys(PHASE_NUMBERS, PhaseAnswer.Status.NOT_STARTED)
         for answer in self.answers.all():
             states[answer.phase] = answer.status
         return states

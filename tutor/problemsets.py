@@ -71,9 +71,7 @@ def validate(data) -> list[str]:
         for key in ("givens", "expectations"):
             if not isinstance(problem.get(key, {}), dict):
                 errors.append(f"{where}.{key}: expected a mapping.")
-        capabilities = (problem.get("expectations") or {}).get("phase1", {}).get(
-            "capabilities", []
-        )
+        capabilities = (problem.get("expectations") or {}).get("phase1", {}).get("capabilities", [])
         if not isinstance(capabilities, list):
             errors.append(f"{where}.expectations.phase1.capabilities: expected a list.")
             capabilities = []

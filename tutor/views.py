@@ -26,7 +26,7 @@ from tutor.forms import (
     compact,
     html_name,
 )
-from tutor.models import Attempt, Enrollment, PhaseAnswer, Problem, ProblemSet
+from tutor.models import Attempt, Enrollment, PhaseAnswer, ProblemSet
 
 
 def home(request):
@@ -54,7 +54,9 @@ def dashboard(request):
     attempts = (
         Attempt.objects.owned_by(request.user)
         .select_related("problem__problem_set")
-        .prefetch_related(Prefetch("answers", queryset=PhaseAnswer.objects.only("attempt", "phase", "status")))
+        .prefetch_related(
+            Prefetch("answers", queryset=PhaseAnswer.objects.only("attempt", "phase", "status"))
+        )
     )
     enrollments = Enrollment.objects.filter(learner=request.user).select_related("problem_set")
     return render(
@@ -82,7 +84,10 @@ def _visible_problem_set(request, slug) -> ProblemSet:
 
 def _visible_problems(request, problem_set):
     problems = problem_set.problems.all()
-    if not (request.user.is_authenticated and problem_set.instructors.filter(pk=request.user.pk).exists()):
+    if not (
+        request.user.is_authenticated
+        and problem_set.instructors.filter(pk=request.user.pk).exists()
+    ):
         problems = problems.filter(is_published=True)
     return problems
 
@@ -148,7 +153,12 @@ def problem_detail(request, set_slug, slug):
     return render(
         request,
         "tutor/problem.html",
-        {"problem": problem, "problem_set": problem_set, "attempt": attempt, "can_start": can_start},
+        {
+            "problem": problem,
+            "problem_set": problem_set,
+            "attempt": attempt,
+            "can_start": can_start,
+        },
     )
 
 
@@ -229,7 +239,9 @@ def phase(request, attempt_id, number):
         # htmx swaps only successful responses; the notice carries the outcome instead.
         status_code = 200
         html = render_to_string("tutor/phase.html#workspace", context, request=request)
-        html += render_to_string("tutor/phase.html#progress", {**context, "oob": True}, request=request)
+        html += render_to_string(
+            "tutor/phase.html#progress", {**context, "oob": True}, request=request
+        )
         return HttpResponse(html, status=status_code)
     return render(request, "tutor/phase.html", context, status=status_code)
 

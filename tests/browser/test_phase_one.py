@@ -33,9 +33,7 @@ def test_learner_signs_up_saves_phase_one_sees_a_finding_and_fixes_it(page: Page
     page.get_by_role("button", name="Add requirement").click()
     expect(page.locator("#id_functional-1-text")).to_be_visible()
     expect(page.locator("#id_functional-0-text")).to_have_value("A user can shorten a long URL")
-    page.locator("#id_functional-1-text").fill(
-        "A visitor can open a short link and be redirected"
-    )
+    page.locator("#id_functional-1-text").fill("A visitor can open a short link and be redirected")
     page.locator("#id_functional-1-path").select_option("read")
     page.get_by_label("Availability").fill("highly available")
     url_before = page.url

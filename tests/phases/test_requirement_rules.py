@@ -59,8 +59,21 @@ GOOD_ANSWER = ROOT / "fixtures" / "answers" / "url-shortener.json"
 PROBLEM_SET = ROOT / "fixtures" / "problemsets" / "foundations.yaml"
 
 CASE_KEYS = {
-    "name", "problem", "base", "set", "unset", "answer", "must", "must_not", "passes",
-    "passes_not", "fields", "messages", "severity", "counts", "xfail",
+    "name",
+    "problem",
+    "base",
+    "set",
+    "unset",
+    "answer",
+    "must",
+    "must_not",
+    "passes",
+    "passes_not",
+    "fields",
+    "messages",
+    "severity",
+    "counts",
+    "xfail",
 }
 CODE_LIST_KEYS = ("must", "must_not", "passes", "passes_not")
 CODE_MAP_KEYS = ("fields", "messages", "severity", "counts")
@@ -120,7 +133,7 @@ def _step(container, token, path: str, next_token):
         if token == len(container):
             container.append(fresh)
         elif token > len(container):
-            raise ValueError(f"{path!r}: index {token} beyond the end of a list of {len(container)}")
+            raise ValueError(f"{path!r}: index {token} is past the end ({len(container)} items)")
         return container[token]
     if not isinstance(container, dict):
         raise ValueError(f"{path!r}: key {token!r} applied to a {type(container).__name__}")
@@ -249,7 +262,9 @@ def _params():
     for case in load_cases():
         marks = []
         if case.get("xfail"):
-            marks.append(pytest.mark.xfail(reason=case["xfail"], strict=True, raises=AssertionError))
+            marks.append(
+                pytest.mark.xfail(reason=case["xfail"], strict=True, raises=AssertionError)
+            )
         params.append(pytest.param(case, id=case["name"], marks=marks))
     return params
 
@@ -390,6 +405,7 @@ def test_set_path_replaces_lists_appends_and_creates():
 
 def test_build_document_does_not_mutate_the_base():
     before = copy.deepcopy(good_answer())
-    build_document({"base": "good", "set": {"functional[0].text": "changed"},
-                    "unset": ["availability"]})
+    build_document(
+        {"base": "good", "set": {"functional[0].text": "changed"}, "unset": ["availability"]}
+    )
     assert good_answer() == before

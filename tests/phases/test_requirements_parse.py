@@ -15,8 +15,16 @@ from phases.engine import check_phase
 
 GOOD_ANSWER = Path(__file__).resolve().parents[2] / "fixtures" / "answers" / "url-shortener.json"
 TOP_LEVEL_KEYS = (
-    "version", "functional", "clarifications", "read_write_ratio", "scale", "latency",
-    "availability", "consistency", "durability", "throughput",
+    "version",
+    "functional",
+    "clarifications",
+    "read_write_ratio",
+    "scale",
+    "latency",
+    "availability",
+    "consistency",
+    "durability",
+    "throughput",
 )
 
 
@@ -41,7 +49,9 @@ def test_good_fixture_parses():
     assert req.reads_per_write == 10
     assert req.availability_percent == pytest.approx(99.9)
     assert [(t.operation, t.percentile, t.milliseconds) for t in req.latency] == [
-        ("redirect", "p50", 20), ("redirect", "p99", 150), ("shorten", "p99", 300),
+        ("redirect", "p50", 20),
+        ("redirect", "p99", 150),
+        ("shorten", "p99", 300),
     ]
     assert [c.model for c in req.consistency] == ["read_your_writes", "eventual"]
     assert [d.cost_of_loss for d in req.durability] == ["high", "low"]
@@ -97,33 +107,64 @@ MALFORMED = [
     ("availability 0%", lambda d: d.update(availability="0%"), "availability"),
     ("availability 9 9", lambda d: d.update(availability="9 9"), "availability"),
     ("availability bool", lambda d: d.update(availability=True), "availability"),
-    ("latency target 2OO ms", lambda d: d["latency"][0].update(target="2OO ms"), "latency[0].target"),
-    ("latency unit ms but target 2 s",
-     lambda d: d["latency"][0].update(target="2 s", unit="ms"), "latency[0].unit"),
+    (
+        "latency target 2OO ms",
+        lambda d: d["latency"][0].update(target="2OO ms"),
+        "latency[0].target",
+    ),
+    (
+        "latency unit ms but target 2 s",
+        lambda d: d["latency"][0].update(target="2 s", unit="ms"),
+        "latency[0].unit",
+    ),
     ("latency unit hours", lambda d: d["latency"][1].update(unit="hours"), "latency[1].unit"),
-    ("latency target bananas",
-     lambda d: d["latency"][2].update(target="200 bananas", unit=""), "latency[2].target"),
+    (
+        "latency target bananas",
+        lambda d: d["latency"][2].update(target="200 bananas", unit=""),
+        "latency[2].target",
+    ),
     ("latency not a list", lambda d: d.update(latency={"redirect": "100 ms"}), "latency"),
     ("functional not a list", lambda d: d.update(functional="shorten links"), "functional"),
     ("functional row not an object", lambda d: d.update(functional=["shorten"]), "functional[0]"),
-    ("functional path sideways", lambda d: d["functional"][1].update(path="sideways"),
-     "functional[1].path"),
-    ("functional text a list", lambda d: d["functional"][0].update(text=["a", "b"]),
-     "functional[0].text"),
+    (
+        "functional path sideways",
+        lambda d: d["functional"][1].update(path="sideways"),
+        "functional[1].path",
+    ),
+    (
+        "functional text a list",
+        lambda d: d["functional"][0].update(text=["a", "b"]),
+        "functional[0].text",
+    ),
     ("clarifications not an object", lambda d: d.update(clarifications="global"), "clarifications"),
     ("region mars", lambda d: d["clarifications"].update(region="mars"), "clarifications.region"),
-    ("ordering random", lambda d: d["clarifications"].update(ordering="random"),
-     "clarifications.ordering"),
-    ("left_out billing", lambda d: d["clarifications"].update(left_out=["billing"]),
-     "clarifications.left_out"),
-    ("left_out a string", lambda d: d["clarifications"].update(left_out="search"),
-     "clarifications.left_out"),
+    (
+        "ordering random",
+        lambda d: d["clarifications"].update(ordering="random"),
+        "clarifications.ordering",
+    ),
+    (
+        "left_out billing",
+        lambda d: d["clarifications"].update(left_out=["billing"]),
+        "clarifications.left_out",
+    ),
+    (
+        "left_out a string",
+        lambda d: d["clarifications"].update(left_out="search"),
+        "clarifications.left_out",
+    ),
     ("scale a list", lambda d: d.update(scale=["100M"]), "scale"),
     ("scale users an object", lambda d: d["scale"].update(users={"n": 1}), "scale.users"),
-    ("consistency model linearizable",
-     lambda d: d["consistency"][0].update(model="linearizable"), "consistency[0].model"),
-    ("durability cost meh", lambda d: d["durability"][1].update(cost_of_loss="meh"),
-     "durability[1].cost_of_loss"),
+    (
+        "consistency model linearizable",
+        lambda d: d["consistency"][0].update(model="linearizable"),
+        "consistency[0].model",
+    ),
+    (
+        "durability cost meh",
+        lambda d: d["durability"][1].update(cost_of_loss="meh"),
+        "durability[1].cost_of_loss",
+    ),
 ]
 
 
@@ -137,8 +178,11 @@ def test_malformed_field_is_named(change, field):
     assert errors[field], "the error needs a message"
 
 
-@pytest.mark.parametrize("data", [[], [1, 2], "answers", 42, None, True],
-                         ids=["empty list", "list", "str", "int", "None", "bool"])
+@pytest.mark.parametrize(
+    "data",
+    [[], [1, 2], "answers", 42, None, True],
+    ids=["empty list", "list", "str", "int", "None", "bool"],
+)
 def test_top_level_must_be_an_object(data):
     errors = shape_errors(data)
     assert "" in errors, errors
@@ -150,7 +194,10 @@ def test_every_error_is_reported_at_once():
     doc["latency"][0]["percentile"] = "p42"
     errors = shape_errors(doc)
     assert set(errors) == {
-        "availability", "read_write_ratio", "functional", "latency[0].percentile",
+        "availability",
+        "read_write_ratio",
+        "functional",
+        "latency[0].percentile",
     }
 
 
@@ -163,19 +210,63 @@ json_scalars = (
     | st.floats()
     | st.text(max_size=20)
     # Strings that look like the real answers, so the unit parsers are exercised too.
-    | st.sampled_from([
-        "10:1", "10::1", "1:0", "99.9%", "150%", "three nines", "p99", "p42", "ms", "s",
-        "us", "min", "hours", "200 ms", "2OO ms", "0.2", "< 0.5 s", "global", "eventual",
-        "read", "write", "analytics", "", "  ",
-    ])
+    | st.sampled_from(
+        [
+            "10:1",
+            "10::1",
+            "1:0",
+            "99.9%",
+            "150%",
+            "three nines",
+            "p99",
+            "p42",
+            "ms",
+            "s",
+            "us",
+            "min",
+            "hours",
+            "200 ms",
+            "2OO ms",
+            "0.2",
+            "< 0.5 s",
+            "global",
+            "eventual",
+            "read",
+            "write",
+            "analytics",
+            "",
+            "  ",
+        ]
+    )
 )
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12) | st.sampled_from(
-        ["text", "path", "operation", "percentile", "target", "unit", "data", "model",
-         "staleness", "cost_of_loss", "region", "ordering", "left_out", "users"]
-    ), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=12)
+            | st.sampled_from(
+                [
+                    "text",
+                    "path",
+                    "operation",
+                    "percentile",
+                    "target",
+                    "unit",
+                    "data",
+                    "model",
+                    "staleness",
+                    "cost_of_loss",
+                    "region",
+                    "ordering",
+                    "left_out",
+                    "users",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 documents = st.dictionaries(st.sampled_from(TOP_LEVEL_KEYS), json_values)
@@ -221,9 +312,18 @@ def test_rules_run_on_whatever_parses(data):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("10:1", 10), ("1:4", 0.25), ("10 to 1", 10), ("100/1", 100), ("10", 10),
-     ("1,000:1", 1000), ("10 reads per write", 10), (" 10 : 1 ", 10),
-     ("read-heavy", None), ("", None)],
+    [
+        ("10:1", 10),
+        ("1:4", 0.25),
+        ("10 to 1", 10),
+        ("100/1", 100),
+        ("10", 10),
+        ("1,000:1", 1000),
+        ("10 reads per write", 10),
+        (" 10 : 1 ", 10),
+        ("read-heavy", None),
+        ("", None),
+    ],
 )
 def test_parse_ratio(text, expected):
     assert units.parse_ratio(text) == expected
@@ -237,9 +337,18 @@ def test_parse_ratio_rejects(text):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("99.9%", 99.9), ("99.9", 99.9), ("99.95 percent", 99.95), ("100%", 100),
-     ("three nines", 99.9), ("4 nines", 99.99), ("five nines", 99.999), ("one nine", 90),
-     ("highly available", None), ("", None)],
+    [
+        ("99.9%", 99.9),
+        ("99.9", 99.9),
+        ("99.95 percent", 99.95),
+        ("100%", 100),
+        ("three nines", 99.9),
+        ("4 nines", 99.99),
+        ("five nines", 99.999),
+        ("one nine", 90),
+        ("highly available", None),
+        ("", None),
+    ],
 )
 def test_parse_availability(text, expected):
     result = units.parse_availability(text)
@@ -257,10 +366,18 @@ def test_parse_availability_rejects(text):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("200", (200, None)), ("200 ms", (200, "ms")), ("200ms", (200, "ms")),
-     ("< 0.5 s", (0.5, "s")), ("under 2 min", (2, "min")), ("150 µs", (150, "us")),
-     ("3 seconds", (3, "s")), ("1,500 ms", (1500, "ms")), ("fast", (None, None)),
-     ("", (None, None))],
+    [
+        ("200", (200, None)),
+        ("200 ms", (200, "ms")),
+        ("200ms", (200, "ms")),
+        ("< 0.5 s", (0.5, "s")),
+        ("under 2 min", (2, "min")),
+        ("150 µs", (150, "us")),
+        ("3 seconds", (3, "s")),
+        ("1,500 ms", (1500, "ms")),
+        ("fast", (None, None)),
+        ("", (None, None)),
+    ],
 )
 def test_parse_latency(text, expected):
     assert units.parse_latency(text) == expected

@@ -90,7 +90,10 @@ def test_unpublished_sets_and_problems_are_404_for_learners(client, bob, foundat
     client.force_login(bob)
     assert client.get(reverse("problemset", args=["foundations"])).status_code == 404
     assert client.get(reverse("problem", args=["foundations", "url-shortener"])).status_code == 404
-    assert client.post(reverse("start_attempt", args=["foundations", "url-shortener"])).status_code == 404
+    assert (
+        client.post(reverse("start_attempt", args=["foundations", "url-shortener"])).status_code
+        == 404
+    )
 
 
 def test_draft_problem_is_hidden_but_visible_to_its_instructor(client, foundations):

@@ -49,6 +49,9 @@ def test_known_hostile_inputs_are_neutralised():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(HOSTILE + ["**b**", "[ok](https://x.test)", "text", "\n\n"])), st.text())
+@given(
+    st.lists(st.sampled_from(HOSTILE + ["**b**", "[ok](https://x.test)", "text", "\n\n"])),
+    st.text(),
+)
 def test_any_mix_of_hostile_fragments_stays_safe(fragments, noise):
     assert_safe(render_markdown(noise.join(fragments)))

@@ -36,7 +36,11 @@ def with_mistake():
 def test_signup_logs_the_new_learner_in(client, db):
     response = client.post(
         reverse("signup"),
-        {"username": "dana", "password1": "a-long-pass-phrase-7", "password2": "a-long-pass-phrase-7"},
+        {
+            "username": "dana",
+            "password1": "a-long-pass-phrase-7",
+            "password2": "a-long-pass-phrase-7",
+        },
     )
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
@@ -136,7 +140,10 @@ def test_row_buttons_change_rows_without_saving_or_losing_text(
     alice_client, attempt, action, expected
 ):
     document = copy.deepcopy(GOOD)
-    document["functional"] = [{"text": "first", "path": "read"}, {"text": "second", "path": "write"}]
+    document["functional"] = [
+        {"text": "first", "path": "read"},
+        {"text": "second", "path": "write"},
+    ]
     data = requirements_post(document)
     data["row_action"] = action
     response = alice_client.post(phase_url(attempt), data)
