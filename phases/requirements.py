@@ -304,7 +304,7 @@ def missing_capabilities(design) -> Iterator[Hit]:
             hint=cap.get(
                 "hint", "Reread the problem statement for operations you have not listed."
             ),
-            fix=f"Add a requirement such as \"{cap.get('example', cap['label'])}\".",
+            fix=f'Add a requirement such as "{cap.get("example", cap["label"])}".',
         )
     if not missed:
         yield Hit(
