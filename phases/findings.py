@@ -1,6 +1,6 @@
 """What a rule says about an answer."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -47,7 +47,6 @@ class Finding:
     hint: str = ""
     fix: str = ""
     arithmetic: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def as_dict(self) -> dict:
         return {
