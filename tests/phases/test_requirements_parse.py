@@ -401,22 +401,12 @@ unit_text = st.text(max_size=30) | st.text(
 )
 
 
+@pytest.mark.parametrize("parser", [units.parse_ratio, units.parse_availability])
 @settings(max_examples=500, deadline=None)
-@given(unit_text)
-def test_parse_ratio_returns_number_none_or_unit_error(text):
+@given(text=unit_text)
+def test_number_parsers_return_number_none_or_unit_error(parser, text):
     try:
-        value = units.parse_ratio(text)
-    except units.UnitError as exc:
-        assert str(exc)
-    else:
-        assert value is None or isinstance(value, float)
-
-
-@settings(max_examples=500, deadline=None)
-@given(unit_text)
-def test_parse_availability_returns_number_none_or_unit_error(text):
-    try:
-        value = units.parse_availability(text)
+        value = parser(text)
     except units.UnitError as exc:
         assert str(exc)
     else:
