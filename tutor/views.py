@@ -259,7 +259,11 @@ def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
     counts = {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity}
     computed = {}
     if answer and module:
-        computed = module.computed(module.parse(answer.data))
+        try:
+            computed = module.computed(module.parse(answer.data))
+        except AnswerShapeError:
+            # A document saved under an older shape: show the form, skip the figures.
+            computed = {}
     number = phase_info.number
     return {
         "attempt": attempt,
