@@ -42,3 +42,16 @@ class Design:
         from phases import requirements
 
         return requirements.parse(self.answers.get(1) or {})
+
+    @cached_property
+    def estimate(self):
+        from phases import estimation
+
+        return estimation.parse(self.answers.get(2) or {})
+
+    @cached_property
+    def estimate_report(self) -> dict:
+        """Phase 2's recomputation, computed once per check and shared by its rules."""
+        from phases import estimation
+
+        return estimation.report(self.estimate, self.problem.givens)

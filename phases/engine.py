@@ -3,7 +3,7 @@
 from phases.answers import AnswerShapeError
 from phases.design import Design
 from phases.findings import Finding, Severity, phase_status
-from phases.registry import PHASES_BY_NUMBER, rules_for
+from phases.registry import PHASE_MODULES, PHASES_BY_NUMBER, rules_for
 
 
 def check_phase(phase: int, design: Design) -> list[Finding]:
@@ -56,6 +56,7 @@ def grade(design: Design) -> dict:
             continue
         report["phases"][str(number)] = {
             "status": phase_status(findings),
+            "computed": PHASE_MODULES[number].computed(design),
             "findings": [
                 {
                     "code": f.code,

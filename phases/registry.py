@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from phases import requirements
+from phases import estimation, requirements
 from phases.findings import Hit, Severity
 
 
@@ -169,8 +169,11 @@ PHASE_NUMBERS = tuple(p.number for p in PHASES)
 PHASES_BY_NUMBER = {p.number: p for p in PHASES}
 PHASES_BY_SLUG = {p.slug: p for p in PHASES}
 # The module that owns each ready phase's answer shape: SCHEMA_VERSION, empty(),
-# parse() and computed().
-PHASE_MODULES = {1: requirements}
+# parse() and computed(design).
+PHASE_MODULES = {1: requirements, 2: estimation}
+# Phases whose ``computed()`` runs in the background after each save (a Report row);
+# the others compute theirs in process when the page is shown.
+BACKGROUND_PHASES = frozenset({2})
 RULE_PREFIXES = {
     1: "REQ",
     2: "EST",
@@ -223,7 +226,7 @@ def parse_docstring(docstring: str) -> dict[str, str]:
     return {key: re.sub(r"\s+", " ", " ".join(lines)).strip() for key, lines in parts.items()}
 
 
-ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+ERROR, WARNING, INFO, PASS = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.PASS
 
 RULES: tuple[Rule, ...] = (
     # Phase 1: requirements
@@ -241,6 +244,16 @@ RULES: tuple[Rule, ...] = (
     Rule("REQ-012", 1, WARNING, requirements.staleness_unbounded),
     Rule("REQ-013", 1, ERROR, requirements.availability_beyond_reach),
     Rule("REQ-014", 1, INFO, requirements.high_availability_noted),
+    # Phase 2: scale estimation
+    Rule("EST-001", 2, ERROR, estimation.result_off),
+    Rule("EST-002", 2, ERROR, estimation.contradicts_givens),
+    Rule("EST-003", 2, WARNING, estimation.no_peak_factor),
+    Rule("EST-004", 2, WARNING, estimation.storage_without_overhead),
+    Rule("EST-005", 2, ERROR, estimation.wrong_pressure_point),
+    Rule("EST-006", 2, ERROR, estimation.missing_basics),
+    Rule("EST-007", 2, WARNING, estimation.missing_results),
+    Rule("EST-008", 2, WARNING, estimation.no_implication),
+    Rule("EST-009", 2, PASS, estimation.results_agree),
 )
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

@@ -254,8 +254,9 @@ def allowed_downtime(percent: float) -> Downtime:
     )
 
 
-def computed(req: Requirements) -> dict:
+def computed(design) -> dict:
     """Figures derived from the answers: shown beside the form, printed by the grader."""
+    req = design.requirements
     result: dict = {}
     if req.availability_percent is not None and 0 < req.availability_percent <= 100:
         downtime = allowed_downtime(req.availability_percent)

@@ -12,7 +12,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.forms import formset_factory
 from django.http import QueryDict
 
-from phases import requirements
+from phases import estimation, requirements
 from tutor.models import User
 
 MAX_ROWS = 50
@@ -264,4 +264,40 @@ class RequirementsForms(PhaseForms):
     }
 
 
-PHASE_FORMS: dict[int, type[PhaseForms]] = {1: RequirementsForms}
+# -- Phase 2: scale estimation --------------------------------------------------------------
+
+
+class ExtraAssumptionRowForm(forms.Form):
+    name = _text("Assumption", placeholder="average feed size")
+    value = _text("Value", placeholder="20 posts")
+
+
+def _estimation_fields() -> dict:
+    fields = {}
+    for group, items in (("assumptions", estimation.ASSUMPTIONS), ("results", estimation.RESULTS)):
+        for item in items:
+            fields[f"{group}__{item.key}"] = _text(item.label, placeholder=item.example)
+    fields["conclusion__pressure"] = _choice(
+        "Resource under pressure",
+        estimation.PRESSURES,
+        {
+            "writes": "write throughput",
+            "reads": "read throughput",
+            "storage": "storage",
+            "bandwidth": "network bandwidth",
+            "memory": "cache memory",
+        },
+    )
+    fields["conclusion__implication"] = _text("What it implies for the design", long=True)
+    return fields
+
+
+EstimationMainForm = type("EstimationMainForm", (forms.Form,), _estimation_fields())
+
+
+class EstimationForms(PhaseForms):
+    main_class = EstimationMainForm
+    row_classes = {"extra_assumptions": ExtraAssumptionRowForm}
+
+
+PHASE_FORMS: dict[int, type[PhaseForms]] = {1: RequirementsForms, 2: EstimationForms}

@@ -226,3 +226,41 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.code} ({self.severity})"
+
+
+class Report(models.Model):
+    """A background computation for one phase answer: phase 2's estimate report.
+
+    One row per answer, overwritten for each revision, so a task that runs twice (a
+    worker killed mid-task, a redelivered message) writes the same row, not a second.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Computing"
+        RUNNING = "running", "Computing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Where(models.TextChoices):
+        WORKER = "worker", "Background worker"
+        WEB = "web", "Web process"
+
+    answer = models.OneToOneField(PhaseAnswer, on_delete=models.CASCADE, related_name="report")
+    revision = models.PositiveIntegerField(help_text="The answer revision this report is for.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    computed_in = models.CharField(max_length=16, choices=Where.choices, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    runs = models.PositiveSmallIntegerField(default=0, help_text="How many times a task ran it.")
+    requested_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"Report for {self.answer} ({self.status})"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

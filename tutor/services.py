@@ -1,12 +1,28 @@
 """Actions that change several rows at once. Views validate input and call one of these."""
 
+import logging
+import os
+import time
+
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from phases.design import Design, ProblemSpec
 from phases.engine import check_phase
 from phases.findings import phase_status
-from tutor.models import Attempt, Enrollment, Finding, PhaseAnswer, Problem, ProblemSet
+from phases.registry import BACKGROUND_PHASES, PHASE_MODULES
+from tutor.models import (
+    Attempt,
+    Enrollment,
+    Finding,
+    PhaseAnswer,
+    Problem,
+    ProblemSet,
+    Report,
+)
+
+log = logging.getLogger(__name__)
 
 
 class JoinError(ValueError):
@@ -89,4 +105,79 @@ def save_phase(attempt: Attempt, phase: int, data: dict) -> PhaseAnswer:
         for position, f in enumerate(findings)
     )
     Attempt.objects.filter(pk=attempt.pk).update(updated_at=timezone.now())
+    if phase in BACKGROUND_PHASES:
+        request_report(answer)
     return answer
+
+
+def request_report(answer: PhaseAnswer) -> Report:
+    """Mark the answer's report pending and hand it to a worker once the save commits."""
+    report, _ = Report.objects.update_or_create(
+        answer=answer,
+        defaults={
+            "revision": answer.revision,
+            "status": Report.Status.PENDING,
+            "data": {},
+            "error": "",
+            "computed_in": "",
+            "requested_at": timezone.now(),
+            "completed_at": None,
+        },
+    )
+    transaction.on_commit(lambda: enqueue_report(report.pk, answer.revision))
+    return report
+
+
+def enqueue_report(report_id: int, revision: int) -> None:
+    """Publish the task; if the broker cannot take it, compute here instead.
+
+    The broker's socket timeouts (settings) bound how long this can take, so a save
+    answers within about a second even when Redis is down or silent.
+    """
+    from tutor.tasks import compute_report
+
+    if compute_report.app.conf.task_always_eager:
+        run_report(report_id, revision, where=Report.Where.WEB)
+        return
+    try:
+        compute_report.apply_async(args=[report_id, revision])
+    except Exception as exc:  # noqa: BLE001 - any broker failure means "compute here"
+        log.warning("broker unavailable (%s); computing report %s in process", exc, report_id)
+        run_report(report_id, revision, where=Report.Where.WEB)
+
+
+def run_report(report_id: int, revision: int, where: str) -> None:
+    """Compute one report and store it. Running it twice stores the same row once."""
+    report = (
+        Report.objects.select_related("answer__attempt__problem")
+        .filter(pk=report_id, revision=revision)
+        .first()
+    )
+    if report is None or report.status == Report.Status.DONE:
+        return  # superseded by a newer save, or already done by an earlier delivery
+    Report.objects.filter(pk=report_id, revision=revision).update(
+        status=Report.Status.RUNNING, runs=F("runs") + 1
+    )
+    delay = int(os.environ.get("TUTOR_TEST_REPORT_DELAY_MS", "0"))
+    if delay:  # lets a test kill a worker while it is inside a task
+        time.sleep(delay / 1000)
+    attempt = report.answer.attempt
+    try:
+        data = PHASE_MODULES[report.answer.phase].computed(design_for(attempt))
+    except Exception as exc:  # noqa: BLE001 - a bug must show as a failed report
+        log.exception("report %s could not be computed", report_id)
+        fail_report(report_id, revision, f"The report could not be computed ({exc}).")
+        return
+    Report.objects.filter(pk=report_id, revision=revision).update(
+        status=Report.Status.DONE,
+        data=data,
+        computed_in=where,
+        error="",
+        completed_at=timezone.now(),
+    )
+
+
+def fail_report(report_id: int, revision: int, message: str) -> None:
+    Report.objects.filter(pk=report_id, revision=revision).update(
+        status=Report.Status.FAILED, error=message, completed_at=timezone.now()
+    )

@@ -16,7 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from phases.answers import AnswerShapeError
 from phases.findings import Severity
-from phases.registry import PHASE_MODULES, PHASES, PHASES_BY_NUMBER, RULES, rules_for
+from phases.registry import (
+    BACKGROUND_PHASES,
+    PHASE_MODULES,
+    PHASES,
+    PHASES_BY_NUMBER,
+    RULES,
+    rules_for,
+)
 from tutor import services
 from tutor.forms import (
     PHASE_FORMS,
@@ -176,8 +183,11 @@ def start_attempt(request, set_slug, slug):
 
 
 def _own_attempt(request, attempt_id) -> Attempt:
+    answers = PhaseAnswer.objects.select_related("report")
     return get_object_or_404(
-        Attempt.objects.select_related("problem__problem_set").prefetch_related("answers"),
+        Attempt.objects.select_related("problem__problem_set").prefetch_related(
+            Prefetch("answers", queryset=answers)
+        ),
         pk=attempt_id,
         learner=request.user,
     )
@@ -235,6 +245,8 @@ def phase(request, attempt_id, number):
 
     context = _phase_context(request, attempt, phase_info, answer, forms, module)
     context.update(notice=notice, saved=saved)
+    if request.htmx and request.method == "GET" and request.htmx.target == "report":
+        return render(request, "tutor/phase.html#report", context)
     if request.htmx and request.method == "POST":
         # htmx swaps only successful responses; the notice carries the outcome instead.
         status_code = 200
@@ -249,6 +261,7 @@ def phase(request, attempt_id, number):
 def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
     findings = list(answer.findings.all()) if answer else []
     by_field: dict[str, list] = {}
+    number = phase_info.number
     lists = forms.formsets if forms else {}
     for finding in findings:
         finding.anchor = html_name(finding.field) if finding.field else ""
@@ -258,13 +271,16 @@ def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
         by_field.setdefault(finding.anchor, []).append(finding)
     counts = {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity}
     computed = {}
+    report = None
     if answer and module:
-        try:
-            computed = module.computed(module.parse(answer.data))
-        except AnswerShapeError:
-            # A document saved under an older shape: show the form, skip the figures.
-            computed = {}
-    number = phase_info.number
+        if number in BACKGROUND_PHASES:
+            report = getattr(answer, "report", None)
+        else:
+            try:
+                computed = module.computed(services.design_for(attempt))
+            except AnswerShapeError:
+                # A document saved under an older shape: show the form, skip the figures.
+                computed = {}
     return {
         "attempt": attempt,
         "problem": attempt.problem,
@@ -276,6 +292,7 @@ def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
         "findings_by_field": by_field,
         "counts": counts,
         "computed": computed,
+        "report": report,
         "previous": PHASES_BY_NUMBER.get(number - 1),
         "next": PHASES_BY_NUMBER.get(number + 1),
         "rules": rules_for(number),

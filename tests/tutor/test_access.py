@@ -97,7 +97,7 @@ def test_unpublished_sets_and_problems_are_404_for_learners(client, bob, foundat
 
 
 def test_draft_problem_is_hidden_but_visible_to_its_instructor(client, foundations):
-    problem = foundations.problems.get()
+    problem = foundations.problems.get(slug="url-shortener")
     problem.is_published = False
     problem.save()
     teacher = make_user("teacher", User.Role.INSTRUCTOR)

@@ -101,7 +101,7 @@ def test_import_is_idempotent_and_bumps_version_only_on_change(db):
     call_command("import_problemset", path)
     call_command("import_problemset", path)
     assert ProblemSet.objects.count() == 1
-    problem = Problem.objects.get()
+    problem = Problem.objects.get(slug="url-shortener")
     assert problem.version == 1
     assert problem.expectations["phase1"]["capabilities"][0]["id"] == "shorten"
 

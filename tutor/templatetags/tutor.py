@@ -1,5 +1,6 @@
 from django import template
 
+from phases.quantities import format_value
 from tutor.markdown import render_markdown
 
 register = template.Library()
@@ -17,3 +18,22 @@ def get(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def qty(value, kind):
+    """A base-unit number written for people: ``1157.4|qty:"rate"`` → ``1,157/s``."""
+    if value is None or value == "":
+        return "—"
+    return format_value(float(value), kind)
+
+
+@register.filter
+def times(value):
+    """A ratio as a multiplier: 0.5 → '1/2×', 3 → '3×'."""
+    if value in (None, ""):
+        return "—"
+    value = float(value)
+    if value >= 1:
+        return f"{value:,.3g}×"
+    return f"1/{1 / value:,.3g}×" if value > 0 else "0×"

@@ -1,0 +1,674 @@
+"""Phase 2, scale estimation: the learner's assumptions, their results, and ours.
+
+The tutor recomputes every result from the learner's own assumptions (and, for the
+report, from the problem's givens) and compares figure by figure, so a slip is found at
+the step where it happened. Answer shape, version 1 (``docs/answers.md``)::
+
+    {
+      "version": 1,
+      "assumptions": {"writes": "100M/day", "read_write_ratio": "10:1",
+                      "object_size": "200 B", "retention": "5 years",
+                      "peak_factor": "2x", "overhead": "3x", "cache_fraction": "20%",
+                      "daily_active_users": "", "writes_per_user": ""},
+      "extra_assumptions": [{"name": "...", "value": "..."}],
+      "results": {"writes_per_s": "1,157/s", "peak_writes_per_s": "2,300/s", ...},
+      "conclusion": {"pressure": "storage", "implication": "..."}
+    }
+"""
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from phases import units
+from phases.answers import Reader
+from phases.findings import Hit, Severity
+from phases.quantities import Quantity, format_value, parse_quantity
+from phases.reference import CAPACITIES, CAPACITIES_BY_KEY
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    kind: str
+    example: str
+
+
+ASSUMPTIONS: tuple[Field, ...] = (
+    Field("daily_active_users", "Daily active users", "count", "10M"),
+    Field("writes_per_user", "Writes per user per day", "count", "5"),
+    Field("writes", "Writes (events created)", "rate", "100M/day"),
+    Field("read_write_ratio", "Read:write ratio", "ratio", "10:1"),
+    Field("object_size", "Size of one object", "size", "200 B"),
+    Field("retention", "Retention", "duration", "5 years"),
+    Field("peak_factor", "Peak factor", "factor", "2x"),
+    Field("overhead", "Replication and index overhead", "factor", "3x"),
+    Field("cache_fraction", "Hot set cached (share of a day's reads)", "factor", "20%"),
+)
+RESULTS: tuple[Field, ...] = (
+    Field("writes_per_s", "Average writes", "rate", "1,157/s"),
+    Field("peak_writes_per_s", "Peak writes", "rate", "2,300/s"),
+    Field("reads_per_s", "Average reads", "rate", "11,570/s"),
+    Field("peak_reads_per_s", "Peak reads", "rate", "23,000/s"),
+    Field("storage", "Storage over retention (raw)", "size", "36 TB"),
+    Field("storage_with_overhead", "Storage with overhead", "size", "110 TB"),
+    Field("bandwidth_in", "Bandwidth in (peak)", "bandwidth", "460 KB/s"),
+    Field("bandwidth_out", "Bandwidth out (peak)", "bandwidth", "4.6 MB/s"),
+    Field("cache_memory", "Cache memory for the hot set", "size", "40 GB"),
+)
+ASSUMPTIONS_BY_KEY = {f.key: f for f in ASSUMPTIONS}
+RESULTS_BY_KEY = {f.key: f for f in RESULTS}
+PRESSURES = tuple(c.key for c in CAPACITIES)
+DEFAULT_CACHE_FRACTION = 0.2
+
+# Back-of-envelope tolerance: within 2x is agreement, 2x-10x a warning, beyond an error.
+WARNING_RATIO = 2.0
+ERROR_RATIO = 10.0
+# How far a given may move before an assumption contradicts it.
+GIVEN_TOLERANCE = 1.25
+
+
+@dataclass(frozen=True)
+class Estimate:
+    assumptions: dict[str, Quantity]
+    extra: tuple[tuple[str, str], ...]
+    results: dict[str, Quantity]
+    raw_results: dict[str, str]
+    pressure: str
+    implication: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.assumptions or self.results)
+
+
+def empty() -> dict:
+    return {
+        "version": SCHEMA_VERSION,
+        "assumptions": {f.key: "" for f in ASSUMPTIONS},
+        "extra_assumptions": [],
+        "results": {f.key: "" for f in RESULTS},
+        "conclusion": {"pressure": "", "implication": ""},
+    }
+
+
+def _parse_value(field: Field, text: str) -> Quantity:
+    """Percentages are shares (20% → 0.2); everything else goes to the quantity parser."""
+    stripped = text.strip()
+    if field.kind == "factor" and stripped.endswith("%"):
+        number = units.parse_number(stripped[:-1].strip())
+        return Quantity(number / 100, "factor", text)
+    return parse_quantity(stripped, expect=field.kind)
+
+
+def parse(data: dict) -> Estimate:
+    r = Reader(data)
+    d = r.data
+    values = {}
+    for group, fields, prefix in (
+        ("assumptions", ASSUMPTIONS, "assumptions"),
+        ("results", RESULTS, "results"),
+    ):
+        obj = r.object(d, group, prefix)
+        parsed = {}
+        for field in fields:
+            text = r.text(obj, field.key, f"{prefix}.{field.key}")
+            if text:
+                quantity = r.parsed(
+                    f"{prefix}.{field.key}", lambda t, f=field: _parse_value(f, t), text
+                )
+                if quantity is not None:
+                    parsed[field.key] = quantity
+        values[group] = parsed
+    raw_results = {
+        f.key: r.text(r.object(d, "results", "results"), f.key, f"results.{f.key}") for f in RESULTS
+    }
+    extra = tuple(
+        (r.text(row, "name", f"{path}.name"), r.text(row, "value", f"{path}.value"))
+        for path, row in r.rows(d, "extra_assumptions", "extra_assumptions")
+    )
+    conclusion = r.object(d, "conclusion", "conclusion")
+    estimate = Estimate(
+        assumptions=values["assumptions"],
+        extra=extra,
+        results=values["results"],
+        raw_results=raw_results,
+        pressure=r.text(conclusion, "pressure", "conclusion.pressure", choices=PRESSURES),
+        implication=r.text(conclusion, "implication", "conclusion.implication"),
+    )
+    for key in ("peak_factor", "overhead"):
+        quantity = estimate.assumptions.get(key)
+        if quantity is not None and quantity.value <= 0:
+            r.error(f"assumptions.{key}", "A factor is positive, for example 2x.")
+    r.raise_if_errors()
+    return estimate
+
+
+# -- Recomputation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    value: float
+    arithmetic: str
+
+
+def _n(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.3g}"
+
+
+def recompute(assumptions: dict[str, float]) -> dict[str, Figure]:
+    """Every result from assumptions in base units (per second, bytes, seconds).
+
+    Missing peak factor and overhead count as 1 (their rules say so); a missing cache
+    share counts as 20% of a day's reads, the usual hot-set rule of thumb. Results that
+    need an assumption that is missing are left out.
+    """
+    figures: dict[str, Figure] = {}
+    writes = assumptions.get("writes")
+    writes_text = ""
+    if writes is not None:
+        writes_text = f"{_n(writes * units.SECONDS_PER_DAY)}/day ÷ 86,400 s"
+    elif "daily_active_users" in assumptions and "writes_per_user" in assumptions:
+        users, per_user = assumptions["daily_active_users"], assumptions["writes_per_user"]
+        writes = users * per_user / units.SECONDS_PER_DAY
+        writes_text = f"{_n(users)} users × {_n(per_user)}/day ÷ 86,400 s"
+    if writes is None:
+        return figures
+    peak = assumptions.get("peak_factor", 1.0)
+    ratio = assumptions.get("read_write_ratio")
+    size = assumptions.get("object_size")
+    retention = assumptions.get("retention")
+    overhead = assumptions.get("overhead", 1.0)
+    share = assumptions.get("cache_fraction", DEFAULT_CACHE_FRACTION)
+
+    def put(key, value, arithmetic):
+        figures[key] = Figure(key, value, f"{arithmetic} = {format_value(value, key_kind(key))}")
+
+    put("writes_per_s", writes, writes_text)
+    put("peak_writes_per_s", writes * peak, f"{_n(writes)}/s × peak {peak:g}")
+    if ratio is not None:
+        reads = writes * ratio
+        put("reads_per_s", reads, f"{_n(writes)}/s × {ratio:g} reads per write")
+        put("peak_reads_per_s", reads * peak, f"{_n(reads)}/s × peak {peak:g}")
+    if size is not None:
+        put("bandwidth_in", writes * peak * size, f"{_n(writes * peak)}/s × {_n(size)} B")
+        if ratio is not None:
+            reads_peak = writes * ratio * peak
+            put("bandwidth_out", reads_peak * size, f"{_n(reads_peak)}/s × {_n(size)} B")
+            daily_reads = writes * ratio * units.SECONDS_PER_DAY
+            put(
+                "cache_memory",
+                daily_reads * size * share,
+                f"{_n(daily_reads)} reads/day × {_n(size)} B × {share:g} hot",
+            )
+        if retention is not None:
+            objects = writes * retention
+            storage = objects * size
+            put(
+                "storage",
+                storage,
+                f"{_n(writes)}/s × {_n(retention)} s retained = {_n(objects)} objects × "
+                f"{_n(size)} B",
+            )
+            put("storage_with_overhead", storage * overhead, f"{_n(storage)} B × {overhead:g}")
+    return figures
+
+
+def key_kind(key: str) -> str:
+    field = RESULTS_BY_KEY.get(key) or ASSUMPTIONS_BY_KEY.get(key)
+    return field.kind if field else "count"
+
+
+def base_values(quantities: dict[str, Quantity]) -> dict[str, float]:
+    return {key: q.value for key, q in quantities.items()}
+
+
+def givens_values(givens: dict) -> dict[str, float]:
+    """The problem's givens that name an assumption, in base units; unreadable ones are
+    skipped (the problem-set import reports them)."""
+    values = {}
+    for key, given in (givens or {}).items():
+        field = ASSUMPTIONS_BY_KEY.get(key)
+        text = given.get("value") if isinstance(given, dict) else given
+        if field is None or not isinstance(text, str | int | float):
+            continue
+        try:
+            values[key] = _parse_value(field, str(text)).value
+        except units.UnitError:
+            continue
+    return values
+
+
+# -- Diagnosis ----------------------------------------------------------------------------------
+
+# Factors by which a figure is typically off, with the slip that produces each. Checked
+# in order; the first within 15% (on a log scale) of the observed ratio is named.
+_SLIPS: tuple[tuple[float, str], ...] = (
+    (86_400, "a per-day figure used as per-second, or the reverse (86,400 seconds a day)"),
+    (2_592_000, "a per-month figure used as per-second (2,592,000 seconds a month)"),
+    (31_536_000, "a per-year figure used as per-second (31,536,000 seconds a year)"),
+    (24, "hours mixed up with days: 3,600 seconds an hour instead of 86,400 a day"),
+    (3_600, "a per-hour figure used as per-second (3,600 seconds an hour)"),
+    (8, "bits mixed up with bytes (8 bits to a byte)"),
+    (1_000_000, "a unit prefix off by two steps (mega for unit, or giga for kilo)"),
+    (1_000, "a unit prefix off by one step (kilo, mega, giga, tera are 1,000 apart)"),
+    (365, "a year multiplier (365 days) forgotten or applied twice"),
+    (30, "a month multiplier (30 days) forgotten or applied twice"),
+    (12, "a month-to-year multiplier (12) forgotten or applied twice"),
+)
+_CLOSE = math.log(1.15)
+
+
+def diagnose(ratio: float, key: str, assumptions: dict[str, float]) -> str:
+    """The likely slip behind a ratio between the learner's figure and ours, or ""."""
+    candidates = list(_SLIPS)
+    retention_years = assumptions.get("retention", 0) / units.SECONDS_PER_YEAR
+    if key.startswith("storage") and retention_years >= 2:
+        candidates.insert(
+            0, (retention_years, f"the retention period ({retention_years:g} years) left out")
+        )
+    peak = assumptions.get("peak_factor", 1.0)
+    if key.startswith("peak") and peak >= 1.5:
+        candidates.insert(0, (peak, f"the peak factor ({peak:g}) left out or applied twice"))
+    overhead = assumptions.get("overhead", 1.0)
+    if key == "storage_with_overhead" and overhead >= 1.5:
+        candidates.insert(0, (overhead, f"the overhead factor ({overhead:g}) left out"))
+    for factor, slip in candidates:
+        if abs(abs(math.log(ratio)) - math.log(factor)) < _CLOSE:
+            return slip
+    return ""
+
+
+def compare(learner: float, ours: float) -> tuple[float, str]:
+    """(ratio of learner to ours, verdict: ok, warning or error)."""
+    if ours == 0:
+        return (1.0, "ok") if learner == 0 else (math.inf, "error")
+    if learner <= 0:
+        return 0.0, "error"
+    ratio = learner / ours
+    spread = max(ratio, 1 / ratio)
+    if spread > ERROR_RATIO:
+        return ratio, "error"
+    if spread > WARNING_RATIO:
+        return ratio, "warning"
+    return ratio, "ok"
+
+
+def headroom(figures: dict[str, float]) -> list[dict]:
+    """Each resource's load against one machine's capacity, least headroom first."""
+    loads = {
+        "writes": figures.get("peak_writes_per_s"),
+        "reads": figures.get("peak_reads_per_s"),
+        "storage": figures.get("storage_with_overhead", figures.get("storage")),
+        "bandwidth": max(
+            (v for v in (figures.get("bandwidth_in"), figures.get("bandwidth_out")) if v),
+            default=None,
+        ),
+        "memory": figures.get("cache_memory"),
+    }
+    rows = []
+    for key, load in loads.items():
+        if not load:
+            continue
+        capacity = CAPACITIES_BY_KEY[key]
+        rows.append(
+            {
+                "resource": key,
+                "label": capacity.label,
+                "kind": capacity.kind,
+                "load": load,
+                "capacity": capacity.value,
+                "headroom": capacity.value / load,
+            }
+        )
+    return sorted(rows, key=lambda row: row["headroom"])
+
+
+def report(estimate: Estimate, givens: dict) -> dict:
+    """The estimate report: side by side, headroom and sensitivity. Pure and fast."""
+    mine = base_values(estimate.assumptions)
+    ours = recompute(mine)
+    from_givens_assumptions = {**mine, **givens_values(givens)}
+    theirs = recompute(from_givens_assumptions) if givens_values(givens) else {}
+    rows = []
+    for field in RESULTS:
+        learner = estimate.results.get(field.key)
+        figure = ours.get(field.key)
+        row = {
+            "key": field.key,
+            "label": field.label,
+            "kind": field.kind,
+            "learner": learner.value if learner else None,
+            "learner_text": estimate.raw_results.get(field.key, ""),
+            "from_assumptions": figure.value if figure else None,
+            "arithmetic": figure.arithmetic if figure else "",
+            "from_givens": theirs[field.key].value if field.key in theirs else None,
+            "ratio": None,
+            "verdict": "missing" if learner is None else "unchecked",
+            "slip": "",
+        }
+        if learner is not None and figure is not None:
+            ratio, verdict = compare(learner.value, figure.value)
+            row.update(ratio=ratio if math.isfinite(ratio) else None, verdict=verdict)
+            if verdict != "ok" and 0 < ratio < math.inf:
+                row["slip"] = diagnose(ratio, field.key, mine)
+        rows.append(row)
+    return {
+        "results": rows,
+        "headroom": headroom({k: f.value for k, f in ours.items()}),
+        "constants": {
+            "seconds_per_day": units.SECONDS_PER_DAY,
+            "seconds_per_month": units.SECONDS_PER_MONTH,
+            "seconds_per_year": units.SECONDS_PER_YEAR,
+        },
+    }
+
+
+def sensitivity(assumptions: dict[str, float]) -> list[dict]:
+    """For each assumption: which results move when it is doubled or halved, and how much."""
+    base = {k: f.value for k, f in recompute(assumptions).items()}
+    table = []
+    for key in assumptions:
+        moves = []
+        for label, factor in (("doubled", 2.0), ("halved", 0.5)):
+            changed = {
+                k: f.value
+                for k, f in recompute({**assumptions, key: assumptions[key] * factor}).items()
+            }
+            for result, value in changed.items():
+                if base.get(result) and not math.isclose(value, base[result], rel_tol=1e-9):
+                    moves.append({"result": result, "when": label, "factor": value / base[result]})
+        if moves:
+            largest = max(max(m["factor"], 1 / m["factor"]) for m in moves)
+            table.append(
+                {
+                    "assumption": key,
+                    "label": ASSUMPTIONS_BY_KEY[key].label,
+                    "moves": moves,
+                    "largest": largest,
+                }
+            )
+    return sorted(table, key=lambda row: -row["largest"])
+
+
+def computed(design) -> dict:
+    """The whole estimate report: side by side, headroom and sensitivity.
+
+    Computed by a background task after each save, and in process by the grader.
+    """
+    return {
+        **design.estimate_report,
+        "sensitivity": sensitivity(base_values(design.estimate.assumptions)),
+    }
+
+
+# -- Rules ----------------------------------------------------------------------------------
+
+
+def _check_rows(design) -> list[dict]:
+    return design.estimate_report["results"]
+
+
+def result_off(design) -> Iterator[Hit]:
+    """A result that does not follow from your own assumptions.
+
+    Why it matters:
+        Estimates exist to tell you which resource is under pressure; a figure off by an
+        order of magnitude points the whole design at the wrong problem. Most slips are
+        mechanical (hours for days, bits for bytes, a prefix, a forgotten multiplier), and
+        each leaves a tell-tale factor.
+    Triggers:
+        100M writes a day written as 100,000 writes/s (dividing by 1,000 instead of
+        86,400); storage of 7 TB for five years of 200-byte objects at 1,157/s.
+    Better:
+        Recompute the step the finding names: 100,000,000 / 86,400 ≈ 1,157 writes/s.
+    """
+    for row in _check_rows(design):
+        if row["verdict"] not in ("warning", "error"):
+            continue
+        ratio = row["ratio"]
+        how = (
+            "is missing its value"
+            if not ratio
+            else f"is {ratio:.3g}x what your assumptions give"
+            if ratio >= 1
+            else f"is 1/{1 / ratio:.3g} of what your assumptions give"
+        )
+        slip = f" Likely slip: {row['slip']}." if row["slip"] else ""
+        yield Hit(
+            field=f"results.{row['key']}",
+            message=f"{row['label']} ({row['learner_text']}) {how}.{slip}",
+            arithmetic=row["arithmetic"],
+            hint="Redo this one step from your assumptions, writing the units at each step.",
+            fix=f"From your assumptions: {row['arithmetic']}.",
+            severity=Severity.ERROR if row["verdict"] == "error" else Severity.WARNING,
+        )
+
+
+def results_agree(design) -> Iterator[Hit]:
+    """Every result you gave follows from your assumptions (within back-of-envelope tolerance).
+
+    Why it matters:
+        Agreement within a factor of two is all an estimate needs: the point is the order
+        of magnitude, not the third digit.
+    Triggers:
+        Shown as a pass when all the results you filled in agree.
+    Better:
+        Nothing to change.
+    """
+    rows = [r for r in _check_rows(design) if r["verdict"] != "missing"]
+    if rows and all(r["verdict"] == "ok" for r in rows):
+        yield Hit(
+            field="results",
+            message=f"All {len(rows)} results agree with your assumptions within 2x.",
+            severity=Severity.PASS,
+        )
+
+
+def contradicts_givens(design) -> Iterator[Hit]:
+    """An assumption that contradicts a number the problem gives.
+
+    Why it matters:
+        The givens are the problem. An estimate built on a different write rate or object
+        size answers a different question, however careful its arithmetic.
+    Triggers:
+        The problem says 100M new links a day; the assumption says 10M/day.
+    Better:
+        Use the given figure, and state your own assumptions only where the problem is
+        silent.
+    """
+    givens = givens_values(design.problem.givens)
+    for key, given in givens.items():
+        quantity = design.estimate.assumptions.get(key)
+        field = ASSUMPTIONS_BY_KEY[key]
+        if quantity is None:
+            if key != "writes" or "daily_active_users" not in design.estimate.assumptions:
+                yield Hit(
+                    field=f"assumptions.{key}",
+                    message=f"{field.label} is given by the problem "
+                    f"({format_value(given, field.kind)}) but missing from your assumptions.",
+                    hint="Which numbers does the problem statement hand you?",
+                    fix=f"Write it in as {format_value(given, field.kind)}.",
+                    severity=Severity.WARNING,
+                )
+            continue
+        if given and not (1 / GIVEN_TOLERANCE <= quantity.value / given <= GIVEN_TOLERANCE):
+            yield Hit(
+                field=f"assumptions.{key}",
+                message=f"{field.label} is {quantity.text}, but the problem gives "
+                f"{format_value(given, field.kind)}.",
+                arithmetic=f"{format_value(quantity.value, field.kind)} vs "
+                f"{format_value(given, field.kind)}: {quantity.value / given:.3g}x",
+                hint="Compare this assumption with the problem statement.",
+                fix=f"Use the given {format_value(given, field.kind)}.",
+            )
+
+
+def no_peak_factor(design) -> Iterator[Hit]:
+    """No peak factor: the design is sized for the average.
+
+    Why it matters:
+        Traffic is not flat. Daily and weekly cycles, launches and news put the busiest
+        hour at two or more times the average, and a system sized for the average falls
+        over at exactly the moment it matters.
+    Triggers:
+        Peak factor left empty or 1x, or peak writes equal to average writes.
+    Better:
+        A peak factor of 2x-3x for ordinary consumer traffic, more for spiky workloads,
+        applied to reads and writes.
+    """
+    peak = design.estimate.assumptions.get("peak_factor")
+    if peak is None or peak.value <= 1:
+        yield Hit(
+            field="assumptions.peak_factor",
+            message="No peak factor: every figure describes an average day's flat rate.",
+            hint="How much busier is the busiest hour than the average one?",
+            fix="Add a peak factor such as 2x and size peak reads and writes with it.",
+        )
+
+
+def storage_without_overhead(design) -> Iterator[Hit]:
+    """Storage counted as raw objects only, with no overhead for indexes and replicas.
+
+    Why it matters:
+        Indexes, replicas, backups and free space easily double or triple the raw size;
+        the raw figure is the floor, not the disk you buy.
+    Triggers:
+        Overhead left empty or 1x; or storage with overhead equal to raw storage.
+    Better:
+        Overhead 3x (indexes plus two replicas), so 36 TB raw becomes about 110 TB.
+    """
+    overhead = design.estimate.assumptions.get("overhead")
+    if overhead is None or overhead.value <= 1:
+        yield Hit(
+            field="assumptions.overhead",
+            message="Storage has no overhead for indexes, replicas or backups.",
+            hint="How many copies of each object exist, and what do indexes add?",
+            fix="Add an overhead factor such as 3x and compute storage with it.",
+        )
+
+
+def missing_basics(design) -> Iterator[Hit]:
+    """An assumption every estimate needs is missing: a write rate (or users and writes
+    per user), the size of one object, or the retention period.
+
+    Why it matters:
+        Without them no rate, storage or bandwidth can be derived, and the results are
+        guesses rather than estimates.
+    Triggers:
+        Results filled in with no object size among the assumptions.
+    Better:
+        State each one with its unit: 100M/day, 200 B, 5 years.
+    """
+    a = design.estimate.assumptions
+    has_rate = "writes" in a or ("daily_active_users" in a and "writes_per_user" in a)
+    givens = givens_values(design.problem.givens)
+    needed = [
+        ("writes", has_rate),
+        ("object_size", "object_size" in a),
+        ("retention", "retention" in a),
+    ]
+    for key, present in needed:
+        if not present and key not in givens:  # contradicts_givens speaks about givens
+            field = ASSUMPTIONS_BY_KEY[key]
+            yield Hit(
+                field=f"assumptions.{key}",
+                message=f"{field.label} is missing, so the results that depend on it cannot "
+                "be checked.",
+                hint="What would you need to know to compute storage and bandwidth?",
+                fix=f"State it with its unit, for example {field.example}.",
+            )
+
+
+def missing_results(design) -> Iterator[Hit]:
+    """A result left empty.
+
+    Why it matters:
+        Each result is a question about one resource: throughput, storage, network or
+        memory. One left out is a resource whose pressure you do not know.
+    Triggers:
+        Bandwidth out left empty.
+    Better:
+        Fill every result, even when it turns out to be small; "4 MB/s, trivial" is a
+        finding too.
+    """
+    for field in RESULTS:
+        if not design.estimate.raw_results.get(field.key):
+            yield Hit(
+                field=f"results.{field.key}",
+                message=f"{field.label} is not estimated.",
+                hint="Which assumptions does this result follow from?",
+                fix=f"Compute it and write it with its unit, for example {field.example}.",
+            )
+
+
+def wrong_pressure_point(design) -> Iterator[Hit]:
+    """The resource named as under pressure is not the one with the least headroom.
+
+    Why it matters:
+        The conclusion is what the estimates are for: it tells the later phases where to
+        spend complexity. Naming the wrong resource sends sharding, caching or queues to
+        the part that did not need them.
+    Triggers:
+        Naming write throughput for a URL shortener whose 110 TB of storage is ten times
+        what one server holds, while 2,300 writes/s fit one primary.
+    Better:
+        Compare each peak figure with one machine's capacity (reference numbers) and name
+        the smallest ratio.
+    """
+    rows = design.estimate_report["headroom"]
+    if not rows:
+        return
+    named = design.estimate.pressure
+    least = rows[0]
+    table = "; ".join(
+        f"{r['resource']}: {format_value(r['capacity'], r['kind'])} / "
+        f"{format_value(r['load'], r['kind'])} = {r['headroom']:.3g}x"
+        for r in rows
+    )
+    if not named:
+        yield Hit(
+            field="conclusion.pressure",
+            message="The conclusion does not name the resource under pressure.",
+            arithmetic=table,
+            hint="Divide each resource's capacity by its load: which ratio is smallest?",
+            fix=f"Name {least['resource']}, and say what it implies for the design.",
+        )
+        return
+    mine = next((r for r in rows if r["resource"] == named), None)
+    # Within 1.5x of the tightest counts as a fair call between close contenders.
+    if mine is None or mine["headroom"] > least["headroom"] * 1.5:
+        yield Hit(
+            field="conclusion.pressure",
+            message=f"You name {named} as the pressure point, but {least['resource']} has the "
+            f"least headroom ({least['headroom']:.3g}x of one machine's capacity).",
+            arithmetic=table,
+            hint="Divide each resource's capacity by its load: which ratio is smallest?",
+            fix=f"Name {least['resource']} and say what it forces on the design.",
+        )
+
+
+def no_implication(design) -> Iterator[Hit]:
+    """A pressure point named without what it implies for the design.
+
+    Why it matters:
+        "Storage is the constraint" is half a conclusion; the other half is what it
+        forces: sharding or tiering storage, caching reads, batching writes.
+    Triggers:
+        Pressure point chosen, implication left empty.
+    Better:
+        "Storage: 110 TB cannot live on one server and grows daily, so plan partitioned
+        or tiered storage; writes stay on one primary."
+    """
+    if design.estimate.pressure and not design.estimate.implication:
+        yield Hit(
+            field="conclusion.implication",
+            message="You name the pressure point but not what it implies for the design.",
+            hint="What does this pressure force you to build, or allow you to skip?",
+            fix="Add one or two sentences: what the design must do about it.",
+        )
