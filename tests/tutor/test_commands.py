@@ -1,26 +1,14 @@
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
-from tests.factories import FIXTURES
+from tests.factories import FIXTURES, subprocess_env
 from tutor.models import Problem, ProblemSet
 
 EXAMPLE = FIXTURES / "answers" / "url-shortener.json"
-
-
-def subprocess_env() -> dict:
-    """The environment for a subprocess that must see the test database."""
-    db = connection.settings_dict
-    env = dict(os.environ)
-    if db["ENGINE"].endswith("postgresql"):
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-        env["DATABASE_URL"] = f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    return env
 
 
 def run_grade(*args):
