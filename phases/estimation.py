@@ -382,7 +382,14 @@ def sensitivity(assumptions: dict[str, float]) -> list[dict]:
             }
             for result, value in changed.items():
                 if base.get(result) and not math.isclose(value, base[result], rel_tol=1e-9):
-                    moves.append({"result": result, "when": label, "factor": value / base[result]})
+                    moves.append(
+                        {
+                            "result": result,
+                            "label": RESULTS_BY_KEY[result].label,
+                            "when": label,
+                            "factor": value / base[result],
+                        }
+                    )
         if moves:
             largest = max(max(m["factor"], 1 / m["factor"]) for m in moves)
             table.append(

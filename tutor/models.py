@@ -243,7 +243,8 @@ class Report(models.Model):
 
     class Where(models.TextChoices):
         WORKER = "worker", "Background worker"
-        WEB = "web", "Web process"
+        WEB = "web", "Web process, the broker being unreachable"
+        INLINE = "inline", "In process, no broker configured"
 
     answer = models.OneToOneField(PhaseAnswer, on_delete=models.CASCADE, related_name="report")
     revision = models.PositiveIntegerField(help_text="The answer revision this report is for.")

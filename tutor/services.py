@@ -137,7 +137,7 @@ def enqueue_report(report_id: int, revision: int) -> None:
     from tutor.tasks import compute_report
 
     if compute_report.app.conf.task_always_eager:
-        run_report(report_id, revision, where=Report.Where.WEB)
+        run_report(report_id, revision, where=Report.Where.INLINE)
         return
     try:
         compute_report.apply_async(args=[report_id, revision])

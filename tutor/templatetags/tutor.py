@@ -36,4 +36,6 @@ def times(value):
     value = float(value)
     if value >= 1:
         return f"{value:,.3g}×"
+    if value >= 0.1:
+        return f"{value:.2g}×"
     return f"1/{1 / value:,.3g}×" if value > 0 else "0×"
