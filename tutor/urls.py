@@ -15,6 +15,7 @@ urlpatterns = [
     path("sets/<slug:set_slug>/<slug:slug>/start/", views.start_attempt, name="start_attempt"),
     path("attempts/<int:attempt_id>/phases/<int:number>/", views.phase, name="phase"),
     path("rules/", views.rules, name="rules"),
+    path("reference/", views.reference, name="reference"),
     path("healthz/live", views.healthz_live, name="healthz_live"),
     path("healthz/ready", views.healthz_ready, name="healthz_ready"),
     path("admin/", admin.site.urls),

@@ -306,6 +306,26 @@ def rules(request):
 
 
 @require_GET
+def reference(request):
+    from phases import reference as numbers
+    from phases.quantities import format_value
+    from phases.requirements import allowed_downtime
+
+    capacities = [(c, format_value(c.value, c.kind)) for c in numbers.CAPACITIES]
+    nines = [allowed_downtime(p) for p in (99.0, 99.9, 99.95, 99.99, 99.999)]
+    return render(
+        request,
+        "tutor/reference.html",
+        {
+            "capacities": capacities,
+            "latencies": numbers.LATENCIES,
+            "periods": [(name, f"{seconds:,}") for name, seconds in numbers.PERIODS],
+            "nines": nines,
+        },
+    )
+
+
+@require_GET
 def healthz_live(request):
     return HttpResponse("ok", content_type="text/plain")
 

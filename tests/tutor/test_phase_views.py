@@ -221,3 +221,10 @@ def test_health_endpoints(client, db):
     ready = client.get("/healthz/ready")
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_reference_page_shows_capacities_nines_and_periods(client, db):
+    html = client.get(reverse("reference")).content.decode()
+    assert "Writes on one relational primary" in html and "5,000/s" in html
+    assert "8.8 hours" in html  # 99.9% a year
+    assert "2,592,000" in html
