@@ -42,6 +42,8 @@ def test_other_people_get_404_on_every_page_of_an_attempt(client, outsider, alic
     before = snapshot(alices_attempt)
     for url in attempt_urls(alices_attempt):
         assert client.get(url).status_code == 404, url
+        polled = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="report")
+        assert polled.status_code == 404, url
         evil = dict(requirements_post(GOOD), availability="50%")
         assert client.post(url, evil).status_code == 404, url
         assert client.post(url, evil, HTTP_HX_REQUEST="true").status_code == 404, url
