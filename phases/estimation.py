@@ -100,6 +100,8 @@ def _parse_value(field: Field, text: str) -> Quantity:
     stripped = text.strip()
     if field.kind == "factor" and stripped.endswith("%"):
         number = units.parse_number(stripped[:-1].strip())
+        if not math.isfinite(number):
+            raise units.UnitError(f"That number is too large; write e.g. 20% (got {text!r}).")
         return Quantity(number / 100, "factor", text)
     return parse_quantity(stripped, expect=field.kind)
 
@@ -228,6 +230,12 @@ def base_values(quantities: dict[str, Quantity]) -> dict[str, float]:
     return {key: q.value for key, q in quantities.items()}
 
 
+def given_text(givens: dict, key: str) -> str:
+    """A given as the problem states it ("100M/day"), for messages."""
+    given = (givens or {}).get(key)
+    return str(given.get("value") if isinstance(given, dict) else given)
+
+
 def givens_values(givens: dict) -> dict[str, float]:
     """The problem's givens that name an assumption, in base units; unreadable ones are
     skipped (the problem-set import reports them)."""
@@ -247,7 +255,8 @@ def givens_values(givens: dict) -> dict[str, float]:
 # -- Diagnosis ----------------------------------------------------------------------------------
 
 # Factors by which a figure is typically off, with the slip that produces each. Checked
-# in order; the first within 15% (on a log scale) of the observed ratio is named.
+# in order; the first within 10% (on a log scale) of the observed ratio is named. The
+# windows do not overlap (24 and 30 are the closest pair).
 _SLIPS: tuple[tuple[float, str], ...] = (
     (86_400, "a per-day figure used as per-second, or the reverse (86,400 seconds a day)"),
     (2_592_000, "a per-month figure used as per-second (2,592,000 seconds a month)"),
@@ -261,7 +270,8 @@ _SLIPS: tuple[tuple[float, str], ...] = (
     (30, "a month multiplier (30 days) forgotten or applied twice"),
     (12, "a month-to-year multiplier (12) forgotten or applied twice"),
 )
-_CLOSE = math.log(1.15)
+_CLOSE = math.log(1.10)
+_BITS_SLIP = 8
 
 
 def diagnose(ratio: float, key: str, assumptions: dict[str, float]) -> str:
@@ -278,14 +288,26 @@ def diagnose(ratio: float, key: str, assumptions: dict[str, float]) -> str:
     overhead = assumptions.get("overhead", 1.0)
     if key == "storage_with_overhead" and overhead >= 1.5:
         candidates.insert(0, (overhead, f"the overhead factor ({overhead:g}) left out"))
+    kind = key_kind(key)
     for factor, slip in candidates:
+        if factor == _BITS_SLIP and kind not in ("size", "bandwidth"):
+            continue  # counts and rates have no bits or bytes to confuse
         if abs(abs(math.log(ratio)) - math.log(factor)) < _CLOSE:
             return slip
     return ""
 
 
+def forgot_peak(ratio: float, key: str, assumptions: dict[str, float]) -> bool:
+    """A peak figure that equals the average: the peak factor was never applied."""
+    peak = assumptions.get("peak_factor", 1.0)
+    return key.startswith("peak") and peak >= 1.5 and abs(math.log(ratio) + math.log(peak)) < _CLOSE
+
+
 def compare(learner: float, ours: float) -> tuple[float, str]:
-    """(ratio of learner to ours, verdict: ok, warning or error)."""
+    """(ratio of learner to ours, verdict: ok, warning, error, or unchecked when either
+    figure is not a finite number)."""
+    if not (math.isfinite(learner) and math.isfinite(ours)):
+        return math.nan, "unchecked"
     if ours == 0:
         return (1.0, "ok") if learner == 0 else (math.inf, "error")
     if learner <= 0:
@@ -355,7 +377,10 @@ def report(estimate: Estimate, givens: dict) -> dict:
         if learner is not None and figure is not None:
             ratio, verdict = compare(learner.value, figure.value)
             row.update(ratio=ratio if math.isfinite(ratio) else None, verdict=verdict)
-            if verdict != "ok" and 0 < ratio < math.inf:
+            if verdict == "ok" and forgot_peak(ratio, field.key, mine):
+                # Within the 2x tolerance, but a 2x peak left out is exactly 2x.
+                row.update(verdict="warning", slip="the peak factor left out")
+            elif verdict in ("warning", "error") and 0 < ratio < math.inf:
                 row["slip"] = diagnose(ratio, field.key, mine)
         rows.append(row)
     return {
@@ -390,6 +415,7 @@ def sensitivity(assumptions: dict[str, float]) -> list[dict]:
                             "factor": value / base[result],
                         }
                     )
+        moves = [m for m in moves if m["factor"] > 0 and math.isfinite(m["factor"])]
         if moves:
             largest = max(max(m["factor"], 1 / m["factor"]) for m in moves)
             table.append(
@@ -421,6 +447,10 @@ def _check_rows(design) -> list[dict]:
     return design.estimate_report["results"]
 
 
+def _factor(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
+
+
 def result_off(design) -> Iterator[Hit]:
     """A result that does not follow from your own assumptions.
 
@@ -439,13 +469,13 @@ def result_off(design) -> Iterator[Hit]:
         if row["verdict"] not in ("warning", "error"):
             continue
         ratio = row["ratio"]
-        how = (
-            "is missing its value"
-            if not ratio
-            else f"is {ratio:.3g}x what your assumptions give"
-            if ratio >= 1
-            else f"is 1/{1 / ratio:.3g} of what your assumptions give"
-        )
+        ours = format_value(row["from_assumptions"], row["kind"])
+        if not ratio:
+            how = f"is zero or infinite, but your assumptions give {ours}"
+        elif ratio >= 1:
+            how = f"is {_factor(ratio)}x what your assumptions give ({ours})"
+        else:
+            how = f"is 1/{_factor(1 / ratio)} of what your assumptions give ({ours})"
         slip = f" Likely slip: {row['slip']}." if row["slip"] else ""
         yield Hit(
             field=f"results.{row['key']}",
@@ -493,26 +523,26 @@ def contradicts_givens(design) -> Iterator[Hit]:
     for key, given in givens.items():
         quantity = design.estimate.assumptions.get(key)
         field = ASSUMPTIONS_BY_KEY[key]
+        stated = given_text(design.problem.givens, key)
         if quantity is None:
             if key != "writes" or "daily_active_users" not in design.estimate.assumptions:
                 yield Hit(
                     field=f"assumptions.{key}",
-                    message=f"{field.label} is given by the problem "
-                    f"({format_value(given, field.kind)}) but missing from your assumptions.",
+                    message=f"{field.label} is given by the problem ({stated}) but missing "
+                    "from your assumptions.",
                     hint="Which numbers does the problem statement hand you?",
-                    fix=f"Write it in as {format_value(given, field.kind)}.",
+                    fix=f"Write it in as {stated}.",
                     severity=Severity.WARNING,
                 )
             continue
         if given and not (1 / GIVEN_TOLERANCE <= quantity.value / given <= GIVEN_TOLERANCE):
             yield Hit(
                 field=f"assumptions.{key}",
-                message=f"{field.label} is {quantity.text}, but the problem gives "
-                f"{format_value(given, field.kind)}.",
+                message=f"{field.label} is {quantity.text}, but the problem gives {stated}.",
                 arithmetic=f"{format_value(quantity.value, field.kind)} vs "
                 f"{format_value(given, field.kind)}: {quantity.value / given:.3g}x",
                 hint="Compare this assumption with the problem statement.",
-                fix=f"Use the given {format_value(given, field.kind)}.",
+                fix=f"Use the given {stated}.",
             )
 
 
@@ -537,6 +567,20 @@ def no_peak_factor(design) -> Iterator[Hit]:
             hint="How much busier is the busiest hour than the average one?",
             fix="Add a peak factor such as 2x and size peak reads and writes with it.",
         )
+        return
+    results = design.estimate.results
+    for average, peak_key in (
+        ("writes_per_s", "peak_writes_per_s"),
+        ("reads_per_s", "peak_reads_per_s"),
+    ):
+        if _same(results.get(average), results.get(peak_key)):
+            yield Hit(
+                field=f"results.{peak_key}",
+                message=f"{RESULTS_BY_KEY[peak_key].label} equal the average although your "
+                f"peak factor is {peak.text}.",
+                hint="What does the peak factor multiply?",
+                fix=f"Multiply the average by {peak.text}.",
+            )
 
 
 def storage_without_overhead(design) -> Iterator[Hit]:
@@ -558,6 +602,21 @@ def storage_without_overhead(design) -> Iterator[Hit]:
             hint="How many copies of each object exist, and what do indexes add?",
             fix="Add an overhead factor such as 3x and compute storage with it.",
         )
+        return
+    results = design.estimate.results
+    if _same(results.get("storage"), results.get("storage_with_overhead")):
+        yield Hit(
+            field="results.storage_with_overhead",
+            message=f"Storage with overhead equals the raw storage although your overhead is "
+            f"{overhead.text}.",
+            hint="What does the overhead factor multiply?",
+            fix=f"Multiply the raw storage by {overhead.text}.",
+        )
+
+
+def _same(a: Quantity | None, b: Quantity | None) -> bool:
+    """Two of the learner's figures that are the same number (within 1%)."""
+    return bool(a and b and a.value > 0 and math.isclose(a.value, b.value, rel_tol=0.01))
 
 
 def missing_basics(design) -> Iterator[Hit]:
