@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tutor
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format check-services clean
+.PHONY: run test bench lint format check-services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: $(STAMP) check-services
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0 \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: phase 2's estimate in process, and save-to-report-visible through one worker.
+## PostgreSQL (database tutor_bench) and Redis (db 1) on localhost unless told otherwise.
+bench: $(STAMP)
+	$(BIN)/python scripts/bench_rules.py
+	$(BIN)/python scripts/bench_estimate.py
 
 check-services: $(STAMP)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

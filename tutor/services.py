@@ -120,6 +120,7 @@ def request_report(answer: PhaseAnswer) -> Report:
             "data": {},
             "error": "",
             "computed_in": "",
+            "runs": 0,
             "requested_at": timezone.now(),
             "completed_at": None,
         },

@@ -236,7 +236,10 @@ def phase(request, attempt_id, number):
                         messages.success(request, "Saved and checked.")
                         return redirect("phase", attempt.pk, number)
                     forms = forms_class(document=answer.data)
-                    attempt = _own_attempt(request, attempt_id)  # fresh phase states
+                    # Fresh phase states, and the report as the commit hook left it
+                    # (computed in process when the broker was unreachable).
+                    attempt = _own_attempt(request, attempt_id)
+                    answer = next(a for a in attempt.answers.all() if a.phase == number)
             if not saved:
                 notice = "Not saved: correct the fields marked below. Everything you typed is kept."
                 status_code = 422
