@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.factories import make_user, shipped_problem_set
+from tests.worker import start_worker  # noqa: F401 - a fixture for every test folder
 from tutor.models import User
 
 

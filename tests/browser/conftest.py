@@ -29,6 +29,32 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_urls(settings):
+    """The live server serves /static/ through the staticfiles finders, which know the
+    files by their plain names, not the hashed names of the production manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def no_reload(page):
+    """Assert that what happens inside the block swaps content without loading a page."""
+
+    class Marker:
+        def __enter__(self):
+            assert page.evaluate("typeof htmx") == "object", "htmx did not load"
+            page.evaluate("window.__stillHere = true")
+
+        def __exit__(self, *exc):
+            if exc[0] is None:
+                assert page.evaluate("window.__stillHere === true"), "the page was reloaded"
+
+    return Marker()
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         item.add_marker(pytest.mark.browser)
