@@ -10,6 +10,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 
+def is_blank(value) -> bool:
+    """Nothing typed: empty text, an unticked box, an empty list."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value in (None, False, [], {})
+
+
+def is_blank_row(row: dict) -> bool:
+    return all(is_blank(v) for v in row.values())
+
+
 class AnswerShapeError(ValueError):
     def __init__(self, errors: list[tuple[str, str]]):
         self.errors = errors
@@ -79,7 +90,7 @@ class Reader:
             if not isinstance(row, dict):
                 self.error(path, "Expected an object.")
                 continue
-            if any(str(v).strip() for v in row.values() if v not in (None, [], {})):
+            if not is_blank_row(row):
                 rows.append((path, row))
         return rows
 

@@ -55,3 +55,15 @@ class Design:
         from phases import estimation
 
         return estimation.report(self.estimate, self.problem.givens)
+
+    @cached_property
+    def data_model(self):
+        from phases import data_model
+
+        return data_model.parse(self.answers.get(3) or {})
+
+    @cached_property
+    def api(self):
+        from phases import api
+
+        return api.parse(self.answers.get(4) or {})

@@ -29,6 +29,7 @@ def check_phase(phase: int, design: Design) -> list[Finding]:
                     hint=hit.hint,
                     fix=hit.fix,
                     arithmetic=hit.arithmetic,
+                    field_phase=hit.field_phase,
                 )
             )
     findings.sort(key=lambda f: f.severity.rank)
@@ -62,6 +63,7 @@ def grade(design: Design) -> dict:
                     "code": f.code,
                     "severity": f.severity.value,
                     "field": f.field,
+                    **({"field_phase": f.field_phase} if f.field_phase else {}),
                     "message": f.message,
                 }
                 for f in findings

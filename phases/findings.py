@@ -34,6 +34,9 @@ class Hit:
     fix: str = ""
     arithmetic: str = ""
     severity: Severity | None = None
+    # The phase the field belongs to, when a rule points across phases (a phase 3 rule
+    # about a phase 1 requirement); None means the rule's own phase.
+    field_phase: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Finding:
     hint: str = ""
     fix: str = ""
     arithmetic: str = ""
+    field_phase: int | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -54,6 +58,7 @@ class Finding:
             "severity": self.severity.value,
             "phase": self.phase,
             "field": self.field,
+            "field_phase": self.field_phase or self.phase,
             "message": self.message,
             "why": self.why,
             "hint": self.hint,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from phases import estimation, requirements
+from phases import api, data_model, estimation, requirements
 from phases.findings import Hit, Severity
 
 
@@ -170,7 +170,7 @@ PHASES_BY_NUMBER = {p.number: p for p in PHASES}
 PHASES_BY_SLUG = {p.slug: p for p in PHASES}
 # The module that owns each ready phase's answer shape: SCHEMA_VERSION, empty(),
 # parse() and computed(design).
-PHASE_MODULES = {1: requirements, 2: estimation}
+PHASE_MODULES = {1: requirements, 2: estimation, 3: data_model, 4: api}
 # Phases whose ``computed()`` runs in the background after each save (a Report row);
 # the others compute theirs in process when the page is shown.
 BACKGROUND_PHASES = frozenset({2})
@@ -254,6 +254,8 @@ RULES: tuple[Rule, ...] = (
     Rule("EST-007", 2, WARNING, estimation.missing_results),
     Rule("EST-008", 2, WARNING, estimation.no_implication),
     Rule("EST-009", 2, PASS, estimation.results_agree),
+    # Phase 3: data model
+    # Phase 4: API
 )
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

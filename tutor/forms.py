@@ -13,6 +13,7 @@ from django.forms import formset_factory
 from django.http import QueryDict
 
 from phases import estimation, requirements
+from phases.answers import is_blank_row
 from tutor.models import User
 
 MAX_ROWS = 50
@@ -140,9 +141,7 @@ def compact(document: dict, lists) -> dict:
     """Drop rows in which nothing was typed."""
     result = dict(document)
     for name in lists:
-        result[name] = [
-            row for row in document.get(name, []) if any(str(v).strip() for v in row.values())
-        ]
+        result[name] = [row for row in document.get(name, []) if not is_blank_row(row)]
     return result
 
 

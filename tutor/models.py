@@ -214,6 +214,9 @@ class Finding(models.Model):
     code = models.CharField(max_length=16, db_index=True)
     severity = models.CharField(max_length=8, choices=[(s.value, s.label) for s in Severity])
     field = models.CharField(max_length=120, blank=True)
+    field_phase = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The phase the field is in, when not this one."
+    )
     message = models.TextField()
     why = models.TextField(blank=True)
     hint = models.TextField(blank=True)

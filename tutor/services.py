@@ -100,6 +100,7 @@ def save_phase(attempt: Attempt, phase: int, data: dict) -> PhaseAnswer:
             hint=f.hint,
             fix=f.fix,
             arithmetic=f.arithmetic,
+            field_phase=f.field_phase,
             position=position,
         )
         for position, f in enumerate(findings)

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phases.answers import AnswerShapeError
@@ -262,16 +263,22 @@ def phase(request, attempt_id, number):
 
 
 def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
-    findings = list(answer.findings.all()) if answer else []
     by_field: dict[str, list] = {}
     number = phase_info.number
     lists = forms.formsets if forms else {}
+    findings = list(answer.findings.all()) if answer else []
     for finding in findings:
         finding.anchor = html_name(finding.field) if finding.field else ""
+        elsewhere = finding.field_phase and finding.field_phase != number
         if finding.anchor:
-            prefix = "section-" if finding.anchor in lists else "id_"
-            finding.href = f"#{prefix}{finding.anchor}"
-        by_field.setdefault(finding.anchor, []).append(finding)
+            forms_class = PHASE_FORMS.get(finding.field_phase) if elsewhere else None
+            row_lists = forms_class.row_classes if forms_class else lists
+            prefix = "section-" if finding.anchor in row_lists else "id_"
+            page = reverse("phase", args=[attempt.pk, finding.field_phase]) if elsewhere else ""
+            finding.href = f"{page}#{prefix}{finding.anchor}"
+            finding.elsewhere = PHASES_BY_NUMBER[finding.field_phase] if elsewhere else None
+        if not elsewhere:
+            by_field.setdefault(finding.anchor, []).append(finding)
     counts = {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity}
     computed = {}
     report = None
