@@ -16,9 +16,13 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from phases.answers import Reader
+from phases.answers import AnswerShapeError, Reader
+from phases.findings import Hit, Severity
+from phases.text import mentions, stem, stems
 
 SCHEMA_VERSION = 1
 
@@ -113,9 +117,698 @@ def parse(data: dict) -> Api:
 
 def computed(design) -> dict:
     """Which requirements each endpoint serves, and the ones no endpoint serves yet."""
-    served = {e.requirement for e in design.api.endpoints if e.requirement}
-    functional = [fr.text for fr in design.requirements.functional if fr.text]
+    served = {same_text(e.requirement) for e in design.api.endpoints if e.requirement}
     return {
         "endpoints": len(design.api.endpoints),
-        "unserved_requirements": [text for text in functional if text not in served],
+        "unserved_requirements": [
+            fr.text for fr in functional_requirements(design) if same_text(fr.text) not in served
+        ],
     }
+
+
+# -- Reading paths, requirements and notes --------------------------------------------------
+
+
+def same_text(text: str) -> str:
+    """A requirement's text as compared across phases: case, spacing and a final stop ignored."""
+    return re.sub(r"\s+", " ", (text or "").strip().rstrip(".").strip()).lower()
+
+
+def functional_requirements(design) -> tuple:
+    """Phase 1's functional requirements with text; none when phase 1 cannot be read."""
+    try:
+        functional = design.requirements.functional
+    except AnswerShapeError:
+        return ()
+    return tuple(fr for fr in functional if fr.text)
+
+
+def left_out(design) -> tuple[str, ...]:
+    try:
+        return design.requirements.left_out
+    except AnswerShapeError:
+        return ()
+
+
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_PARAMETER = re.compile(r"^(\{[^}]*\}|:\w+|<[^>]*>)$")
+_VERSION = re.compile(r"^v\d+(\.\d+)?$", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def segments(path: str) -> list[str]:
+    """The fixed (non-parameter) segments of a path, query string dropped."""
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    return [s for s in path.split("/") if s and not _PARAMETER.match(s)]
+
+
+def segment_words(segment: str) -> list[str]:
+    """``createShortUrl`` or ``create-short_url`` -> ``["create", "short", "url"]``."""
+    return [w.lower() for w in re.split(r"[-_.~]+", _CAMEL.sub("-", segment)) if w]
+
+
+def is_redirect(endpoint: Endpoint) -> bool:
+    """An endpoint that answers with a redirect: a type chosen or a 3xx status."""
+    return bool(endpoint.redirect) or endpoint.status in REDIRECTS
+
+
+# -- Rules ----------------------------------------------------------------------------------
+#
+# Each rule takes a Design and yields Hits; the registry gives each its code and severity.
+# Rules only read answers: an empty phase 4, or no phase 1 answers at all, gives no error
+# beyond what is really missing.
+
+
+def unversioned_path(design) -> Iterator[Hit]:
+    """An endpoint path that carries no version, such as /urls instead of /v1/urls.
+
+    Why it matters:
+        Once clients call an API, changing the meaning of a path breaks every one of them
+        at once. A version in the path lets a second version live beside the first while
+        clients move over at their own pace. The one exception is a link that people
+        share and print (the short link itself, answered with a redirect): it cannot
+        change, so it has no version to carry.
+    Triggers:
+        POST /urls, or DELETE /api/urls/{code}.
+    Better:
+        POST /v1/urls and DELETE /v1/urls/{code}; the redirect stays at GET /{code}.
+        A version chosen in a header instead is fine when the notes say so.
+    """
+    for endpoint in design.api.endpoints:
+        if not endpoint.path or is_redirect(endpoint):
+            continue
+        if any(_VERSION.match(s) for s in segments(endpoint.path)):
+            continue
+        notes = endpoint.notes.lower()
+        if "version" in notes and "header" in notes:
+            continue
+        yield Hit(
+            field=f"{endpoint.field}.path",
+            message=f"{endpoint.label} has no version in its path.",
+            hint="What happens to clients already calling this path when its meaning changes?",
+            fix="Start the path with a version, for example /v1" + endpoint.path + ".",
+        )
+
+
+# Words that only name the machinery behind an API, never what a client wants done.
+_IMPLEMENTATION_WORDS = word_set(
+    "db database databases sql nosql mysql postgres postgresql sqlite redis memcache "
+    "memcached mongo mongodb dynamo dynamodb cassandra kafka s3 cache insert upsert "
+    "persist"
+)
+# Words that are implementation talk next to a verb ("create-record") but may be the
+# domain on their own (a restaurant's tables, a patient's records).
+_STORAGE_NOUNS = word_set("record records row rows table tables")
+_CRUD_VERBS = word_set(
+    "create add make get fetch read retrieve list update edit modify set delete remove destroy save"
+)
+# Verbs that are unmistakable even as a whole segment (``/v1/urls/{code}/delete``).
+_LONE_VERBS = word_set(
+    "create add get fetch retrieve update edit modify delete remove destroy save"
+)
+# Verbs that say a request changes stored state.
+_STATE_VERBS = word_set(
+    "create add make update edit modify set delete remove destroy save insert upsert "
+    "increment incr reset clear publish shorten register subscribe unsubscribe upload "
+    "submit cancel approve ban block enable disable activate deactivate expire purge"
+)
+
+
+def _implementation_words(segment: str) -> list[str]:
+    seg_words = segment_words(segment)
+    found = [w for w in seg_words if w in _IMPLEMENTATION_WORDS]
+    if any(w in _CRUD_VERBS | _STATE_VERBS for w in seg_words):
+        found += [w for w in seg_words if w in _STORAGE_NOUNS]
+    for first, second in zip(seg_words, seg_words[1:], strict=False):
+        if first == "store" and second in ("in", "into", "to"):
+            found.append(f"{first} {second}")
+    return found
+
+
+def implementation_names(design) -> Iterator[Hit]:
+    """A path named after the machinery behind it (tables, databases, inserts) instead
+    of what the client wants done.
+
+    Why it matters:
+        The API is a promise to clients; the storage behind it is a decision you will
+        want to revisit. A path that names a database, a table or an insert ties every
+        client to that decision, and reads as a leak of internals rather than a service.
+    Triggers:
+        POST /v1/create-record-and-store-in-database, GET /v1/redis/links/{code}, or
+        POST /v1/insertRow.
+    Better:
+        Name the thing the client cares about: POST /v1/urls, GET /v1/urls/{code}.
+    """
+    for endpoint in design.api.endpoints:
+        found = [w for s in segments(endpoint.path) for w in _implementation_words(s)]
+        if found:
+            quoted = ", ".join(f'"{w}"' for w in dict.fromkeys(found))
+            yield Hit(
+                field=f"{endpoint.field}.path",
+                message=f"{endpoint.label} names the implementation ({quoted}), not the intent.",
+                hint="What does the client want done, in the words of the problem?",
+                fix="Name the resource the client acts on (urls, links, pastes) and let "
+                "the method say what happens to it.",
+            )
+
+
+def _state_verb_segments(endpoint: Endpoint) -> list[str]:
+    """Segments of a GET's path that start with a verb which changes state."""
+    if endpoint.method != "GET":
+        return []
+    return [
+        s
+        for s in segments(endpoint.path)
+        if (w := segment_words(s)) and w[0] in _STATE_VERBS and (len(w) > 1 or w[0] in _LONE_VERBS)
+    ]
+
+
+def verb_in_path(design) -> Iterator[Hit]:
+    """A path that spells out the operation (/createUrl, /deleteLink) which the
+    HTTP method already carries.
+
+    Why it matters:
+        In a resource-style API the path names a thing and the method says what to do
+        with it. Verbs in paths multiply the endpoints (one per action and resource),
+        make the API harder to guess, and invite mismatches such as POST /deleteLink.
+    Triggers:
+        POST /v1/createUrl, POST /v1/delete-link, GET /v1/getStats.
+    Better:
+        POST /v1/urls, DELETE /v1/urls/{code}, GET /v1/urls/{code}/stats. Actions that
+        are not plain create, read, update or delete (/v1/shorten) may stay verbs.
+    """
+    for endpoint in design.api.endpoints:
+        skip = set(_state_verb_segments(endpoint))  # method_contradicts_operation speaks
+        for segment in segments(endpoint.path):
+            if segment in skip or _implementation_words(segment):
+                continue
+            seg_words = segment_words(segment)
+            verb = seg_words[0] if seg_words else ""
+            if verb in _CRUD_VERBS and (len(seg_words) > 1 or verb in _LONE_VERBS):
+                yield Hit(
+                    field=f"{endpoint.field}.path",
+                    message=f'{endpoint.label} puts the verb "{verb}" in the path.',
+                    hint="Which part of the request already says what to do?",
+                    fix="Name the resource in the path and let the method carry the action: "
+                    "POST to create, GET to read, PATCH or PUT to change, DELETE to remove.",
+                )
+                break
+
+
+def retried_write_not_idempotent(design) -> Iterator[Hit]:
+    """A POST or PATCH with no idempotency mechanism, although clients retry writes.
+
+    Why it matters:
+        A client that times out cannot tell whether its write arrived, so it sends it
+        again; mobile networks and proxies retry on their own too. Without an
+        idempotency key, an id derived from the content or a conditional write, each
+        retry creates another link or applies the change twice. PUT and DELETE need no
+        mechanism: by definition, repeating them leaves the same state as doing them once.
+    Triggers:
+        POST /v1/urls with idempotency "none" or left empty.
+    Better:
+        An Idempotency-Key header remembered for a day, or a code derived from the long
+        URL so that the same URL always maps to the same short link.
+    """
+    for endpoint in design.api.endpoints:
+        if endpoint.method not in ("POST", "PATCH"):
+            continue
+        if endpoint.idempotency and endpoint.idempotency != "none":
+            continue
+        stated = "none" if endpoint.idempotency == "none" else "not stated"
+        yield Hit(
+            field=f"{endpoint.field}.idempotency",
+            message=f"{endpoint.label} is a write clients will retry, and its idempotency "
+            f"mechanism is {stated}.",
+            hint="The response is lost and the client sends the request again: what happens?",
+            fix="Choose idempotency_key (the client sends a unique key per intended "
+            "write), deterministic_id (the id follows from the content) or "
+            "conditional_write (the write states the version it expects).",
+        )
+
+
+def requirement_without_endpoint(design) -> Iterator[Hit]:
+    """A phase 1 functional requirement that no endpoint serves.
+
+    Why it matters:
+        Every operation a user can perform reaches the system through some call. A
+        requirement with no endpoint is either impossible for clients to use or has been
+        forgotten, and the components of phase 5 will not be built for it.
+    Triggers:
+        A URL shortener whose requirements let owners delete links, with no DELETE
+        endpoint (or none naming that requirement).
+    Better:
+        One endpoint at least per requirement, naming the requirement's text exactly:
+        DELETE /v1/urls/{code} for "A link owner can delete their short link".
+    """
+    served = {same_text(e.requirement) for e in design.api.endpoints if e.requirement}
+    for fr in functional_requirements(design):
+        if same_text(fr.text) not in served:
+            yield Hit(
+                field=f"{fr.field}.text",
+                field_phase=1,
+                message=f'No endpoint serves the requirement "{fr.text}".',
+                hint="Which call would a client make to do this?",
+                fix="Add an endpoint for it and name this requirement in its requirement field.",
+            )
+
+
+def _closest_requirement(text: str, candidates: tuple) -> str:
+    mine = set(stems(text))
+    best, best_score = "", 0.0
+    for fr in candidates:
+        theirs = set(stems(fr.text))
+        if mine and theirs:
+            score = len(mine & theirs) / len(mine | theirs)
+            if score > best_score:
+                best, best_score = fr.text, score
+    return best if best_score >= 0.3 else ""
+
+
+def endpoint_without_requirement(design) -> Iterator[Hit]:
+    """An endpoint that names no requirement, or one that phase 1 does not list.
+
+    Why it matters:
+        An endpoint exists to serve an operation someone asked for. One that serves
+        nothing in the requirements is either scope creep or a sign that phase 1 missed
+        an operation; either way the two phases disagree.
+    Triggers:
+        An endpoint with its requirement left empty, or naming "Users can edit links"
+        when phase 1 has no such requirement.
+    Better:
+        Name the phase 1 requirement it serves, word for word; if the operation is
+        needed, add it to phase 1 first. While phase 1 lists no functional requirements
+        only an empty requirement is reported.
+    """
+    functional = functional_requirements(design)
+    known = {same_text(fr.text) for fr in functional}
+    for endpoint in design.api.endpoints:
+        if not endpoint.requirement:
+            yield Hit(
+                field=f"{endpoint.field}.requirement",
+                message=f"{endpoint.label} names no requirement it serves.",
+                hint="Which operation from phase 1 is this call for?",
+                fix="Name the phase 1 functional requirement this endpoint serves.",
+            )
+        elif functional and same_text(endpoint.requirement) not in known:
+            closest = _closest_requirement(endpoint.requirement, functional)
+            yield Hit(
+                field=f"{endpoint.field}.requirement",
+                message=f'{endpoint.label} serves "{endpoint.requirement}", which is not '
+                "a phase 1 functional requirement.",
+                hint="Is this operation in scope? Then phase 1 should list it.",
+                fix=(
+                    f'Did you mean "{closest}"? Name it exactly as phase 1 does.'
+                    if closest
+                    else "Name a phase 1 requirement exactly, or add this one to phase 1."
+                ),
+            )
+
+
+_ANALYTICS_PHRASES = (
+    "analytics",
+    "statistics",
+    "stats",
+    "click count",
+    "count clicks",
+    "track clicks",
+    "how many times",
+    "open count",
+)
+
+
+def analytics_required(design) -> bool:
+    """Whether the design must count clicks on its redirects.
+
+    Yes when the problem requires an analytics capability and phase 1 did not leave
+    analytics out, or when phase 1's own requirements ask for counts or statistics.
+    """
+    capabilities = design.problem.expect(1).get("capabilities", []) or []
+    analytics = [c for c in capabilities if c.get("feature") == "analytics"]
+    if analytics and "analytics" not in left_out(design):
+        return True
+    phrases = [*_ANALYTICS_PHRASES]
+    for cap in analytics:
+        phrases += [cap.get("label", ""), *cap.get("synonyms", [])]
+    return any(
+        mentions(fr.text, phrase)
+        for fr in functional_requirements(design)
+        for phrase in phrases
+        if phrase
+    )
+
+
+PERMANENT_REDIRECTS = ("301", "308")
+
+
+def permanent_redirect_loses_clicks(design) -> Iterator[Hit]:
+    """A permanent redirect (301 or 308) while click analytics are required.
+
+    Why it matters:
+        Browsers keep a permanent redirect and go straight to the target on every later
+        visit, so the service never sees those clicks again. That saves load, but the
+        owners' click counts would then record only first visits.
+    Triggers:
+        GET /{code} answering 301 for a URL shortener whose owners see how many times
+        their links were opened.
+    Better:
+        302 (or 307): the browser asks again on every click, each click can be counted,
+        and the cost is one round trip to the service per click.
+    """
+    if not analytics_required(design):
+        return
+    for endpoint in design.api.endpoints:
+        kind = endpoint.redirect or (endpoint.status if endpoint.status in REDIRECTS else "")
+        if kind in PERMANENT_REDIRECTS:
+            yield Hit(
+                field=f"{endpoint.field}.redirect"
+                if endpoint.redirect
+                else f"{endpoint.field}.status",
+                message=f"{endpoint.label} redirects with {kind}, which browsers remember: "
+                "repeat clicks never reach the service, yet click counts are required.",
+                hint="After the first visit, who answers the second click?",
+                fix="Use a temporary redirect (302 or 307) so every click passes through "
+                "the service, and state the cost in the notes.",
+            )
+
+
+_CACHE_SIDE = re.compile(
+    r"\b(cach\w*|browsers?|permanent\w*|temporar\w*|round[- ]?trips?|load|traffic|"
+    r"throughput|latency)\b"
+)
+_ANALYTICS_SIDE = re.compile(
+    r"\b(analytics?|clicks?|counts?|counted|counting|counters?|track\w*|stats|statistics|"
+    r"metrics?|measur\w*)\b"
+)
+
+
+def redirect_tradeoff_unstated(design) -> Iterator[Hit]:
+    """A redirect whose notes do not state what its type gains and what it gives up.
+
+    Why it matters:
+        301 and 302 trade the same two things in opposite directions: a remembered
+        redirect spares the servers repeat visits and hides those visits from any
+        counting; a temporary one sees every click and pays a round trip for each. The
+        choice should be written down when it is made, whichever way it goes.
+    Triggers:
+        GET /{code} with redirect 302 and empty notes, or notes that mention only caching.
+    Better:
+        "302: every click reaches us and is counted; costs one request per click that a
+        cached 301 would have saved."
+    """
+    for endpoint in design.api.endpoints:
+        if not is_redirect(endpoint):
+            continue
+        notes = endpoint.notes.lower()
+        missing = []
+        if not _CACHE_SIDE.search(notes):
+            missing.append("caching and server load")
+        if not _ANALYTICS_SIDE.search(notes):
+            missing.append("click analytics")
+        if missing:
+            yield Hit(
+                field=f"{endpoint.field}.notes",
+                message=f"The notes of {endpoint.label} do not say what the redirect type "
+                f"means for {' or '.join(missing)}.",
+                hint="Which redirect do browsers remember, and what do you lose when they do?",
+                fix="Write the trade-off in the notes: what the chosen type costs in server "
+                "requests and what it allows for counting clicks.",
+            )
+
+
+def method_contradicts_operation(design) -> Iterator[Hit]:
+    """A GET that changes state: its path names a change, or it serves a requirement
+    that only writes.
+
+    Why it matters:
+        GET promises to change nothing, and the whole web relies on it: browsers
+        prefetch links, crawlers follow them, caches and proxies repeat them. A GET that
+        deletes or creates gets triggered by accident and may be answered from a cache
+        without ever reaching the server.
+    Triggers:
+        GET /v1/urls/{code}/delete, GET /v1/shorten?url=..., or GET serving "A link owner
+        can delete their short link" (tagged write in phase 1).
+    Better:
+        DELETE /v1/urls/{code}; POST /v1/urls. Counting a click while redirecting is a
+        side effect of a read and is fine.
+    """
+    paths = {same_text(fr.text): fr.path for fr in functional_requirements(design)}
+    for endpoint in design.api.endpoints:
+        verbs = _state_verb_segments(endpoint)
+        if verbs:
+            yield Hit(
+                field=f"{endpoint.field}.method",
+                message=f'{endpoint.label} changes state ("{verbs[0]}") with GET, which '
+                "clients, crawlers and caches treat as safe to repeat.",
+                hint="Which method says the request changes something?",
+                fix="Use POST to create, PATCH or PUT to change, DELETE to remove, and "
+                "name the resource in the path.",
+            )
+        elif endpoint.method == "GET" and paths.get(same_text(endpoint.requirement)) == "write":
+            yield Hit(
+                field=f"{endpoint.field}.method",
+                message=f"{endpoint.label} serves a requirement that phase 1 tags as a write "
+                f'("{endpoint.requirement}"), yet GET must not change anything.',
+                hint="Does this call change stored data? Then which method fits?",
+                fix="Use the method that matches the change (POST, PUT, PATCH or DELETE), "
+                "or retag the requirement in phase 1 if it only reads.",
+            )
+
+
+_EMPTY_BODY = re.compile(r"^(none|nothing|empty|no content|no body|n/?a|-+)\.?$")
+_CREATE_STEMS = frozenset(
+    stem(w)
+    for w in word_set(
+        "create shorten add upload post submit publish register make generate compose"
+    )
+)
+
+
+def _has_body(endpoint: Endpoint) -> bool:
+    return bool(endpoint.response) and not _EMPTY_BODY.match(endpoint.response.lower())
+
+
+def _creates(endpoint: Endpoint) -> bool:
+    """Whether the requirement or the path speaks of making something new."""
+    path_stems = {stem(w) for s in segments(endpoint.path) for w in segment_words(s)}
+    return bool((set(stems(endpoint.requirement)) | path_stems) & _CREATE_STEMS)
+
+
+def status_contradicts_method(design) -> Iterator[Hit]:
+    """A success status that contradicts the method or the operation.
+
+    Why it matters:
+        Clients, SDKs and caches act on the status code before they read any body: 201
+        tells them a resource now exists, 204 that there is nothing to read, 4xx and 5xx
+        that the call failed. A status that says something else than what happened
+        makes every client guess.
+    Triggers:
+        Errors: GET or DELETE answering 201; a success status outside 2xx and 3xx;
+        204 with a response body. Warnings: DELETE answering 200 with no body (204 says
+        it better); a POST that creates answering 200 instead of 201.
+    Better:
+        POST /v1/urls answers 201 with the new link; DELETE answers 204; GET answers 200.
+    """
+    for endpoint in design.api.endpoints:
+        status, method = endpoint.status, endpoint.method
+        field = f"{endpoint.field}.status"
+        if not status:
+            continue
+        if not 200 <= int(status) < 400:
+            yield Hit(
+                field=field,
+                message=f"{endpoint.label} gives {status} as its success status, but "
+                f"{status[0]}xx means the call did not succeed.",
+                hint="What status does a client see when everything went right?",
+                fix="Give the success status here (2xx, or 3xx for a redirect); errors "
+                "belong in the notes.",
+            )
+            continue
+        if status == "201" and method in ("GET", "DELETE"):
+            yield Hit(
+                field=field,
+                message=f"{endpoint.label} answers 201 Created, but {method} creates nothing.",
+                hint=f"What has happened when a {method} succeeds?",
+                fix="GET answers 200; DELETE answers 204 (or 200 with a body).",
+            )
+        elif status == "204" and _has_body(endpoint):
+            yield Hit(
+                field=field,
+                message=f"{endpoint.label} answers 204 No Content but lists a response "
+                f"({endpoint.response}).",
+                hint="What does 204 promise about the body?",
+                fix="Either answer 200 with that body, or 204 and leave the response empty.",
+            )
+        elif status == "200" and method == "DELETE" and not _has_body(endpoint):
+            yield Hit(
+                field=field,
+                message=f"{endpoint.label} answers 200 with no response body.",
+                hint="Which status says the call succeeded and there is nothing to read?",
+                fix="Answer 204 No Content, or return the deleted resource with 200.",
+                severity=Severity.WARNING,
+            )
+        elif status == "200" and method == "POST" and _creates(endpoint):
+            yield Hit(
+                field=field,
+                message=f"{endpoint.label} creates something but answers 200 instead of 201.",
+                hint="Which status tells a client that a new resource now exists?",
+                fix="Answer 201 Created, with the new resource (and its URL) in the response.",
+                severity=Severity.WARNING,
+            )
+
+
+def redirect_status_mismatch(design) -> Iterator[Hit]:
+    """A redirect whose status disagrees with its redirect type, or a 3xx status with
+    no redirect type chosen.
+
+    Why it matters:
+        The status is what the browser obeys; the redirect type is what you chose and
+        argued for. When they differ, the API does something other than the design says,
+        and the analytics and caching consequences follow the status, not the intent.
+    Triggers:
+        Redirect 302 with status 200 (an error), redirect 302 with status 301 (an
+        error), or status 302 with the redirect type left empty (a warning).
+    Better:
+        Redirect 302 and status 302, with the trade-off in the notes.
+    """
+    for endpoint in design.api.endpoints:
+        if endpoint.redirect and endpoint.status and endpoint.status != endpoint.redirect:
+            yield Hit(
+                field=f"{endpoint.field}.status",
+                message=f"{endpoint.label} is a {endpoint.redirect} redirect but answers "
+                f"{endpoint.status}.",
+                hint="Which of the two does the browser act on?",
+                fix=f"Make the status {endpoint.redirect}, or choose the redirect type that "
+                "matches the status you meant.",
+            )
+        elif not endpoint.redirect and endpoint.status in REDIRECTS:
+            yield Hit(
+                field=f"{endpoint.field}.redirect",
+                message=f"{endpoint.label} answers {endpoint.status} but no redirect type "
+                "is chosen.",
+                hint="Permanent or temporary: which did you mean, and why?",
+                fix=f"Set the redirect type to {endpoint.status} and state its trade-off "
+                "in the notes.",
+                severity=Severity.WARNING,
+            )
+
+
+_PUSH = re.compile(
+    r"\b(live|real[- ]?time|instant(ly)?|as (they|it|soon as [\w ]+?) (arrive|arrives|"
+    r"happen|happens|come in|comes in|change|changes)|pushed|push(ed)? to|without "
+    r"(refreshing|reloading|polling)|streamed|streaming)\b"
+)
+_NOT_WEB_PUSH = re.compile(r"\b(e-?mails?|sms|text messages?)\b")
+
+
+def _can_push(protocol: Protocol) -> bool:
+    reason = protocol.reason.lower()
+    return (
+        protocol.protocol in ("websocket", "sse")
+        or (protocol.protocol == "graphql" and "subscription" in reason)
+        or (protocol.protocol == "grpc" and "stream" in reason)
+    )
+
+
+def push_without_push_protocol(design) -> Iterator[Hit]:
+    """A requirement needs the server to push updates, and no protocol can.
+
+    Why it matters:
+        Plain request and response only ever answers a question the client asked. For
+        updates that must appear as they happen, the client would have to poll, which is
+        either slow or a flood of empty requests. Pushing needs a connection the server
+        can write to: WebSocket, Server-Sent Events, a GraphQL subscription or a gRPC
+        stream.
+    Triggers:
+        "A viewer can see new comments as they arrive" or "Users get live score updates"
+        in phase 1, with only REST chosen. Email and text messages are not counted.
+    Better:
+        SSE for one-way updates to browsers, WebSocket when both sides send, each with
+        the reason in the protocol row.
+    """
+    if any(_can_push(p) for p in design.api.protocols):
+        return
+    for fr in functional_requirements(design):
+        text = fr.text.lower()
+        if _PUSH.search(text) and not _NOT_WEB_PUSH.search(text):
+            yield Hit(
+                field="protocols",
+                message=f'"{fr.text}" needs updates pushed by the server, but none of the '
+                "chosen protocols can push.",
+                hint="How does the client learn about something it did not ask for?",
+                fix="Add Server-Sent Events (one way, to browsers) or WebSocket (both ways) "
+                "for the clients that must see updates live, and say why.",
+            )
+
+
+def protocol_unexplained(design) -> Iterator[Hit]:
+    """A client with no protocol, a protocol with no reason, or no protocol at all.
+
+    Why it matters:
+        Each protocol fits some clients and not others: REST is what browsers and
+        outside developers can call, gRPC is compact and fast between services, push
+        needs WebSocket or SSE. A choice without a reason is a default, not a decision,
+        and cannot be revisited when the clients change.
+    Triggers:
+        Endpoints listed with no protocol rows; a row choosing REST with no reason.
+    Better:
+        "Browsers and partner apps: REST, because any HTTP client can call it and GETs
+        can be cached."
+    """
+    api = design.api
+    if not api.protocols:
+        if api.endpoints:
+            yield Hit(
+                field="protocols",
+                message="No protocol is chosen for any client.",
+                hint="Who calls this API, and over what?",
+                fix="Add a row per kind of client with its protocol and the reason for it.",
+            )
+        return
+    for row in api.protocols:
+        who = row.client or "a client"
+        if not row.protocol:
+            yield Hit(
+                field=f"{row.field}.protocol",
+                message=f"No protocol is chosen for {who}.",
+                hint="REST, gRPC, WebSocket, SSE or GraphQL: which suits this client?",
+                fix="Choose the protocol this client uses.",
+            )
+        elif not row.reason:
+            yield Hit(
+                field=f"{row.field}.reason",
+                message=f"{row.protocol} for {who} has no reason given.",
+                hint="What does this protocol do for this client that the others would not?",
+                fix="Say why: who the client is, and what the protocol gives it (reach, "
+                "speed, push, flexible queries).",
+            )
+
+
+def incomplete_endpoint(design) -> Iterator[Hit]:
+    """An endpoint with no method, no path or no success status.
+
+    Why it matters:
+        An endpoint is a contract only when a client could call it: which method, which
+        path, and what answer means success. Without them the other checks have nothing
+        to look at either.
+    Triggers:
+        A row with the requirement and notes filled in but the method or status empty.
+    Better:
+        DELETE /v1/urls/{code}, 204.
+    """
+    for endpoint in design.api.endpoints:
+        for name, value in (
+            ("method", endpoint.method),
+            ("path", endpoint.path),
+            ("status", endpoint.status),
+        ):
+            if not value:
+                yield Hit(
+                    field=f"{endpoint.field}.{name}",
+                    message=f"{endpoint.label} has no {name}.",
+                    hint="Could a client call this endpoint and know it worked?",
+                    fix=f"Fill in the {name}.",
+                )

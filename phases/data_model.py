@@ -19,10 +19,14 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from phases.answers import Reader
-from phases.quantities import parse_quantity
+from phases import storage
+from phases.answers import AnswerShapeError, Reader
+from phases.findings import Hit, Severity
+from phases.quantities import UnitError, parse_quantity
+from phases.text import stems, words
 
 SCHEMA_VERSION = 1
 
@@ -167,3 +171,513 @@ def computed(design) -> dict:
         if pattern.entity and pattern.storage:
             stores.setdefault(pattern.entity, set()).add(pattern.storage)
     return {"stores_by_entity": {name: sorted(kinds) for name, kinds in sorted(stores.items())}}
+
+
+# -- Rules ----------------------------------------------------------------------------------
+#
+# Each rule takes a Design and yields Hits. The registry (phases/registry.py) gives each its
+# code and severity; the docstring is what the rules page shows. What each store serves
+# well or badly comes from the storage decision table (phases/storage.py), never from
+# here.
+
+# A follower count from which pushing every post to every follower's feed is ruinous.
+CELEBRITY_FOLLOWERS = 1_000_000
+
+
+def _requirement_key(text: str) -> str:
+    """A requirement's text with case, spacing and punctuation ignored."""
+    return " ".join(words(text))
+
+
+def _entity_key(name: str) -> str:
+    """An entity's name with case, spacing and plurals ignored ("Links" is "link")."""
+    return " ".join(stems(name, keep_stopwords=True))
+
+
+def _phase1(design):
+    """Phase 1's answers, or None when there are none or they cannot be read."""
+    if not design.has(1):
+        return None
+    try:
+        return design.requirements
+    except AnswerShapeError:
+        return None
+
+
+def _store(code: str) -> str:
+    """``a key-value store``: a storage type's name inside a sentence."""
+    return storage.phrase(code)
+
+
+def _a(noun: str) -> str:
+    """``an ad-hoc query``: a noun with its indefinite article."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
+def _quoted(p: "AccessPattern") -> str:
+    return f'"{p.label}"'
+
+
+def missing_access_pattern(design) -> Iterator[Hit]:
+    """A functional requirement from phase 1 that no access pattern serves.
+
+    Why it matters:
+        Every operation a user performs reads or writes data somewhere. An operation
+        without an access pattern has no key, no rate and no store chosen for it, so the
+        data model cannot serve it, and the gap surfaces only when someone builds it.
+    Triggers:
+        Phase 1 says a link owner can delete their short link, and no access pattern
+        names that requirement.
+    Better:
+        At least one access pattern per requirement, naming it: "delete a link", a
+        write by short code in the relational store.
+    """
+    req = _phase1(design)
+    if req is None:
+        return
+    functional = [fr for fr in req.functional if fr.text]
+    if not functional:
+        return
+    named = {_requirement_key(p.requirement) for p in design.data_model.access_patterns}
+    missing = [fr for fr in functional if _requirement_key(fr.text) not in named]
+    for fr in missing:
+        yield Hit(
+            field=f"{fr.field}.text",
+            field_phase=1,
+            message=f'No access pattern serves the requirement "{fr.text}".',
+            hint="Which data does this operation read or write, and by what key?",
+            fix="Add an access pattern that names this requirement, with its data, key, "
+            "read or write, lookup, rate and store.",
+        )
+    if not missing:
+        yield Hit(
+            field="access_patterns",
+            message=f"Each of the {len(functional)} functional requirements has an access pattern.",
+            severity=Severity.PASS,
+        )
+
+
+def unknown_requirement(design) -> Iterator[Hit]:
+    """An access pattern that names no requirement, or one phase 1 does not list.
+
+    Why it matters:
+        A pattern is only worth storing data for if some operation needs it. One tied
+        to nothing is either a requirement missing from phase 1 or work the system
+        does not have to do; either way the two phases disagree.
+    Triggers:
+        An access pattern "export all links as CSV" whose requirement is empty, or
+        names an export that phase 1 never mentions.
+    Better:
+        Pick the requirement from phase 1's list; if the operation is truly needed, add
+        it to phase 1 first.
+    """
+    req = _phase1(design)
+    known = {_requirement_key(fr.text) for fr in req.functional if fr.text} if req else set()
+    for p in design.data_model.access_patterns:
+        if not p.requirement:
+            yield Hit(
+                field=f"{p.field}.requirement",
+                message=f"The access pattern {_quoted(p)} names no requirement.",
+                hint="Which phase 1 operation needs this data?",
+                fix="Choose the phase 1 requirement this pattern serves.",
+            )
+        elif known and _requirement_key(p.requirement) not in known:
+            yield Hit(
+                field=f"{p.field}.requirement",
+                message=f'The access pattern {_quoted(p)} names "{p.requirement}", which is '
+                "not one of phase 1's functional requirements.",
+                hint="Compare it with the requirements you listed in phase 1.",
+                fix="Choose one of phase 1's requirements, or add this operation to "
+                "phase 1 if the system must do it.",
+            )
+
+
+_PATTERN_PARTS = (
+    ("entity", "entity", "Which record does it read or write?"),
+    ("kind", "read or write", "Does this operation change data, or only look at it?"),
+    ("lookup", "lookup", "How is the data found: by key, by range, by words in it?"),
+    ("storage", "storage type", "Which kind of store serves this lookup best?"),
+)
+
+
+def incomplete_pattern(design) -> Iterator[Hit]:
+    """An access pattern without its entity, read or write, lookup, or storage type.
+
+    Why it matters:
+        The storage choice follows from the lookup, and every later check (does the
+        store fit? is an entity left without a home?) needs these parts. A pattern
+        missing one of them cannot be checked, so its mistakes stay hidden.
+    Triggers:
+        "Resolve a short code" with the lookup chosen but no storage type.
+    Better:
+        Resolve a short code: entity Link, read, by key, key-value store.
+    """
+    for p in design.data_model.access_patterns:
+        for attr, name, hint in _PATTERN_PARTS:
+            if not getattr(p, attr):
+                yield Hit(
+                    field=f"{p.field}.{attr}",
+                    message=f"The access pattern {_quoted(p)} has no {name}.",
+                    hint=hint,
+                    fix=f"Choose the {name} for this pattern.",
+                )
+
+
+def text_search_without_index(design) -> Iterator[Hit]:
+    """Full-text search served by a store without a search index.
+
+    Why it matters:
+        Finding records by the words inside them needs an inverted index: a list, for
+        each word, of the records that contain it. Without one, every search reads
+        every record, and results come back unranked and without typo tolerance.
+    Triggers:
+        "Search pastes by keyword": text search, relational database.
+    Better:
+        Keep the records in their primary store and feed a search engine such as
+        Elasticsearch from it; the search results carry ids that the primary store
+        resolves.
+    """
+    need = "text_search"
+    for p in design.data_model.access_patterns:
+        if p.lookup == need and p.storage and not storage.fits(p.storage, need):
+            yield Hit(
+                field=f"{p.field}.storage",
+                message=f"{_quoted(p)} searches text in {_store(p.storage)}. "
+                f"{storage.why_not(p.storage, need)}",
+                hint="How would this store find every record containing a given word?",
+                fix="Serve the search from a search index fed by the primary store: "
+                f"{storage.suggestion(need)}.",
+            )
+
+
+def search_only_store(design) -> Iterator[Hit]:
+    """A search index is the only store of an entity.
+
+    Why it matters:
+        A search index is a copy built for finding things. It shows new writes only
+        after a refresh, offers no transactions, and is rebuilt from elsewhere when it
+        breaks. If it holds the only copy, there is nothing to rebuild it from.
+    Triggers:
+        Every access pattern of the entity Paste uses the search engine.
+    Better:
+        Keep the entity in a durable store (relational, document, wide-column) and
+        index a copy of it for search.
+    """
+    need = "system_of_record"
+    by_entity: dict[str, list[AccessPattern]] = {}
+    for p in design.data_model.access_patterns:
+        if p.entity and p.storage:
+            by_entity.setdefault(_entity_key(p.entity), []).append(p)
+    for patterns in by_entity.values():
+        fragile = [p for p in patterns if storage.bad_fit(p.storage, need)]
+        durable = [p for p in patterns if not storage.bad_fit(p.storage, need)]
+        if fragile and not durable:
+            p = fragile[0]
+            yield Hit(
+                field=f"{p.field}.storage",
+                message=f"{_store(p.storage).capitalize()} is the only store of "
+                f"{p.entity}. {storage.why_not(p.storage, need)}",
+                hint=f"If the index were lost, where would {p.entity} be rebuilt from?",
+                fix=f"Add the pattern that writes {p.entity} to a durable store, and feed "
+                "the index from it.",
+            )
+
+
+def transaction_without_acid(design) -> Iterator[Hit]:
+    """A transactional access pattern on a store without ACID transactions.
+
+    Why it matters:
+        Where a half-finished write does damage (money moved out but not in, stock sold
+        twice, one name given to two owners), the changes must commit together or not
+        at all. Only an ACID store promises that; elsewhere the application has to
+        rebuild it, and usually gets it subtly wrong.
+    Triggers:
+        "Place an order and decrement stock", marked transactional, in a key-value
+        store.
+    Better:
+        Keep the records that change together in a relational database and change them
+        in one transaction.
+    """
+    need = "transactions"
+    for p in design.data_model.access_patterns:
+        if p.transactional and p.storage and not storage.fits(p.storage, need):
+            yield Hit(
+                field=f"{p.field}.storage",
+                message=f"{_quoted(p)} needs a transaction, but it uses {_store(p.storage)}. "
+                f"{storage.why_not(p.storage, need)}",
+                hint="What happens if the write stops halfway?",
+                fix=f"Use a store with ACID transactions: {storage.suggestion(need)}.",
+            )
+
+
+def blobs_outside_object_storage(design) -> Iterator[Hit]:
+    """Large objects (files, images, videos) kept in a database instead of object storage.
+
+    Why it matters:
+        Files of megabytes in database rows make every backup, replica and cache
+        carry them, and crowd the small, hot rows out of memory. Object storage keeps
+        files cheaply and durably and hands them to a CDN; the database keeps only
+        their key and metadata.
+    Triggers:
+        "Upload a photo" marked as large objects, stored in a relational database.
+    Better:
+        The photo in object storage under a generated key; the key, size and owner in
+        a database row.
+    """
+    need = "large_objects"
+    for p in design.data_model.access_patterns:
+        if p.large_objects and p.storage and not storage.fits(p.storage, need):
+            yield Hit(
+                field=f"{p.field}.storage",
+                message=f"{_quoted(p)} keeps large objects in {_store(p.storage)}. "
+                f"{storage.why_not(p.storage, need)}",
+                hint="Where would a 5 MB file be cheapest to keep and to serve?",
+                fix=f"Put the files in {storage.suggestion(need)}, and keep their keys and "
+                "metadata in a database.",
+            )
+
+
+def object_storage_queried(design) -> Iterator[Hit]:
+    """Object storage asked for something other than a file by its key.
+
+    Why it matters:
+        Object storage finds a file by its key and nothing else: it cannot filter,
+        count, search or join. Listing, filtering and totals need the files' metadata
+        in a database that can answer them.
+    Triggers:
+        "List a user's photos from last month": a range lookup on object storage.
+    Better:
+        The photos' metadata (owner, date, key) in a relational or document store
+        answers the list; object storage then serves each file by its key.
+    """
+    for p in design.data_model.access_patterns:
+        if p.storage == "object" and p.lookup and storage.bad_fit("object", p.lookup):
+            yield Hit(
+                field=f"{p.field}.lookup",
+                message=f"{_quoted(p)} asks object storage for "
+                f"{_a(storage.NEED_LABELS[p.lookup])}. {storage.why_not('object', p.lookup)}",
+                hint="Which store holds what you know about each file?",
+                fix="Answer this lookup from the files' metadata in a database, and "
+                "fetch each file from object storage by its key.",
+            )
+
+
+def traversal_without_graph(design) -> Iterator[Hit]:
+    """Relationship traversal on a store that cannot follow relationships.
+
+    Why it matters:
+        Walking relationships (friends of friends, who is connected to whom) takes one
+        lookup per hop. A graph store follows each edge in constant time; a store
+        without joins makes the application issue one query per hop, and the number
+        of queries explodes with depth. A relational join handles one hop well, so
+        relational storage is accepted here; deep walks belong in a graph store.
+    Triggers:
+        "Suggest friends of friends": traversal in a key-value store.
+    Better:
+        A graph database for multi-hop queries, or a relational join when only one hop
+        is ever needed.
+    """
+    need = "traversal"
+    for p in design.data_model.access_patterns:
+        if p.lookup == need and p.storage and not storage.fits(p.storage, need):
+            yield Hit(
+                field=f"{p.field}.storage",
+                message=f"{_quoted(p)} walks relationships in {_store(p.storage)}. "
+                f"{storage.why_not(p.storage, need)}",
+                hint="How many queries does a walk two or three hops deep take here?",
+                fix=f"Use {storage.suggestion(need)}.",
+            )
+
+
+def wide_column_off_partition(design) -> Iterator[Hit]:
+    """A wide-column store asked for an ad-hoc query or an aggregate.
+
+    Why it matters:
+        A wide-column store is fast because every query names a partition key that
+        says which nodes hold the answer. A query that does not (filter on any field,
+        totals across partitions) has to ask every node, or is refused outright. Its
+        tables are designed one per query, up front. (Text search on it is reported
+        by the text search rule.)
+    Triggers:
+        "Find links created by any user last week": an ad-hoc lookup on Cassandra.
+    Better:
+        A table partitioned by exactly the key the query names, or the query served by
+        a relational database or an analytics copy.
+    """
+    for p in design.data_model.access_patterns:
+        if (
+            p.storage == "wide_column"
+            and p.lookup
+            and p.lookup != "text_search"
+            and storage.bad_fit("wide_column", p.lookup)
+        ):
+            yield Hit(
+                field=f"{p.field}.lookup",
+                message=f"{_quoted(p)} is {_a(storage.NEED_LABELS[p.lookup])} on a "
+                f"wide-column store. {storage.why_not('wide_column', p.lookup)}",
+                hint="Which partition key would this query name?",
+                fix="Design a table keyed by the value the query names, precompute the "
+                "totals, or serve it from a store with a query engine: "
+                f"{storage.suggestion(p.lookup)}.",
+            )
+
+
+def _reported_elsewhere(p: AccessPattern) -> bool:
+    """Whether a more specific rule already speaks about this store and lookup."""
+    return p.lookup in ("text_search", "traversal") or p.storage in ("object", "wide_column")
+
+
+def lookup_fits_badly(design) -> Iterator[Hit]:
+    """A lookup the chosen store serves badly, by the storage decision table.
+
+    Why it matters:
+        Each store is fast at a few lookups and slow or helpless at the others. Choose
+        the store for the lookup, not the lookup for the store; a store picked because
+        it is popular makes every pattern it does not fit fight the data layer.
+    Triggers:
+        "Clicks per day over the last month": a range lookup on a key-value store.
+    Better:
+        A store whose strengths include the lookup: a relational or time-series
+        database for ranges, or totals kept up to date as the writes arrive.
+    """
+    for p in design.data_model.access_patterns:
+        if not (p.storage and p.lookup) or _reported_elsewhere(p):
+            continue
+        if storage.bad_fit(p.storage, p.lookup):
+            better = storage.suggestion(p.lookup)
+            yield Hit(
+                field=f"{p.field}.storage",
+                message=f"{_quoted(p)} is {_a(storage.NEED_LABELS[p.lookup])} on "
+                f"{_store(p.storage)}. {storage.why_not(p.storage, p.lookup)}",
+                hint="Look this store up in the storage decision table.",
+                fix=f"Choose a store that serves this lookup well: {better}."
+                if better
+                else "Choose a store that serves this lookup well.",
+            )
+
+
+def unused_entity(design) -> Iterator[Hit]:
+    """An entity that no access pattern reads or writes.
+
+    Why it matters:
+        Entities follow from access patterns, not the other way round. An entity that
+        no pattern touches is either not needed, or an operation that uses it is
+        missing from the patterns, and then from the storage choice too.
+    Triggers:
+        An entity User when no access pattern names User.
+    Better:
+        Remove the entity, or add the access patterns that read and write it.
+    """
+    used = {_entity_key(p.entity) for p in design.data_model.access_patterns if p.entity}
+    for entity in design.data_model.entities:
+        if entity.name and _entity_key(entity.name) not in used:
+            yield Hit(
+                field=f"{entity.field}.name",
+                message=f"No access pattern reads or writes the entity {entity.name}.",
+                hint="Which operation creates it, and which one reads it?",
+                fix=f"Add the access patterns that use {entity.name}, or remove it.",
+            )
+
+
+def _max_followers(givens: dict) -> tuple[str, float] | None:
+    """The problem's largest follower count (``givens.max_followers``), as typed and parsed."""
+    given = givens.get("max_followers")
+    text = given.get("value") if isinstance(given, dict) else given
+    if text is None or isinstance(text, bool):
+        return None
+    text = str(text)
+    try:
+        return text, parse_quantity(text, expect="count").value
+    except UnitError:
+        return None
+
+
+def fanout_on_write_with_celebrities(design) -> Iterator[Hit]:
+    """Fan-out on write when some accounts have a million followers or more.
+
+    Why it matters:
+        Fan-out on write copies each new post into every follower's feed so that
+        reading a feed is one lookup. For most accounts that is a few hundred writes;
+        for an account with ten million followers, one post becomes ten million writes
+        and followers see it minutes late. The usual answer is a hybrid: push for
+        ordinary accounts, pull the few huge ones in when the feed is read.
+    Triggers:
+        Fan-out "write" for a problem whose givens say the largest account has 10M
+        followers.
+    Better:
+        Fan-out "hybrid": push to followers' feeds below a follower threshold, and
+        merge posts of accounts above it at read time.
+    """
+    found = _max_followers(design.problem.givens)
+    if found is None:
+        return
+    text, followers = found
+    if followers < CELEBRITY_FOLLOWERS:
+        return
+    for row in design.data_model.modelling:
+        if row.fanout == "write":
+            yield Hit(
+                field=f"{row.field}.fanout",
+                message=f"Fan-out on write, while the problem's largest account has {text} "
+                "followers: each of its posts becomes that many feed writes.",
+                arithmetic=f"1 post × {followers:,.0f} followers = {followers:,.0f} feed writes",
+                hint="What does one post by the most followed account cost here?",
+                fix="Use a hybrid: fan out on write for ordinary accounts, and fetch the "
+                "posts of accounts above a follower threshold when a feed is read.",
+            )
+
+
+def denormalised_write_heavy(design) -> Iterator[Hit]:
+    """Denormalising when phase 1 says writes outnumber reads.
+
+    Why it matters:
+        Denormalising copies data so that reads need no join; the price is paid on
+        every write, which must update each copy. That trade pays off when reads
+        dominate. When writes outnumber reads, it multiplies the busiest work to
+        speed up the rarer one.
+    Triggers:
+        A read:write ratio of 1:4 in phase 1, and a modelling row that denormalises.
+    Better:
+        Keep the data normalised and let the few reads join, or denormalise only data
+        that is read far more often than it changes, and say why.
+    """
+    req = _phase1(design)
+    if req is None or req.reads_per_write is None or req.reads_per_write >= 1:
+        return
+    for row in design.data_model.modelling:
+        if row.choice == "denormalise":
+            yield Hit(
+                field=f"{row.field}.choice",
+                message=f"You denormalise {row.what or 'this data'}, but phase 1's "
+                f"read:write ratio ({req.read_write_ratio}) makes the workload write-heavy.",
+                arithmetic=f"{req.read_write_ratio} = {req.reads_per_write:g} reads per write < 1",
+                hint="How many copies does each write have to update, and how often is "
+                "each copy read?",
+                fix="Keep this data normalised, or explain why its reads outweigh the "
+                "extra writes.",
+            )
+
+
+def modelling_without_reason(design) -> Iterator[Hit]:
+    """A normalise or denormalise decision with no reason given.
+
+    Why it matters:
+        Neither choice is right in general: denormalising buys fast reads with costly
+        writes and copies that can disagree. The reason (the read:write ratio, the
+        join it avoids, the fan-out it implies) is what makes the choice checkable,
+        and what tells you when to revisit it.
+    Triggers:
+        "Denormalise: copy the author's name into each post" with the reason empty.
+    Better:
+        "Feeds are read 100 times for each post written; copying the name saves a join
+        on every read and costs one update when a name changes."
+    """
+    for row in design.data_model.modelling:
+        if not row.reason:
+            yield Hit(
+                field=f"{row.field}.reason",
+                message=f"The decision to {row.choice or 'model'} "
+                f"{row.what or 'this data'} has no reason.",
+                hint="What does this choice make cheaper, and what does it make dearer?",
+                fix="Give the reason: the ratio, the join avoided, or the cost on writes.",
+            )

@@ -12,7 +12,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.forms import formset_factory
 from django.http import QueryDict
 
-from phases import estimation, requirements
+from phases import api, data_model, estimation, requirements
 from phases.answers import is_blank_row
 from tutor.models import User
 
@@ -70,7 +70,12 @@ class PhaseForms:
     main_class: type[forms.Form]
     row_classes: dict[str, type[forms.Form]] = {}
 
-    def __init__(self, data: QueryDict | None = None, document: dict | None = None):
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        document: dict | None = None,
+        requirement_choices: tuple[str, ...] = (),
+    ):
         document = document or {}
         self.is_bound = data is not None
         self.main = self.main_class(data=data, initial=self._main_initial(document), prefix=None)
@@ -81,7 +86,12 @@ class PhaseForms:
             )
             rows = [r for r in document.get(name, []) if isinstance(r, dict)] or [{}]
             self.formsets[name] = formset_class(
-                data=data, prefix=name, initial=None if data is not None else rows
+                data=data,
+                prefix=name,
+                initial=None if data is not None else rows,
+                form_kwargs={"requirement_choices": requirement_choices}
+                if "requirement" in form_class.base_fields
+                else {},
             )
 
     def _main_initial(self, document: dict) -> dict:
@@ -299,4 +309,139 @@ class EstimationForms(PhaseForms):
     row_classes = {"extra_assumptions": ExtraAssumptionRowForm}
 
 
-PHASE_FORMS: dict[int, type[PhaseForms]] = {1: RequirementsForms, 2: EstimationForms}
+# -- Phases 3 and 4: rows that name a phase 1 requirement ----------------------------------
+
+
+class RequirementRowForm(forms.Form):
+    """A row whose ``requirement`` is chosen from the learner's own phase 1 list."""
+
+    requirement = forms.ChoiceField(label="Requirement", required=False, choices=[])
+
+    def __init__(self, *args, requirement_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("requirement") or (
+            self.data.get(self.add_prefix("requirement"), "") if self.is_bound else ""
+        )
+        choices = [("", "— choose from phase 1 —")] + [(text, text) for text in requirement_choices]
+        if current and current not in requirement_choices:
+            # Keep what was chosen even if phase 1 has changed since; a rule says so.
+            choices.append((current, f"{current} (not in phase 1 any more)"))
+        self.fields["requirement"].choices = choices
+
+
+def _check(label, help_text=""):
+    return forms.BooleanField(label=label, required=False, help_text=help_text)
+
+
+class AccessPatternRowForm(RequirementRowForm):
+    name = _text("Access pattern", placeholder="resolve a short code")
+    entity = _text("Entity", placeholder="Link")
+    data = _text("Data needed", placeholder="long URL, expiry")
+    key = _text("Looked up by", placeholder="short code")
+    kind = _choice("Read or write", data_model.KINDS)
+    lookup = _choice(
+        "Lookup",
+        data_model.LOOKUPS,
+        {
+            "by_key": "by key",
+            "by_range": "by range",
+            "text_search": "text search",
+            "ad_hoc": "ad-hoc query",
+        },
+    )
+    rate = _text("Rate", placeholder="20,000/s")
+    records = _choice("Records touched", data_model.RECORDS)
+    storage = _choice(
+        "Storage",
+        data_model.STORAGE,
+        {
+            "key_value": "key-value",
+            "wide_column": "wide-column",
+            "object": "object storage",
+            "time_series": "time-series",
+        },
+    )
+    transactional = _check(
+        "Needs a transaction", "Money, inventory: a partial write is a disaster."
+    )
+    large_objects = _check("Large objects", "Files, images, big text: megabytes, not bytes.")
+
+
+class EntityRowForm(forms.Form):
+    name = _text("Entity", placeholder="Link")
+    fields = _text("Fields", placeholder="code, long_url, owner_id, created_at")
+    key = _text("Key", placeholder="code")
+
+
+class ModellingRowForm(forms.Form):
+    choice = _choice("Choice", data_model.CHOICES)
+    fanout = _choice("Fan-out", data_model.FANOUTS, {"write": "on write", "read": "on read"})
+    what = _text("What", placeholder="click counts kept per link")
+    reason = _text("Why", placeholder="read 10x more than written")
+
+
+class DataModelMainForm(forms.Form):
+    pass
+
+
+class DataModelForms(PhaseForms):
+    main_class = DataModelMainForm
+    row_classes = {
+        "access_patterns": AccessPatternRowForm,
+        "entities": EntityRowForm,
+        "modelling": ModellingRowForm,
+    }
+
+
+class ProtocolRowForm(forms.Form):
+    client = _text("Client", placeholder="browsers and mobile apps")
+    protocol = _choice(
+        "Protocol",
+        api.PROTOCOLS,
+        {
+            "rest": "REST",
+            "grpc": "gRPC",
+            "websocket": "WebSocket",
+            "sse": "Server-Sent Events",
+            "graphql": "GraphQL",
+        },
+    )
+    reason = _text("Why", placeholder="public, cacheable, every client speaks HTTP")
+
+
+class EndpointRowForm(RequirementRowForm):
+    method = _choice("Method", api.METHODS)
+    path = _text("Path", placeholder="/v1/urls")
+    request = _text("Request fields", placeholder="long_url, alias")
+    response = _text("Response fields", placeholder="short_url, expires_at")
+    status = _text("Success status", placeholder="201")
+    idempotency = _choice(
+        "Idempotency",
+        api.IDEMPOTENCY,
+        {
+            "idempotency_key": "idempotency key",
+            "deterministic_id": "deterministic id",
+            "conditional_write": "conditional write",
+            "natural": "naturally idempotent",
+        },
+    )
+    redirect = _choice("Redirect", api.REDIRECTS)
+    pagination = _choice("Pagination", api.PAGINATION)
+    notes = _text("Notes", placeholder="302 so every click is counted")
+
+
+class ApiMainForm(forms.Form):
+    pass
+
+
+class ApiForms(PhaseForms):
+    main_class = ApiMainForm
+    row_classes = {"protocols": ProtocolRowForm, "endpoints": EndpointRowForm}
+
+
+PHASE_FORMS: dict[int, type[PhaseForms]] = {
+    1: RequirementsForms,
+    2: EstimationForms,
+    3: DataModelForms,
+    4: ApiForms,
+}

@@ -208,20 +208,24 @@ def phase(request, attempt_id, number):
     status_code = 200
     saved = False
 
+    choices = _requirement_choices(attempt)
     if forms_class is None:
         forms = None
     elif request.method == "POST":
         action = request.POST.get("row_action", "")
         if action:
             new_data = apply_row_action(request.POST, action, forms_class.row_classes)
-            forms = forms_class(data=new_data if new_data is not None else request.POST)
+            forms = forms_class(
+                data=new_data if new_data is not None else request.POST,
+                requirement_choices=choices,
+            )
             notice = "Rows changed. Nothing is saved until you press Save and check."
         elif attempt.is_finished:
-            forms = forms_class(data=request.POST)
+            forms = forms_class(data=request.POST, requirement_choices=choices)
             notice = "This attempt is finished; its answers can no longer change."
             status_code = 409
         else:
-            forms = forms_class(data=request.POST)
+            forms = forms_class(data=request.POST, requirement_choices=choices)
             if forms.is_valid():
                 document = forms.document(module.SCHEMA_VERSION)
                 try:
@@ -236,7 +240,7 @@ def phase(request, attempt_id, number):
                     if not request.htmx:
                         messages.success(request, "Saved and checked.")
                         return redirect("phase", attempt.pk, number)
-                    forms = forms_class(document=answer.data)
+                    forms = forms_class(document=answer.data, requirement_choices=choices)
                     # Fresh phase states, and the report as the commit hook left it
                     # (computed in process when the broker was unreachable).
                     attempt = _own_attempt(request, attempt_id)
@@ -245,10 +249,12 @@ def phase(request, attempt_id, number):
                 notice = "Not saved: correct the fields marked below. Everything you typed is kept."
                 status_code = 422
     else:
-        forms = forms_class(document=answer.data if answer else module.empty())
+        forms = forms_class(
+            document=answer.data if answer else module.empty(), requirement_choices=choices
+        )
 
     context = _phase_context(request, attempt, phase_info, answer, forms, module)
-    context.update(notice=notice, saved=saved)
+    context.update(notice=notice, saved=saved, requirement_choices=choices)
     if request.htmx and request.method == "GET" and request.htmx.target == "report":
         return render(request, "tutor/phase.html#report", context)
     if request.htmx and request.method == "POST":
@@ -260,6 +266,15 @@ def phase(request, attempt_id, number):
         )
         return HttpResponse(html, status=status_code)
     return render(request, "tutor/phase.html", context, status=status_code)
+
+
+def _requirement_choices(attempt) -> tuple[str, ...]:
+    """The learner's phase 1 requirements, for rows in later phases that name one."""
+    try:
+        functional = services.design_for(attempt).requirements.functional
+    except AnswerShapeError:
+        return ()
+    return tuple(dict.fromkeys(fr.text for fr in functional if fr.text))
 
 
 def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:

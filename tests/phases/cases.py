@@ -3,11 +3,22 @@
 Each phase keeps its cases in ``tests/phases/answers/<phase>/*.yaml``; a
 :class:`CaseTable` loads them, builds each answer from a named base document plus
 dotted-path overrides, runs ``check_phase`` and checks what the case asserts. The case
-format is described in ``test_requirement_rules.py``; ``messages_not`` (code -> text that
-no non-pass finding with that code may contain) is the one key added since.
+format is described in ``test_requirement_rules.py``. Keys added since:
+
+``messages_not``
+    Code -> text that no non-pass finding with that code may contain.
+``givens``
+    Problem givens merged over (or, without ``problem``, instead of) the problem's own:
+    ``{max_followers: {label: ..., value: 10M}}``.
+``phase1`` (``phaseN``)
+    Answers to another phase that this phase's rules read, for tables that declare it
+    (an :class:`OtherPhase`): a base name, ``null`` for no answers to that phase, or a
+    mapping with ``base``/``set``/``unset`` or ``answer`` as for the case's own answer.
+    Absent, the table's default base for that phase is used.
 """
 
 import copy
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -44,7 +55,10 @@ CASE_KEYS = {
     "severity",
     "counts",
     "xfail",
+    "givens",
 }
+# The keys of a ``phaseN`` mapping (answers to another phase).
+OTHER_PHASE_KEYS = {"base", "set", "unset", "answer"}
 CODE_LIST_KEYS = ("must", "must_not", "passes", "passes_not")
 CODE_MAP_KEYS = ("fields", "messages", "messages_not", "severity", "counts")
 
@@ -69,10 +83,14 @@ def problem_specs() -> dict[str, ProblemSpec]:
 def problem_for(case: dict) -> ProblemSpec:
     slug = case.get("problem")
     if slug is None:
-        return ProblemSpec(slug="no-problem")
-    specs = problem_specs()
-    assert slug in specs, f"case {case['name']!r}: no problem {slug!r} in {PROBLEM_SET.name}"
-    return specs[slug]
+        spec = ProblemSpec(slug="no-problem")
+    else:
+        specs = problem_specs()
+        assert slug in specs, f"case {case['name']!r}: no problem {slug!r} in {PROBLEM_SET.name}"
+        spec = specs[slug]
+    if case.get("givens"):
+        spec = dataclasses.replace(spec, givens={**spec.givens, **case["givens"]})
+    return spec
 
 
 # -- Dotted paths --------------------------------------------------------------------------
@@ -196,17 +214,74 @@ def problems_with(case: dict, findings: list[Finding]) -> list[str]:
 # -- One phase's table of cases ------------------------------------------------------------
 
 
+def _build(spec: dict, bases: Mapping[str, Callable[[], dict]]) -> dict:
+    """A document from ``answer``, or from ``base`` plus ``unset`` and ``set``."""
+    if "answer" in spec:
+        return copy.deepcopy(spec["answer"])
+    base = spec.get("base")
+    doc = copy.deepcopy(bases[base]()) if base is not None else {}
+    for path in spec.get("unset", []):
+        unset_path(doc, path)
+    for path, value in (spec.get("set") or {}).items():
+        set_path(doc, path, value)
+    return doc
+
+
+@dataclass(frozen=True)
+class OtherPhase:
+    """Answers to another phase that a table's rules read (phase 3 reads phase 1's).
+
+    A case sets them under ``phase<N>``; without that key, ``default`` (a base name, or
+    None for no answers) applies.
+    """
+
+    phase: int
+    bases: Mapping[str, Callable[[], dict]]
+    default: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"phase{self.phase}"
+
+    def build(self, case: dict) -> dict | None:
+        spec = case.get(self.key, self.default)
+        if spec is None:
+            return None
+        if isinstance(spec, str):
+            spec = {"base": spec}
+        return _build(spec, self.bases)
+
+    def validate(self, spec, where: str) -> None:
+        if spec is None:
+            return
+        if isinstance(spec, str):
+            spec = {"base": spec}
+        if not isinstance(spec, dict):
+            raise ValueError(f"{where}: {self.key} must be a base name, null or a mapping")
+        unknown = set(spec) - OTHER_PHASE_KEYS
+        if unknown:
+            raise ValueError(f"{where}: {self.key} has unknown keys {sorted(unknown)}")
+        if "answer" in spec and {"base", "set", "unset"} & set(spec):
+            raise ValueError(f"{where}: {self.key}: 'answer' excludes base/set/unset")
+        if spec.get("base") is not None and spec["base"] not in self.bases:
+            raise ValueError(f"{where}: {self.key} base must be one of {sorted(self.bases)}")
+        for path in [*spec.get("set", {}), *spec.get("unset", [])]:
+            split_path(path)
+
+
 @dataclass(frozen=True)
 class CaseTable:
     """The cases of one phase: where they live and which base documents they may name.
 
     ``bases`` maps a base name (``good``, ``empty``...) to a function returning a fresh
-    or shared document; :meth:`build_document` always copies it.
+    or shared document; :meth:`build_document` always copies it. ``others`` lists the
+    other phases whose answers the rules read, settable per case.
     """
 
     phase: int
     folder: str
     bases: Mapping[str, Callable[[], dict]]
+    others: tuple[OtherPhase, ...] = ()
 
     @property
     def cases_dir(self) -> Path:
@@ -217,15 +292,17 @@ class CaseTable:
         return tuple(rule.code for rule in RULES if rule.phase == self.phase)
 
     def build_document(self, case: dict) -> dict:
-        if "answer" in case:
-            return copy.deepcopy(case["answer"])
-        base = case.get("base")
-        doc = copy.deepcopy(self.bases[base]()) if base is not None else {}
-        for path in case.get("unset", []):
-            unset_path(doc, path)
-        for path, value in (case.get("set") or {}).items():
-            set_path(doc, path, value)
-        return doc
+        return _build(case, self.bases)
+
+    def build_answers(self, case: dict) -> dict[int, dict]:
+        """The case's answers to every phase the rules see: its own and the others'."""
+        answers = {}
+        for other in self.others:
+            doc = other.build(case)
+            if doc is not None:
+                answers[other.phase] = doc
+        answers[self.phase] = self.build_document(case)
+        return answers
 
     def validate_case(self, case, where: str) -> None:
         """Refuse a malformed case at collection time, rather than let it pass vacuously."""
@@ -234,7 +311,7 @@ class CaseTable:
         name = case.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{where}: every case needs a name")
-        unknown = set(case) - CASE_KEYS
+        unknown = set(case) - CASE_KEYS - {other.key for other in self.others}
         if unknown:
             raise ValueError(f"{where} {name!r}: unknown keys {sorted(unknown)}")
         if "answer" in case and {"base", "set", "unset"} & set(case):
@@ -268,6 +345,13 @@ class CaseTable:
                 raise ValueError(f"{where} {name!r}: count of {code} must be a whole number")
         for path in [*case.get("set", {}), *case.get("unset", [])]:
             split_path(path)
+        givens = case.get("givens", {})
+        if not isinstance(givens, dict) or not all(
+            isinstance(g, dict) and "value" in g for g in givens.values()
+        ):
+            raise ValueError(f"{where} {name!r}: givens must map names to {{label, value}}")
+        for other in self.others:
+            other.validate(case.get(other.key, other.default), f"{where} {name!r}")
 
     @cached_property
     def cases(self) -> tuple[dict, ...]:
@@ -304,12 +388,18 @@ class CaseTable:
 
     def check(self, case: dict) -> None:
         """Run the phase's rules on the case's answer and assert what the case says."""
-        doc = self.build_document(case)
-        findings = check_phase(self.phase, Design({self.phase: doc}, problem_for(case)))
+        answers = self.build_answers(case)
+        doc = answers[self.phase]
+        findings = check_phase(self.phase, Design(answers, problem_for(case)))
         problems = problems_with(case, findings)
+        others = "".join(
+            f"\nphase {number} answer: {json.dumps(other, ensure_ascii=False)}"
+            for number, other in answers.items()
+            if number != self.phase
+        )
         context = (
             f"\ncase {case['name']!r} ({case['_file']})"
-            f"\nanswer: {json.dumps(doc, ensure_ascii=False)}"
+            f"\nanswer: {json.dumps(doc, ensure_ascii=False)}{others}"
             f"\nfindings:\n{describe(findings)}"
         )
         assert not problems, "\n".join(problems) + context

@@ -39,3 +39,11 @@ def times(value):
     if value >= 0.1:
         return f"{value:.2g}×"
     return f"1/{1 / value:,.3g}×" if value > 0 else "0×"
+
+
+@register.simple_tag
+def storage_table():
+    """The storage decision table (phases/storage.py) as rows for templates."""
+    from phases import storage
+
+    return storage.as_rows()
