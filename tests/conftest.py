@@ -6,6 +6,7 @@ from django.core.management import call_command
 from tests.factories import make_user, shipped_problem_set
 from tests.worker import start_worker  # noqa: F401 - a fixture for every test folder
 from tutor.models import User
+from tutor.services import start_attempt
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,6 +34,12 @@ def charlie(db):
 
 
 @pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
 def foundations(db):
     return shipped_problem_set()
 
@@ -47,3 +54,9 @@ def pytest_collection_modifyitems(config, items):
     # refuse ORM calls from the test itself. The live server runs in its own thread.
     if any(item.get_closest_marker("browser") for item in items):
         os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def attempt(alice, url_shortener):
+    """alice's attempt at the URL shortener."""
+    return start_attempt(alice, url_shortener)

@@ -8,18 +8,7 @@ from django.urls import reverse
 from tests.tutor.helpers import GOOD_ESTIMATE, estimation_post
 from tutor import celery_app
 from tutor.models import PhaseAnswer, Report
-from tutor.services import run_report, start_attempt
-
-
-@pytest.fixture
-def attempt(alice, url_shortener):
-    return start_attempt(alice, url_shortener)
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
+from tutor.services import run_report
 
 
 @pytest.fixture

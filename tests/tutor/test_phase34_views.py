@@ -9,27 +9,16 @@ from tests.factories import FIXTURES
 from tests.tutor.helpers import phase_post
 from tutor.forms import ApiForms, DataModelForms
 from tutor.models import PhaseAnswer
-from tutor.services import save_phase, start_attempt
+from tutor.services import save_phase
 
 EXAMPLE = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
 REQUIREMENTS = [fr["text"] for fr in EXAMPLE["1"]["functional"]]
 
 
 @pytest.fixture
-def attempt(alice, url_shortener):
-    return start_attempt(alice, url_shortener)
-
-
-@pytest.fixture
 def with_phase_one(attempt):
     save_phase(attempt, 1, EXAMPLE["1"])
     return attempt
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
 
 
 def url(attempt, number):

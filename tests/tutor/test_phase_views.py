@@ -12,17 +12,6 @@ from tutor.services import start_attempt
 GOOD = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]["1"]
 
 
-@pytest.fixture
-def attempt(alice, url_shortener):
-    return start_attempt(alice, url_shortener)
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def phase_url(attempt, number=1):
     return reverse("phase", args=[attempt.pk, number])
 
