@@ -67,3 +67,15 @@ class Design:
         from phases import api
 
         return api.parse(self.answers.get(4) or {})
+
+    @cached_property
+    def architecture(self):
+        from phases import architecture
+
+        return architecture.parse(self.answers.get(5) or {})
+
+    @cached_property
+    def technology(self):
+        from phases import technology
+
+        return technology.parse(self.answers.get(6) or {})

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from phases import api, data_model, estimation, requirements
+from phases import api, architecture, data_model, estimation, requirements, technology
 from phases.findings import Hit, Severity
 
 
@@ -170,7 +170,14 @@ PHASES_BY_NUMBER = {p.number: p for p in PHASES}
 PHASES_BY_SLUG = {p.slug: p for p in PHASES}
 # The module that owns each ready phase's answer shape: SCHEMA_VERSION, empty(),
 # parse() and computed(design).
-PHASE_MODULES = {1: requirements, 2: estimation, 3: data_model, 4: api}
+PHASE_MODULES = {
+    1: requirements,
+    2: estimation,
+    3: data_model,
+    4: api,
+    5: architecture,
+    6: technology,
+}
 # Phases whose ``computed()`` runs in the background after each save (a Report row);
 # the others compute theirs in process when the page is shown.
 BACKGROUND_PHASES = frozenset({2})
@@ -285,6 +292,30 @@ RULES: tuple[Rule, ...] = (
     Rule("API-012", 4, ERROR, api.push_without_push_protocol),
     Rule("API-013", 4, WARNING, api.protocol_unexplained),
     Rule("API-014", 4, WARNING, api.incomplete_endpoint),
+    # Phase 5: architecture
+    Rule("ARC-001", 5, ERROR, architecture.unbalanced_app_servers),
+    Rule("ARC-002", 5, ERROR, architecture.stateful_app_servers),
+    Rule("ARC-003", 5, ERROR, architecture.unexplained_component),
+    Rule("ARC-004", 5, WARNING, architecture.reason_without_requirement),
+    Rule("ARC-005", 5, WARNING, architecture.nothing_breaks_without),
+    Rule("ARC-006", 5, ERROR, architecture.missing_parts),
+    Rule("ARC-007", 5, ERROR, architecture.undeclared_step),
+    Rule("ARC-008", 5, WARNING, architecture.component_on_no_path),
+    Rule("ARC-009", 5, ERROR, architecture.cache_without_miss_path),
+    Rule("ARC-010", 5, WARNING, architecture.cache_not_read_heavy),
+    Rule("ARC-011", 5, ERROR, architecture.queue_user_waits),
+    Rule("ARC-012", 5, ERROR, architecture.write_not_durable),
+    Rule("ARC-013", 5, WARNING, architecture.over_engineered),
+    # Phase 6: technology choices
+    Rule("TEC-001", 6, ERROR, technology.missing_part),
+    Rule("TEC-002", 6, ERROR, technology.no_same_kind_alternative),
+    Rule("TEC-003", 6, WARNING, technology.alternative_without_reason),
+    Rule("TEC-004", 6, WARNING, technology.tradeoffs_miss_downsides),
+    Rule("TEC-005", 6, WARNING, technology.trigger_not_measurable),
+    Rule("TEC-006", 6, WARNING, technology.contradicts_storage_type),
+    Rule("TEC-007", 6, ERROR, technology.scale_buzzword),
+    Rule("TEC-008", 6, ERROR, technology.single_primary_over_capacity),
+    Rule("TEC-009", 6, INFO, technology.unknown_technology),
 )
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

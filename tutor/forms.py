@@ -12,7 +12,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.forms import formset_factory
 from django.http import QueryDict
 
-from phases import api, data_model, estimation, requirements
+from phases import api, architecture, data_model, estimation, requirements
 from phases.answers import is_blank_row
 from tutor.models import User
 
@@ -439,9 +439,86 @@ class ApiForms(PhaseForms):
     row_classes = {"protocols": ProtocolRowForm, "endpoints": EndpointRowForm}
 
 
+# -- Phase 5: architecture -----------------------------------------------------------------
+
+
+class ComponentRowForm(forms.Form):
+    name = _text("Name", placeholder="cache")
+    type = _choice("Kind", tuple(architecture.COMPONENT_TYPES), architecture.COMPONENT_TYPES)
+    count = _text("How many", placeholder="2")
+    why = _text("Why it exists", placeholder="99% of 23,000 reads/s never reach the database")
+    without = _text("What breaks without it", placeholder="the database takes every read")
+    stateful = _check("Keeps state", "Sessions or data in the server's own memory or disk.")
+
+
+def _step_form():
+    """A path step; built with type() because one of its fields is named ``async``."""
+    component = _text("Component", placeholder="app")
+    component.widget.attrs["list"] = "declared-components"
+    return type(
+        "StepRowForm",
+        (forms.Form,),
+        {
+            "component": component,
+            "action": _text("What happens", placeholder="look up the short code"),
+            "branch": _choice(
+                "Branch", architecture.BRANCHES, {"hit": "cache hit", "miss": "cache miss"}
+            ),
+            "async": _check("Asynchronous", "Happens after the user has their answer."),
+        },
+    )
+
+
+StepRowForm = _step_form()
+
+
+class ArchitectureMainForm(forms.Form):
+    pass
+
+
+class ArchitectureForms(PhaseForms):
+    main_class = ArchitectureMainForm
+    row_classes = {
+        "components": ComponentRowForm,
+        "write_path": StepRowForm,
+        "read_path": StepRowForm,
+    }
+
+
+# -- Phase 6: technology choices ----------------------------------------------------------
+
+
+class TechnologyRowForm(forms.Form):
+    technology = _text("Technology", placeholder="PostgreSQL")
+    component = _text("Component it serves", placeholder="db")
+    problem = _text("Problem it solves", long=True)
+    alternatives = _text(
+        "Alternatives, and why each fits worse",
+        long=True,
+        placeholder="Cassandra: ...; DynamoDB: ...",
+    )
+    tradeoffs = _text("Trade-offs", long=True)
+    trigger = _text("What would make you choose differently", placeholder="writes above 10,000/s")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["technology"].widget.attrs["list"] = "catalogue-technologies"
+
+
+class TechnologyMainForm(forms.Form):
+    pass
+
+
+class TechnologyForms(PhaseForms):
+    main_class = TechnologyMainForm
+    row_classes = {"choices": TechnologyRowForm}
+
+
 PHASE_FORMS: dict[int, type[PhaseForms]] = {
     1: RequirementsForms,
     2: EstimationForms,
     3: DataModelForms,
     4: ApiForms,
+    5: ArchitectureForms,
+    6: TechnologyForms,
 }

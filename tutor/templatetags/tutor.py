@@ -47,3 +47,11 @@ def storage_table():
     from phases import storage
 
     return storage.as_rows()
+
+
+@register.simple_tag
+def technologies():
+    """The technology catalogue (phases/catalogue.py), grouped by category."""
+    from phases import catalogue
+
+    return catalogue.as_rows()

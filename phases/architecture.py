@@ -1,0 +1,840 @@
+"""Phase 5, architecture: components, and the write and read paths drawn separately.
+
+Answer shape, version 1 (documented in ``docs/answers.md``)::
+
+    {
+      "version": 1,
+      "components": [
+        {"name": "lb", "type": "load_balancer_l7", "count": "2",
+         "why": "spreads 23,000 reads/s over the app servers",
+         "without": "one app server takes all traffic and is a single point of failure",
+         "stateful": false}
+      ],
+      "write_path": [{"component": "lb", "action": "forward", "branch": "", "async": false}],
+      "read_path":  [{"component": "cache", "action": "look up the code", "branch": "",
+                      "async": false},
+                     {"component": "db", "action": "query by code", "branch": "miss",
+                      "async": false}]
+    }
+
+Each path is an ordered list of steps from the client inward. A step may belong to the
+cache-hit or cache-miss branch, and may be asynchronous (after the user has their answer).
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from phases.answers import AnswerShapeError, Reader
+from phases.findings import Hit, Severity
+from phases.text import has_figure, stems, words
+
+SCHEMA_VERSION = 1
+
+# The component catalogue: type → label. Storage kinds are what a path may end in.
+COMPONENT_TYPES = {
+    "dns": "DNS",
+    "cdn": "CDN",
+    "load_balancer_l4": "Load balancer (L4)",
+    "load_balancer_l7": "Load balancer (L7)",
+    "app_server": "Application servers",
+    "cache": "Cache",
+    "queue": "Message queue",
+    "db_primary": "Database primary",
+    "db_replica": "Read replicas",
+    "object_storage": "Object storage",
+    "search": "Search",
+    "worker": "Workers",
+    "batch": "Batch jobs",
+}
+DURABLE_TYPES = ("db_primary", "object_storage")
+LOAD_BALANCERS = ("load_balancer_l4", "load_balancer_l7")
+BRANCHES = ("hit", "miss")
+PATHS = ("write_path", "read_path")
+
+
+@dataclass(frozen=True)
+class Component:
+    field: str
+    name: str
+    type: str
+    count_text: str
+    count: int | None
+    why: str
+    without: str
+    stateful: bool
+
+    @property
+    def label(self) -> str:
+        return self.name or COMPONENT_TYPES.get(self.type, "(unnamed component)")
+
+
+@dataclass(frozen=True)
+class Step:
+    field: str
+    component: str
+    action: str
+    branch: str
+    is_async: bool
+
+
+@dataclass(frozen=True)
+class Architecture:
+    components: tuple[Component, ...]
+    write_path: tuple[Step, ...]
+    read_path: tuple[Step, ...]
+
+    def component(self, name: str) -> Component | None:
+        """The declared component a step names (case and spacing ignored)."""
+        wanted = " ".join(name.lower().split())
+        return next(
+            (c for c in self.components if " ".join(c.name.lower().split()) == wanted), None
+        )
+
+    def path(self, key: str) -> tuple[Step, ...]:
+        return getattr(self, key)
+
+
+def empty() -> dict:
+    return {"version": SCHEMA_VERSION, "components": [], "write_path": [], "read_path": []}
+
+
+def _flag(r: Reader, row: dict, key: str, field: str) -> bool:
+    value = row.get(key, False)
+    if value in (None, ""):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "on", "yes", "1", "false", "no", "0"):
+        return value.lower() in ("true", "on", "yes", "1")
+    r.error(field, "Expected true or false.")
+    return False
+
+
+def parse(data: dict) -> Architecture:
+    r = Reader(data)
+    d = r.data
+    components = []
+    for path, row in r.rows(d, "components", "components"):
+        count_text = r.text(row, "count", f"{path}.count")
+        count = None
+        if count_text:
+            if count_text.isdigit() and 0 < int(count_text) <= 100_000:
+                count = int(count_text)
+            else:
+                r.error(
+                    f"{path}.count",
+                    f"Write how many as a whole number, e.g. 3 (got {count_text!r}).",
+                )
+        components.append(
+            Component(
+                field=path,
+                name=r.text(row, "name", f"{path}.name"),
+                type=r.text(row, "type", f"{path}.type", choices=tuple(COMPONENT_TYPES)),
+                count_text=count_text,
+                count=count,
+                why=r.text(row, "why", f"{path}.why"),
+                without=r.text(row, "without", f"{path}.without"),
+                stateful=_flag(r, row, "stateful", f"{path}.stateful"),
+            )
+        )
+    paths = {}
+    for key in PATHS:
+        paths[key] = tuple(
+            Step(
+                field=path,
+                component=r.text(row, "component", f"{path}.component"),
+                action=r.text(row, "action", f"{path}.action"),
+                branch=r.text(row, "branch", f"{path}.branch", choices=BRANCHES),
+                is_async=_flag(r, row, "async", f"{path}.async"),
+            )
+            for path, row in r.rows(d, key, key)
+        )
+    architecture = Architecture(components=tuple(components), **paths)
+    r.raise_if_errors()
+    return architecture
+
+
+def computed(design) -> dict:
+    """The two paths drawn as SVG, for the page and the export."""
+    from phases import diagram
+
+    arch = design.architecture
+    return {
+        "write_svg": diagram.path_svg(arch, "write_path", "Write path"),
+        "read_svg": diagram.path_svg(arch, "read_path", "Read path"),
+    }
+
+
+# -- Rules ----------------------------------------------------------------------------------
+#
+# Each rule takes a Design and yields Hits; the registry gives each its code and severity.
+# A step "reaches" a component when its ``component`` names a declared one
+# (``Architecture.component``); steps naming nothing known are reported once, by
+# ``undeclared_step``, and ignored by every other rule.
+
+# Where a cache miss may go: stores that hold the data for real.
+SYSTEMS_OF_RECORD = ("db_primary", "db_replica", "object_storage", "search")
+# Components that serve no single operation, so need not appear on a path: DNS resolves
+# the name before the first step, a CDN serves static files in front of everything, and
+# batch jobs run on a timer, not on a user's request.
+OFF_PATH_TYPES = ("dns", "cdn", "batch")
+# Kinds of component that count as one more service to build, deploy and watch.
+SERVICE_TYPES = ("app_server", "worker")
+# Below this many reads per write, a cache has little to repeat.
+READ_HEAVY_RATIO = 2.0
+# Below this many requests a second at peak, one database and one service suffice.
+SMALL_SCALE_PER_S = 1_000.0
+# More services than this is "many".
+MANY_SERVICES = 5
+
+_CLAUSE = re.compile(r"[.;,:!?()]|\bbut\b|\bwhile\b|\bwhereas\b")
+_NEGATION = re.compile(r"\b(no|not|never|without|nothing|none|stateless|instead of)\b|n't\b")
+_STATE = re.compile(r"\b(sessions?|state|logged[- ]in users?|shopping carts?)\b")
+_LOCAL = re.compile(
+    r"\b(in[- ]memory|in (its|their|local|process) memory|in[- ]process|locally|local|"
+    r"on (the|each|that|one) (server|instance|machine|box|node|host)|on (local )?disk)\b"
+)
+_STICKY = re.compile(r"\b(sticky|stateful|session affinity|affinity)\b")
+_SHARD = re.compile(r"\bshard(s|ed|ing)?\b")
+
+# Words that add nothing to a reason: "we need a cache here" says no more than "cache".
+_FILLER = frozenset(
+    stems(
+        "we need needs needed use uses using used have has add added adding it this that "
+        "these there here our us standard practice best common usual usually always every "
+        "good idea layer component box part tier thing things required necessary because "
+        "so just some do does provide provides providing one main our own also very we'll "
+        "i you your basic simple typical typically normal normally default",
+        keep_stopwords=True,
+    )
+)
+# Words that tie a reason to the workload or to an operation.
+_OPERATION_WORDS = frozenset(
+    stems(
+        "read reads write writes request requests traffic lookup lookups query queries "
+        "redirect redirects upload uploads download downloads latency durable durability "
+        "available availability failover failure fails outage spike spikes peak bursts "
+        "throughput hot miss misses hit hits visitor visitors client clients response "
+        "respond responds fast slow expire expiry expired delete deletes create creates "
+        "counts count counting click clicks view views event events search searches "
+        "retry retries backlog lag replica replicate replication",
+        keep_stopwords=True,
+    )
+)
+# Requirement words too common to tie a reason to one requirement.
+_GENERIC = frozenset(stems("see get make new how mani time one own want", keep_stopwords=True))
+# A "without" that says nothing is lost.
+_NOTHING_WORDS = frozenset(
+    [
+        "nothing",
+        "none",
+        "n",
+        "a",
+        "na",
+        "no",
+        "not",
+        "really",
+        "much",
+        "breaks",
+        "break",
+        "happens",
+        "happen",
+        "would",
+        "will",
+        "it",
+        "be",
+        "is",
+        "fine",
+        "ok",
+        "okay",
+        "problem",
+        "problems",
+        "issue",
+        "issues",
+    ]
+)
+_NOTHING_MARKS = frozenset(("nothing", "none", "na", "n", "no", "fine", "ok", "okay"))
+
+
+def _name(c: Component) -> str:
+    return f'"{c.name}"' if c.name else f"the {COMPONENT_TYPES.get(c.type, 'unnamed')} component"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _count(c: Component) -> int:
+    """How many of a component; an empty count is taken as one."""
+    return c.count or 1
+
+
+def _path_label(key: str) -> str:
+    return "write path" if key == "write_path" else "read path"
+
+
+def _resolved(arch: Architecture, key: str) -> list[tuple[int, Step, Component]]:
+    """A path's steps that name a declared component, with their positions."""
+    found = []
+    for index, step in enumerate(arch.path(key)):
+        component = arch.component(step.component) if step.component else None
+        if component is not None:
+            found.append((index, step, component))
+    return found
+
+
+def _says(text: str, *patterns: re.Pattern) -> bool:
+    """Whether one clause of ``text`` matches every pattern and negates nothing."""
+    for clause in _CLAUSE.split((text or "").lower()):
+        if all(p.search(clause) for p in patterns) and not _NEGATION.search(clause):
+            return True
+    return False
+
+
+def _type_words(c: Component) -> set[str]:
+    label = COMPONENT_TYPES.get(c.type, "")
+    return set(stems(f"{label} {c.type.replace('_', ' ')} {c.name}", keep_stopwords=True))
+
+
+def _reason_words(c: Component) -> set[str]:
+    """The words of a component's reason beyond its own type and name and filler."""
+    return set(stems(c.why)) - _type_words(c) - _FILLER
+
+
+def _phase1(design):
+    """Phase 1's answers, or None when there are none or they cannot be read."""
+    if not design.has(1):
+        return None
+    try:
+        return design.requirements
+    except AnswerShapeError:
+        return None
+
+
+def _requirement_words(design) -> set[str]:
+    req = _phase1(design)
+    if req is None:
+        return set()
+    return {w for fr in req.functional for w in stems(fr.text)} - _GENERIC
+
+
+def _peaks(design) -> tuple[float, float] | None:
+    """Phase 2's peak writes and reads a second, recomputed from its assumptions; None
+    unless phase 2 has answers from which both follow."""
+    if not design.has(2):
+        return None
+    try:
+        rows = {
+            row["key"]: row.get("from_assumptions") for row in design.estimate_report["results"]
+        }
+    except AnswerShapeError:
+        return None
+    writes, reads = rows.get("peak_writes_per_s"), rows.get("peak_reads_per_s")
+    if writes is None or reads is None:
+        return None
+    return writes, reads
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f}/s" if value >= 10 else f"{value:.2g}/s"
+
+
+def unbalanced_app_servers(design) -> Iterator[Hit]:
+    """More than one application server, and no load balancer in front of them.
+
+    Why it matters:
+        Clients know one address. With several servers behind it, something must pick a
+        server for each request, notice when one dies and stop sending it traffic; that
+        is the load balancer's job. Without one, extra servers sit idle or clients are
+        pinned to one machine, and its failure takes their requests down with it.
+    Triggers:
+        Application servers with a count of 4, or two application-server components, and
+        no load balancer (L4 or L7) among the components.
+    Better:
+        Add a load balancer (L7 for HTTP) in front of the application servers, two of
+        them so that it is no single point of failure itself.
+    """
+    arch = design.architecture
+    servers = [c for c in arch.components if c.type == "app_server"]
+    total = sum(_count(c) for c in servers)
+    if total < 2 or any(c.type in LOAD_BALANCERS for c in arch.components):
+        return
+    first = servers[0]
+    what = (
+        f"{len(servers)} application-server components ({total} servers)"
+        if len(servers) > 1
+        else f"{total} application servers ({_name(first)})"
+    )
+    yield Hit(
+        field=f"{first.field}.count" if len(servers) == 1 else "components",
+        message=f"You have {what} and no load balancer to spread requests over them.",
+        hint="Which address does a client call, and who picks the server that answers?",
+        fix="Add a load balancer in front of the application servers and put it first on "
+        "both paths.",
+    )
+
+
+def stateful_app_servers(design) -> Iterator[Hit]:
+    """Application servers that keep state of their own: sessions, carts, sticky users.
+
+    Why it matters:
+        A server that remembers something between requests cannot be swapped for
+        another. Users must stick to it, the load balancer cannot spread load freely,
+        adding servers does not help the users already pinned, and a crash or a deploy
+        loses what it held. Keeping state outside the servers is what lets you add,
+        remove and restart them at will.
+    Triggers:
+        An application server marked stateful, or whose reason or "without it" speaks
+        of keeping sessions or state in memory, locally, or of sticky sessions (a
+        clause that says "not", "no" or "stateless" does not count).
+    Better:
+        Stateless servers: sessions and other per-user state live in a shared store
+        (Redis, the database), so any server can answer any request.
+    """
+    for c in design.architecture.components:
+        if c.type != "app_server":
+            continue
+        if c.stateful:
+            field = f"{c.field}.stateful"
+            said = "is marked stateful"
+        else:
+            said_in = next(
+                (
+                    key
+                    for key in ("why", "without")
+                    if _says(getattr(c, key), _STATE, _LOCAL) or _says(getattr(c, key), _STICKY)
+                ),
+                None,
+            )
+            if said_in is None:
+                continue
+            field = f"{c.field}.{said_in}"
+            said = f'keeps state of its own ("{getattr(c, said_in)}")'
+        yield Hit(
+            field=field,
+            message=f"The application server {_name(c)} {said}.",
+            hint="What happens to a user's session when their server is restarted or removed?",
+            fix="Move sessions and other state to a shared store (a cache or the database) "
+            "and make the servers stateless, so the load balancer can send any request "
+            "anywhere.",
+        )
+
+
+def unexplained_component(design) -> Iterator[Hit]:
+    """A component without a reason, or whose reason only repeats what it is.
+
+    Why it matters:
+        Every box costs money, operations work and a new way to fail. If you cannot say
+        which requirement needs it, it should not be in the design; "it is a cache"
+        says what the box is, not why this system needs one.
+    Triggers:
+        A component whose "why" is empty, or uses only its own type, its name and
+        filler words: "caching", "we need a load balancer", "standard practice".
+    Better:
+        Name the need: "keeps the hot 20% of links in memory so 99% of 23,000
+        redirects/s never reach the database".
+    """
+    for c in design.architecture.components:
+        if not c.why:
+            yield Hit(
+                field=f"{c.field}.why",
+                message=f"{_cap(_name(c))} has no reason: why does it exist?",
+                hint="Which requirement or which figure from your estimate needs this box?",
+                fix="Say which operation or load it serves, or remove the component.",
+            )
+        elif not _reason_words(c):
+            yield Hit(
+                field=f"{c.field}.why",
+                message=f'The reason for {_name(c)} ("{c.why}") only says what it is, not '
+                "why this system needs it.",
+                hint="What would go wrong, for which operation, without it?",
+                fix="Name the operation or figure it serves, or remove the component.",
+            )
+
+
+def reason_without_requirement(design) -> Iterator[Hit]:
+    """A component's reason that names no operation, requirement or figure.
+
+    Why it matters:
+        A reason that names no operation and no number ("improves performance",
+        "for scalability") could be pasted into any design. Tying each box to an
+        operation or a figure from the estimate is what shows it is needed here, and
+        what tells you when it stops being needed.
+    Triggers:
+        A reason that has words beyond the component's own type but none of them an
+        operation (reads, writes, redirects, traffic, latency, failover...), a word of a
+        phase 1 requirement, or a figure. "Spreads load over the servers" triggers: the
+        load is the balancer's own name, not a figure.
+    Better:
+        "Spreads 23,000 redirects/s at peak over four servers and drops unhealthy ones."
+    """
+    components = design.architecture.components
+    required = _requirement_words(design)
+    tied = 0
+    for c in components:
+        reason = _reason_words(c)
+        if not c.why or not reason:
+            continue  # reported by unexplained_component
+        if has_figure(c.why) or reason & (_OPERATION_WORDS | required):
+            tied += 1
+            continue
+        yield Hit(
+            field=f"{c.field}.why",
+            message=f'The reason for {_name(c)} ("{c.why}") names no operation, '
+            "requirement or figure.",
+            hint="Which operation from phase 1 needs it, and how much load does it take?",
+            fix="Name the operation it serves and the figure from phase 2 that justifies it.",
+        )
+    if components and tied == len(components):
+        yield Hit(
+            field="components",
+            message=f"Each of the {len(components)} components has a reason tied to an "
+            "operation or a figure.",
+            severity=Severity.PASS,
+        )
+
+
+def nothing_breaks_without(design) -> Iterator[Hit]:
+    """A component whose "what breaks without it" is empty, or says nothing breaks.
+
+    Why it matters:
+        Asking what fails when a box is removed is the quickest test of whether it is
+        needed, and the answer becomes the failure analysis later. If nothing breaks,
+        the box is there for show.
+    Triggers:
+        An empty "without it", or one that says nothing would break ("nothing",
+        "n/a", "it would be fine").
+    Better:
+        "Every redirect queries the database: 23,000 reads/s, more than one replica
+        serves."
+    """
+    for c in design.architecture.components:
+        tokens = set(words(c.without))
+        if not tokens:
+            yield Hit(
+                field=f"{c.field}.without",
+                message=f"You do not say what breaks without {_name(c)}.",
+                hint="Remove it in your head: which operation fails or slows down?",
+                fix="Say what fails, for which operation, if this component is removed.",
+            )
+        elif tokens <= _NOTHING_WORDS and tokens & _NOTHING_MARKS:
+            yield Hit(
+                field=f"{c.field}.without",
+                message=f'You say nothing breaks without {_name(c)} ("{c.without}"): then '
+                "it does not belong in the design.",
+                hint="If removing it changes nothing, what is it for?",
+                fix="Remove the component, or name what would fail without it.",
+            )
+
+
+def missing_parts(design) -> Iterator[Hit]:
+    """No components declared, or a write or read path with no steps.
+
+    Why it matters:
+        The architecture is the components and the two paths through them. Drawing the
+        write path and the read path separately is what shows where data becomes
+        durable and where reads are served fast; without a path, neither can be
+        checked.
+    Triggers:
+        An empty component list, an empty write path or an empty read path.
+    Better:
+        Declare the components, then list each path's steps from the client inward.
+    """
+    arch = design.architecture
+    if not arch.components:
+        yield Hit(
+            field="components",
+            message="No components are declared.",
+            hint="What sits between the client and the data?",
+            fix="Declare the components from the catalogue, each with a count and a reason.",
+        )
+    for key in PATHS:
+        if not arch.path(key):
+            yield Hit(
+                field=key,
+                message=f"The {_path_label(key)} has no steps.",
+                hint=f"Which components does a {key.split('_')[0]} pass through, in order?",
+                fix=f"List the {_path_label(key)}'s steps from the client inward.",
+            )
+
+
+def undeclared_step(design) -> Iterator[Hit]:
+    """A path step that names no component, or one that is not declared.
+
+    Why it matters:
+        A path is only as real as the components it passes through. A step through a
+        box that is not declared has no count, no reason and no failure plan, and
+        later phases (capacity, failure) cannot account for it.
+    Triggers:
+        A read-path step through "memcached" while the components list only "Redis
+        cache"; a step with an action and no component.
+    Better:
+        Declare the component, or name one of the declared components in the step
+        (case and spacing are ignored).
+    """
+    arch = design.architecture
+    declared = ", ".join(f'"{c.name}"' for c in arch.components if c.name) or "none yet"
+    for key in PATHS:
+        for index, step in enumerate(arch.path(key), start=1):
+            if not step.component:
+                yield Hit(
+                    field=f"{step.field}.component",
+                    message=f"Step {index} of the {_path_label(key)} names no component.",
+                    hint="Which box does this step happen in?",
+                    fix=f"Choose one of the declared components ({declared}).",
+                )
+            elif arch.component(step.component) is None:
+                yield Hit(
+                    field=f"{step.field}.component",
+                    message=f"Step {index} of the {_path_label(key)} goes through "
+                    f'"{step.component}", which is not a declared component.',
+                    hint=f"The declared components are: {declared}.",
+                    fix="Declare it with a count and a reason, or name a declared component.",
+                )
+
+
+def component_on_no_path(design) -> Iterator[Hit]:
+    """A declared component that neither the write path nor the read path goes through.
+
+    Why it matters:
+        A box that no request passes through either serves no operation (and should
+        go) or serves one whose path is not drawn (and that path is unchecked).
+    Triggers:
+        A search cluster declared and on neither path. DNS, CDN and batch jobs are
+        exempt: DNS resolves the name before the first step, a CDN serves static
+        files in front of everything, and a batch job runs on a timer, not on a request.
+    Better:
+        Put the component on the path it serves (mark it async if it runs after the
+        user has their answer), or remove it.
+    """
+    arch = design.architecture
+    used = {id(component) for key in PATHS for _index, _step, component in _resolved(arch, key)}
+    for c in arch.components:
+        if c.type in OFF_PATH_TYPES or id(c) in used:
+            continue
+        yield Hit(
+            field=f"{c.field}.name",
+            message=f"{_cap(_name(c))} is on neither the write path nor the read path."
+            + ("" if c.name else " It has no name, so no step can name it."),
+            hint="Which operation passes through it, and at which step?",
+            fix="Add it to the path it serves, or remove it.",
+        )
+
+
+def cache_without_miss_path(design) -> Iterator[Hit]:
+    """A cache on the read path with no miss branch reaching the system of record.
+
+    Why it matters:
+        A cache holds copies, and a copy can be missing: evicted, expired, never loaded,
+        or lost when the cache restarts. The read path must say where a miss goes; if
+        nothing behind the cache holds the data, a miss is an error page.
+    Triggers:
+        A cache on the read path, and no later step marked "miss" at a database primary,
+        replica, object storage or search index.
+    Better:
+        After the cache lookup: hit returns the cached value; miss reads the replica,
+        then fills the cache.
+    """
+    arch = design.architecture
+    steps = _resolved(arch, "read_path")
+    for c in arch.components:
+        if c.type != "cache":
+            continue
+        at = [(index, step) for index, step, component in steps if component is c]
+        if not at:
+            continue
+        first, step = at[0]
+        reaches = any(
+            index > first and s.branch == "miss" and component.type in SYSTEMS_OF_RECORD
+            for index, s, component in steps
+        )
+        if not reaches:
+            yield Hit(
+                field=f"{step.field}.component",
+                message=f"The read path looks in {_name(c)}, but no step on the miss branch "
+                "reaches a database, object storage or search index.",
+                hint="Where does a read go when the value is not in the cache?",
+                fix="Add steps after the cache marked 'miss': read the system of record, "
+                "then fill the cache.",
+            )
+
+
+def cache_not_read_heavy(design) -> Iterator[Hit]:
+    """A cache while phase 1's read:write ratio says reads are not dominant.
+
+    Why it matters:
+        A cache pays off when the same data is read again and again before it changes.
+        With about as many writes as reads, most cached copies are invalidated before
+        anyone reads them, and the cache adds a hop, memory and stale data for little
+        gain.
+    Triggers:
+        A cache component while phase 1's read:write ratio is below 2 reads per write
+        (1:1, 1:4). Nothing is said when phase 1 has no ratio.
+    Better:
+        Drop the cache and size the database for the reads, or show in phase 1 that
+        some data is read far more often than it is written.
+    """
+    req = _phase1(design)
+    if req is None or req.reads_per_write is None or req.reads_per_write >= READ_HEAVY_RATIO:
+        return
+    for c in design.architecture.components:
+        if c.type == "cache":
+            yield Hit(
+                field=f"{c.field}.type",
+                message=f"{_cap(_name(c))} caches reads, but phase 1's read:write "
+                f"ratio ({req.read_write_ratio}) is not read-heavy.",
+                arithmetic=f"{req.read_write_ratio} = {req.reads_per_write:.2g} reads per "
+                f"write < {READ_HEAVY_RATIO:g}",
+                hint="How often is a cached value read before a write replaces it?",
+                fix="Remove the cache, or explain which data is read much more often than "
+                "it is written.",
+            )
+
+
+def queue_user_waits(design) -> Iterator[Hit]:
+    """A message queue on a path where the user waits for the result.
+
+    Why it matters:
+        A queue decouples: the producer moves on and a consumer works through the
+        backlog at its own pace. That is only useful if nobody waits. Put a queue where
+        the user waits and the response is as slow as the backlog, with a poll or a
+        callback to bring the answer back.
+    Triggers:
+        A queue step not marked async, on either path; or, after an async queue step, a
+        worker step that is not async (the user would wait for the worker).
+    Better:
+        Keep the user's answer synchronous and put the queue after it: "publish a click
+        event (async)", "workers count clicks (async)".
+    """
+    arch = design.architecture
+    for key in PATHS:
+        queued = False
+        for _index, step, component in _resolved(arch, key):
+            if component.type == "queue":
+                if not step.is_async:
+                    yield Hit(
+                        field=f"{step.field}.async",
+                        message=f"The {_path_label(key)} passes through the queue "
+                        f"{_name(component)} before the user has their answer.",
+                        hint="Does the user need what happens behind this queue before "
+                        "they get a response?",
+                        fix="Mark the step async if it happens after the response; if the "
+                        "user needs the result, call the service directly instead.",
+                    )
+                queued = queued or step.is_async
+            elif component.type == "worker" and queued and not step.is_async:
+                yield Hit(
+                    field=f"{step.field}.async",
+                    message=f"On the {_path_label(key)}, {_name(component)} takes work off "
+                    "an asynchronous queue, yet its step is not async: the user would wait "
+                    "for it.",
+                    hint="Does the user's response wait for this worker?",
+                    fix="Mark the worker's step async, or do the work before the queue.",
+                )
+
+
+def write_not_durable(design) -> Iterator[Hit]:
+    """A write path that never reaches a durable store before the user is answered.
+
+    Why it matters:
+        A write is done when it survives a crash. Until the data is in a database
+        primary or object storage, an acknowledged write can vanish with a server or a
+        cache. Writing durably only after the response (async) tells the user "saved"
+        before it is.
+    Triggers:
+        A write path with no step at a database primary or object storage, or whose
+        every such step is marked async.
+    Better:
+        A synchronous step that writes to the database primary (or object storage for
+        large bodies) before the response; asynchronous work may follow it.
+    """
+    arch = design.architecture
+    if not arch.write_path:
+        return  # reported by missing_parts
+    durable = [
+        (step, component)
+        for _index, step, component in _resolved(arch, "write_path")
+        if component.type in DURABLE_TYPES
+    ]
+    if not durable:
+        yield Hit(
+            field="write_path",
+            message="The write path reaches no durable store (a database primary or "
+            "object storage).",
+            hint="Where does the written data survive a server restart?",
+            fix="Add a synchronous step that writes to the database primary or object storage.",
+        )
+    elif all(step.is_async for step, _component in durable):
+        step, component = durable[0]
+        yield Hit(
+            field=f"{step.field}.async",
+            message=f"The write path reaches {_name(component)} only asynchronously: the "
+            "user is told the write succeeded before it is durable.",
+            hint="What happens to an acknowledged write if a server crashes before this step?",
+            fix="Make the write to the durable store synchronous, before the response.",
+        )
+
+
+def over_engineered(design) -> Iterator[Hit]:
+    """Sharding or many services while phase 2's peak load is small.
+
+    Why it matters:
+        Shards and services buy capacity and independent teams at the price of
+        cross-shard queries, rebalancing, network hops and more to deploy and watch.
+        Below about 1,000 requests a second one database primary and one service
+        carry the load; start there and split when the numbers say so.
+    Triggers:
+        Phase 2's peak writes plus peak reads (recomputed from its assumptions) below
+        1,000/s, and more than one database primary, a component whose name or reason
+        speaks of sharding, or more than 5 application-server and worker components.
+        Nothing is said without both peaks from phase 2.
+    Better:
+        One primary with a replica and one application service behind a load balancer,
+        with a note on the load at which you would shard.
+    """
+    peaks = _peaks(design)
+    if peaks is None:
+        return
+    writes, reads = peaks
+    total = writes + reads
+    if total >= SMALL_SCALE_PER_S:
+        return
+    arithmetic = (
+        f"peak {_rate(writes)} writes + {_rate(reads)} reads = {_rate(total)} "
+        f"< {SMALL_SCALE_PER_S:,.0f}/s"
+    )
+    arch = design.architecture
+    primaries = [c for c in arch.components if c.type == "db_primary"]
+    count = sum(_count(c) for c in primaries)
+    if count > 1:
+        yield Hit(
+            field=f"{primaries[0].field}.count" if len(primaries) == 1 else "components",
+            message=f"{count} database primaries (sharding) for {_rate(total)} at peak.",
+            arithmetic=arithmetic,
+            hint="How many requests a second does one primary take?",
+            fix="Use one primary (with a replica for failover) and say at what load you "
+            "would shard.",
+        )
+    else:
+        for c in arch.components:
+            if _says(f"{c.name}. {c.why}", _SHARD):
+                yield Hit(
+                    field=f"{c.field}.why",
+                    message=f"{_cap(_name(c))} is sharded, for {_rate(total)} at peak.",
+                    arithmetic=arithmetic,
+                    hint="How many requests a second does one unsharded store take?",
+                    fix="Keep one unsharded store and say at what load you would shard.",
+                )
+                break
+    services = [c for c in arch.components if c.type in SERVICE_TYPES]
+    if len(services) > MANY_SERVICES:
+        yield Hit(
+            field="components",
+            message=f"{len(services)} separate services (application servers and workers) "
+            f"for {_rate(total)} at peak.",
+            arithmetic=arithmetic,
+            hint="What does each extra service cost to deploy, call and watch?",
+            fix="Start with one application service (and one worker pool if you need "
+            "background work); split when a part's load or team demands it.",
+        )

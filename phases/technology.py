@@ -1,0 +1,645 @@
+"""Phase 6, technology choices: each justified four ways.
+
+Answer shape, version 1 (documented in ``docs/answers.md``)::
+
+    {
+      "version": 1,
+      "choices": [
+        {"technology": "PostgreSQL", "component": "db",
+         "problem": "stores links and answers lookups by short code with ACID writes",
+         "alternatives": "Cassandra: ...; DynamoDB: ...",
+         "tradeoffs": "a single primary takes all writes; sharding later is work",
+         "trigger": "sustained writes above 10,000/s, or multi-region writes"}
+      ]
+    }
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from phases import catalogue, storage
+from phases.answers import AnswerShapeError, Reader
+from phases.findings import Hit, Severity
+from phases.quantities import format_value
+from phases.text import STOPWORDS, has_figure, stems, words
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Choice:
+    field: str
+    technology: str
+    component: str
+    problem: str
+    alternatives: str
+    tradeoffs: str
+    trigger: str
+
+    @property
+    def label(self) -> str:
+        return self.technology or "(unnamed technology)"
+
+
+@dataclass(frozen=True)
+class Technologies:
+    choices: tuple[Choice, ...]
+
+
+def empty() -> dict:
+    return {"version": SCHEMA_VERSION, "choices": []}
+
+
+def parse(data: dict) -> Technologies:
+    r = Reader(data)
+    choices = tuple(
+        Choice(
+            field=path,
+            technology=r.text(row, "technology", f"{path}.technology"),
+            component=r.text(row, "component", f"{path}.component"),
+            problem=r.text(row, "problem", f"{path}.problem"),
+            alternatives=r.text(row, "alternatives", f"{path}.alternatives"),
+            tradeoffs=r.text(row, "tradeoffs", f"{path}.tradeoffs"),
+            trigger=r.text(row, "trigger", f"{path}.trigger"),
+        )
+        for path, row in r.rows(r.data, "choices", "choices")
+    )
+    r.raise_if_errors()
+    return Technologies(choices=choices)
+
+
+def computed(design) -> dict:
+    """Each chosen technology as the catalogue knows it (category, typical capacity)."""
+    rows = []
+    for choice in design.technology.choices:
+        entry = catalogue.find(choice.technology)
+        rows.append(
+            {
+                "technology": choice.technology,
+                "known": entry is not None,
+                "category": entry.category_label if entry else "",
+                "capacity": entry.capacity if entry else "",
+            }
+        )
+    return {"choices": rows}
+
+
+# -- Rules ----------------------------------------------------------------------------------
+#
+# Each rule takes a Design and yields Hits. The registry (phases/registry.py) gives each its
+# code and severity; the docstring is what the rules page shows. What a technology is good
+# and bad at comes from the catalogue (phases/catalogue.py), never from here.
+
+# The four parts of a justification, with the question each answers.
+PARTS: tuple[tuple[str, str], ...] = (
+    ("problem", "the problem it solves"),
+    ("alternatives", "the alternatives and why each fits worse"),
+    ("tradeoffs", "its trade-offs"),
+    ("trigger", "what would make you choose differently"),
+)
+# A part with fewer meaningful words than this says nothing beyond the question.
+MIN_MEANINGFUL_WORDS = 3
+# Words that carry no content in a justification: the question's own words, generic
+# nouns for the component and placeholders.
+FILLER = frozenset(
+    [
+        "database",
+        "databases",
+        "db",
+        "cache",
+        "queue",
+        "store",
+        "storage",
+        "data",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "good",
+        "great",
+        "best",
+        "nice",
+        "fine",
+        "solid",
+        "popular",
+        "choice",
+        "option",
+        "technology",
+        "tool",
+        "problem",
+        "problems",
+        "solves",
+        "solve",
+        "alternative",
+        "alternatives",
+        "tradeoff",
+        "tradeoffs",
+        "trade",
+        "off",
+        "offs",
+        "trigger",
+        "na",
+        "n",
+        "tbd",
+        "todo",
+        "none",
+        "nothing",
+        "other",
+        "others",
+        "yes",
+        "no",
+        "not",
+        "because",
+        "this",
+        "that",
+        "we",
+        "i",
+        "our",
+        "my",
+        "if",
+        "when",
+        "why",
+        "what",
+        "vs",
+        "over",
+        "instead",
+        "etc",
+        "also",
+    ]
+)
+# Words that join names in a list of alternatives ("Cassandra or DynamoDB: ...").
+_CONNECTORS = frozenset(["and", "or", "nor", "vs", "versus", "why", "not", "over", "also"])
+# A clause ends at a semicolon, a question or exclamation mark, a line break, a bullet,
+# or a full stop followed by a space (so "e.g." inside a number like "1.5" is safe).
+_CLAUSE_END = re.compile(r"[;?!\n]|\.(?:\s|$)|^\s*[-*•]\s", re.MULTILINE)
+
+# Appeals to scale or fashion that stand in for an argument unless a figure backs them.
+_BUZZWORDS = re.compile(
+    r"\b("
+    r"(?:it|that|this|which|postgres\w*|\w+db)\s+scales?\b(?!\s+(?:to|up\s+to|past|beyond)\s+\d)"
+    r"|scales?\s+(?:well|easily|infinitely|horizontally|linearly|massively|nicely)"
+    r"|(?:highly\s+|very\s+|massively\s+|infinitely\s+)?scalable"
+    r"|web[\s-]+scale"
+    r"|industry[\s-]+standard"
+    r"|battle[\s-]+tested"
+    r"|everyone\s+(?:uses|is\s+using)"
+    r"|everybody\s+uses"
+    r"|(?:widely|commonly)\s+used"
+    r"|most\s+popular"
+    r"|proven\s+at\s+scale"
+    r")\b",
+    re.IGNORECASE,
+)
+# Words in a choice that say the store is already split over several primaries.
+_SHARDED = ("shard", "citus", "partit", "vitess")
+
+
+def _choices(design) -> tuple[Choice, ...]:
+    try:
+        return design.technology.choices
+    except AnswerShapeError:
+        return ()
+
+
+def _storage_types_used(design) -> list[tuple[str, str]]:
+    """(storage code, field) of every phase 3 access pattern that names a store."""
+    if not design.has(3):
+        return []
+    try:
+        patterns = design.data_model.access_patterns
+    except AnswerShapeError:
+        return []
+    return [(p.storage, f"{p.field}.storage") for p in patterns if p.storage]
+
+
+def _peak_writes(design) -> tuple[float, str] | None:
+    """Phase 2's peak writes/s recomputed from the learner's assumptions, with arithmetic.
+
+    Falls back to the learner's own figure when the assumptions do not give one.
+    """
+    if not design.has(2):
+        return None
+    try:
+        rows = design.estimate_report["results"]
+    except (AnswerShapeError, KeyError, TypeError):
+        return None
+    row = next((r for r in rows if r.get("key") == "peak_writes_per_s"), None)
+    if not row:
+        return None
+    if row.get("from_assumptions"):
+        return row["from_assumptions"], row.get("arithmetic", "")
+    if row.get("learner"):
+        return row["learner"], f"your phase 2 result, {row.get('learner_text', '')}"
+    return None
+
+
+def _name_words(choice: Choice, tech: catalogue.Technology | None) -> set[str]:
+    names = [choice.technology, choice.component, *(tech.names if tech else ())]
+    return {w for name in names for w in words(name)}
+
+
+def _meaningful(text: str, ignore: set[str]) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and w not in FILLER and w not in ignore]
+
+
+def _joined(items: list[str], last: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _names(techs) -> str:
+    return _joined([t.name for t in techs], "or")
+
+
+def missing_part(design) -> Iterator[Hit]:
+    """A justification with a part missing, or a part that only repeats the question.
+
+    Why it matters:
+        Naming a technology is easy; the skill is saying what it is for, what else could
+        do the job, what it costs and when you would drop it. Each part left out, or
+        answered with the technology's own name or a word or two, is a question an
+        interviewer or a reviewer will ask, and the answer is not on the page.
+    Triggers:
+        A choice with no trigger; a problem of "database for the db"; alternatives of
+        "Cassandra"; trade-offs of "none". A part counts as restating the question when,
+        leaving out the technology's and component's names, filler ("database", "use",
+        "good") and placeholders ("n/a", "tbd"), fewer than three words remain.
+    Better:
+        Answer all four in a sentence or more: the requirement it serves, two rivals and
+        why each loses here, its weaknesses in this design, and the measurable point at
+        which you would switch.
+    """
+    choices = _choices(design)
+    if not choices:
+        yield Hit(
+            field="choices",
+            message="No technology is chosen yet.",
+            hint="Which product fills each storage, cache, queue and balancer box of phase 5?",
+            fix="Add one row per technology, with its component and the four parts of "
+            "the justification.",
+        )
+        return
+    for choice in choices:
+        tech = catalogue.find(choice.technology)
+        if not choice.technology:
+            yield Hit(
+                field=f"{choice.field}.technology",
+                message="This row names no technology.",
+                hint="Which product is this row about?",
+                fix="Name the product, e.g. PostgreSQL, Redis or Kafka.",
+            )
+        if not choice.component:
+            yield Hit(
+                field=f"{choice.field}.component",
+                message=f"{choice.label}: no component named.",
+                hint="Which box of your architecture does it fill?",
+                fix="Name the phase 5 component it serves, e.g. db, cache or queue.",
+            )
+        ignore = _name_words(choice, tech)
+        for part, question in PARTS:
+            text = getattr(choice, part)
+            if not text:
+                yield Hit(
+                    field=f"{choice.field}.{part}",
+                    message=f"{choice.label}: {question} is missing.",
+                    hint=f"Add {question}.",
+                    fix=f"Write {question} for {choice.label} in a sentence, specific to "
+                    "this design.",
+                )
+                continue
+            content = _meaningful(text, ignore)
+            if len(content) < MIN_MEANINGFUL_WORDS:
+                yield Hit(
+                    field=f"{choice.field}.{part}",
+                    message=f'{choice.label}: "{text}" only repeats the question; it does '
+                    f"not say {question}.",
+                    hint="What would a reviewer learn from this part that the row's "
+                    "headings do not already say?",
+                    fix=f"Say {question} in terms of this design: its requirements, rates "
+                    "and data.",
+                )
+
+
+def no_same_kind_alternative(design) -> Iterator[Hit]:
+    """Alternatives that name no concrete technology of the same kind.
+
+    Why it matters:
+        A choice is only a choice if something else could have filled the same box. For
+        a database that is another database (PostgreSQL against Cassandra or DynamoDB),
+        for a cache another cache. Comparing a database with a queue, or with "NoSQL" in
+        general, shows no alternative was weighed.
+    Triggers:
+        PostgreSQL with alternatives "a NoSQL store would not fit"; Redis as the cache
+        with only Kafka named. The kind is the catalogue's: every database category
+        (relational, document, key-value, wide-column, graph, time-series) is one kind,
+        then search engine, object storage, cache, message queue, load balancer and CDN.
+        When the text names no technology the catalogue knows at all, it is a warning,
+        since it may name one the catalogue lacks. Technologies missing from the catalogue
+        are not checked.
+    Better:
+        Name at least one product of the same kind and why it fits worse here:
+        "Cassandra: every query must start from the partition key, and we need none of
+        its write scale at 2,300 writes/s."
+    """
+    for choice in _choices(design):
+        tech = catalogue.find(choice.technology)
+        if tech is None or not choice.alternatives:
+            continue
+        named = [t for t, _, _ in catalogue.mentioned_in(choice.alternatives) if t is not tech]
+        if any(tech.same_kind(t) for t in named):
+            continue
+        suggestions = _names(catalogue.alternatives_to(tech))
+        kind = tech.kind_label
+        if not named:
+            yield Hit(
+                field=f"{choice.field}.alternatives",
+                message=f"{choice.label}: the alternatives name no technology the "
+                f"catalogue knows, so none is a concrete {kind}.",
+                hint=f"Which other {kind} could fill this box?",
+                fix=f"Name a rival {kind}, such as {suggestions}, and why it fits worse here.",
+                severity=Severity.WARNING,
+            )
+        else:
+            others = _joined(
+                [f"{t.name} ({t.category_label.lower()})" for t in dict.fromkeys(named)]
+            )
+            yield Hit(
+                field=f"{choice.field}.alternatives",
+                message=f"{choice.label} is a {kind}, but the alternatives name only "
+                f"{others}: none could fill the same box.",
+                hint=f"Which other {kind} could do this job?",
+                fix=f"Compare it with another {kind}, such as {suggestions}.",
+            )
+
+
+def _reasons_by_alternative(text: str, chosen) -> dict[str, tuple[str, list[str]]]:
+    """Each catalogue technology the text names, with the words given as its reason.
+
+    The text is cut into clauses (at semicolons, question marks, full stops, line
+    breaks and bullets). A clause's reason is its words other than the names it holds
+    and the connectors between them ("Cassandra or DynamoDB: ..."), so names listed
+    together share one reason. A clause naming nothing continues the reason of the
+    clause before it ("Why not Cassandra? It needs ..."). Returns key -> (name, words).
+    """
+    reasons: dict[str, tuple[str, list[str]]] = {}
+    current: list[str] = []
+    start = 0
+    ends = [m.end() for m in _CLAUSE_END.finditer(text)] + [len(text)]
+    for end in ends:
+        clause = text[start:end]
+        start = end
+        if not clause.strip():
+            continue
+        named = [(t, a, b) for t, a, b in catalogue.mentioned_in(clause) if t is not chosen]
+        if named:
+            rest = clause
+            for _, a, b in sorted(named, key=lambda n: -n[1]):
+                rest = rest[:a] + " " + rest[b:]
+            content = [w for w in _meaningful(rest, set()) if w not in _CONNECTORS]
+            current = []
+            for tech, _, _ in named:
+                reasons.setdefault(tech.key, (tech.name, []))[1].extend(content)
+                current.append(tech.key)
+        else:
+            for key in current:
+                reasons[key][1].extend(_meaningful(clause, set()))
+    return reasons
+
+
+def alternative_without_reason(design) -> Iterator[Hit]:
+    """An alternative named with no reason why it fits worse.
+
+    Why it matters:
+        A list of rival products shows you know their names; the reasons show you
+        compared them. "Why not Cassandra?" is exactly what a reviewer asks next.
+    Triggers:
+        "Cassandra; DynamoDB: adds cost and operational work for nothing we need":
+        Cassandra has no reason. The alternatives are cut into clauses at semicolons,
+        question marks, full stops and line breaks; each name's reason is the rest of
+        its clause (names listed together with "and"/"or" share it) plus any following
+        clauses that name no other product. Fewer than three meaningful words is no
+        reason.
+    Better:
+        One clause per alternative: "Cassandra: queries must start from the partition
+        key and nothing spans partitions in a transaction."
+    """
+    for choice in _choices(design):
+        if not choice.alternatives:
+            continue
+        tech = catalogue.find(choice.technology)
+        for name, reason in _reasons_by_alternative(choice.alternatives, tech).values():
+            if len(reason) < MIN_MEANINGFUL_WORDS:
+                yield Hit(
+                    field=f"{choice.field}.alternatives",
+                    message=f"{choice.label}: {name} is named as an alternative with no "
+                    "reason why it fits worse.",
+                    hint=f"Why not {name}, for this design's access patterns and rates?",
+                    fix=f"Follow {name} with what it would cost or lack here, e.g. "
+                    f'"{name}: ..." in a clause of its own.',
+                )
+
+
+def tradeoffs_miss_downsides(design) -> Iterator[Hit]:
+    """Trade-offs that name none of the technology's known weaknesses.
+
+    Why it matters:
+        Every technology gives something up, and the catalogue lists what each one
+        usually gives up: a single write primary, data bounded by memory, eventual
+        consistency, cost. Trade-offs that name none of them ("none really", "a bit of
+        learning") suggest the cost has not been looked at.
+    Triggers:
+        PostgreSQL with trade-offs "we have to learn its configuration": nothing about
+        the single primary, sharding, replica lag or migrations. Matched on the
+        catalogue's keywords for each downside, in any inflection. Technologies missing
+        from the catalogue are not checked.
+    Better:
+        Name the weakness that bites in this design: "a single primary takes every
+        write, so past its capacity we must shard; read replicas lag behind it."
+    """
+    for choice in _choices(design):
+        tech = catalogue.find(choice.technology)
+        if tech is None or not choice.tradeoffs:
+            continue
+        if tech.downsides_named_in(choice.tradeoffs):
+            continue
+        known = "; ".join(d.text for d in tech.downsides[:3])
+        yield Hit(
+            field=f"{choice.field}.tradeoffs",
+            message=f"{choice.label}: the trade-offs name none of its known weaknesses.",
+            hint=f"What does {tech.name} make harder in this design?",
+            fix=f"Name the ones that apply here. The catalogue lists, among others: {known}",
+        )
+
+
+def trigger_not_measurable(design) -> Iterator[Hit]:
+    """A trigger for choosing differently with no measurable condition.
+
+    Why it matters:
+        "When we outgrow it" cannot be watched on a dashboard, so nobody knows when it
+        has happened. A number (writes a second, terabytes, a latency) turns the trigger
+        into an alarm you can set today.
+    Triggers:
+        "If it stops scaling"; "when traffic gets big". Any figure counts, in digits or
+        words ("ten times today's load").
+    Better:
+        "Sustained writes above 10,000/s, or writes needed in two regions at once."
+    """
+    for choice in _choices(design):
+        if not choice.trigger or has_figure(choice.trigger):
+            continue
+        tech = catalogue.find(choice.technology)
+        example = tech.triggers[0] if tech and tech.triggers else "sustained writes above 10,000/s"
+        yield Hit(
+            field=f"{choice.field}.trigger",
+            message=f'{choice.label}: the trigger "{choice.trigger}" has no number you '
+            "could watch.",
+            hint="At what rate, size, latency or count would you switch?",
+            fix=f"State the condition as a figure, for example: {example}.",
+        )
+
+
+def contradicts_storage_type(design) -> Iterator[Hit]:
+    """A store whose category matches no storage type chosen in phase 3.
+
+    Why it matters:
+        Phase 3 chose the storage from the access patterns; phase 6 names the products
+        that provide it. A wide-column product when phase 3 asked only for relational
+        and key-value stores means one of the two phases is wrong, and the access
+        patterns will fight the store.
+    Triggers:
+        Cassandra chosen while phase 3's access patterns use only relational and
+        key-value storage. Only stores are compared (not queues, balancers or CDNs); a
+        product that also serves as a cache (Redis) is skipped when its row is about a
+        cache. Skipped when phase 3 has no storage types or the product is not in the
+        catalogue.
+    Better:
+        Pick a product of a storage type phase 3 uses, or go back and change the access
+        patterns' storage if the product is right.
+    """
+    used = _storage_types_used(design)
+    if not used:
+        return
+    codes = list(dict.fromkeys(code for code, _ in used))
+    for choice in _choices(design):
+        tech = catalogue.find(choice.technology)
+        if tech is None or not tech.store_categories:
+            continue
+        about = f"{choice.component} {choice.problem}"
+        if "cache" in tech.categories and "cach" in stems(about):
+            continue
+        if set(tech.store_categories) & set(codes):
+            continue
+        theirs = _joined([storage.phrase(c) for c in tech.store_categories], "or")
+        ours = _joined([storage.phrase(c) for c in codes])
+        yield Hit(
+            field=used[0][1],
+            field_phase=3,
+            message=f"{choice.label} is {theirs}, but phase 3's access patterns use only {ours}.",
+            hint=f"Which access pattern is {choice.label} for, and what storage did "
+            "phase 3 give it?",
+            fix=f"Choose a product of a storage type phase 3 uses, or change that access "
+            f"pattern's storage to {theirs} and say why.",
+        )
+
+
+def scale_buzzword(design) -> Iterator[Hit]:
+    """ "Because it scales" or "industry standard" with no number behind it.
+
+    Why it matters:
+        Every database scales to some load, and popularity says nothing about this
+        design. Choosing a product for its reputation rather than for your access
+        patterns and rates is the classic mistake ("Cassandra, for scale"). A claim
+        about scale means something only next to a figure.
+    Triggers:
+        A part of the justification (problem, alternatives or trade-offs) that says "it
+        scales", "scalable", "scales well", "web scale", "industry standard",
+        "battle-tested", "everyone uses it", "widely used" or "most popular", with no
+        figure anywhere in that part.
+    Better:
+        Replace the claim with the numbers: "one primary takes ~5,000 writes/s and we
+        need 2,300 at peak".
+    """
+    for choice in _choices(design):
+        for part in ("problem", "alternatives", "tradeoffs"):
+            text = getattr(choice, part)
+            match = _BUZZWORDS.search(text or "")
+            if not match or has_figure(text):
+                continue
+            yield Hit(
+                field=f"{choice.field}.{part}",
+                message=f'{choice.label}: "{match.group(1)}" with no number behind it.',
+                hint="Scales to what load, against which of your phase 2 figures?",
+                fix="Replace it with the figures: the rate or size this design needs and "
+                "what one node of the product takes.",
+            )
+
+
+def single_primary_over_capacity(design) -> Iterator[Hit]:
+    """A single-primary database chosen while phase 2's peak writes exceed what it takes.
+
+    Why it matters:
+        Every write to a relational database goes through one primary. Replicas add
+        read capacity only, so a write rate above the primary's ceiling cannot be met by
+        adding machines: it needs sharding, batching through a queue, or a store that
+        spreads writes over nodes, decided now rather than after the outage.
+    Triggers:
+        PostgreSQL as the database while phase 2's peak writes, recomputed from its
+        assumptions, are 12,000/s: above the ~5,000/s the rules assume for one primary
+        (the cautious end of ~5,000-10,000). Skipped when the row's technology,
+        component or problem says the store is sharded or partitioned.
+    Better:
+        Shard by a key from the start (and say so), put a queue in front to batch the
+        writes, or choose a store that scales writes out, such as Cassandra or
+        CockroachDB.
+    """
+    peak = _peak_writes(design)
+    if peak is None:
+        return
+    writes, arithmetic = peak
+    for choice in _choices(design):
+        tech = catalogue.find(choice.technology)
+        if tech is None or not tech.single_primary or "writes_per_s" not in tech.limits:
+            continue
+        said = stems(f"{choice.technology} {choice.component} {choice.problem}")
+        if any(s.startswith(_SHARDED) for s in said):
+            continue
+        limit = tech.limits["writes_per_s"]
+        if writes <= limit:
+            continue
+        shown = format_value(writes, "rate")
+        yield Hit(
+            field=f"{choice.field}.technology",
+            message=f"{choice.label} has one primary for every write, and phase 2's peak "
+            f"is {shown}: {writes / limit:.1f}x the ~{limit:,.0f} writes/s one primary takes.",
+            arithmetic=f"peak writes: {arithmetic}; {writes:,.0f} / {limit:,.0f} = "
+            f"{writes / limit:.1f}x what one {tech.name} primary takes (the cautious end "
+            "of its range in the catalogue)",
+            hint="Where do the writes above one primary's ceiling go?",
+            fix="Shard it by a key from the start and say so, batch the writes through a "
+            "queue, or choose a store that spreads writes over nodes (Cassandra, "
+            "CockroachDB).",
+        )
+
+
+def unknown_technology(design) -> Iterator[Hit]:
+    """A technology the catalogue does not know, so its catalogue checks are skipped.
+
+    Why it matters:
+        The checks on alternatives, known weaknesses and storage types read the
+        catalogue. For a product it lacks, you are on your own: make sure the row names
+        a rival of the same kind and the weaknesses that matter here.
+    Triggers:
+        "FoundationDB" or "in-house store", which the catalogue does not list.
+    Better:
+        Nothing to change if the product is right; spell its common name if the
+        catalogue should know it (PostgreSQL, not "PSQL server").
+    """
+    for choice in _choices(design):
+        if choice.technology and catalogue.find(choice.technology) is None:
+            yield Hit(
+                field=f"{choice.field}.technology",
+                message=f'"{choice.technology}" is not in the technology catalogue; the '
+                "checks that read the catalogue are skipped for it.",
+            )
