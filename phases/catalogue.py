@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from phases import storage
-from phases.reference import CAPACITIES_BY_KEY
+from phases.reference import (
+    CAPACITIES_BY_KEY,
+    KAFKA_MESSAGES_PER_S,
+    NGINX_PROXIED_PER_S,
+    NGINX_STATIC_PER_S,
+    OBJECT_GET_LATENCY_MS,
+    REDIS_OPS_PER_S,
+)
 from phases.text import mentions
 
 # -- Categories -----------------------------------------------------------------------------
@@ -58,12 +65,6 @@ KINDS: dict[str, str] = {
 # Numbers from the reference table (phases.reference), so both pages read one place.
 _PRIMARY_WRITES = CAPACITIES_BY_KEY["writes"].value
 _PRIMARY_READS = CAPACITIES_BY_KEY["reads"].value
-# Numbers from the playbook's component table that the reference table does not hold.
-REDIS_OPS_PER_S = 100_000  # ~100,000-1,000,000 ops/s on one instance; the low end
-NGINX_PROXIED_PER_S = 10_000  # ~10,000 proxied requests/s; ~50,000+ for static files
-NGINX_STATIC_PER_S = 50_000
-KAFKA_MESSAGES_PER_S = 1_000_000  # "millions of messages/s" on one broker; the low end
-OBJECT_GET_LATENCY_MS = (100, 200)
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,28 @@ class Design:
         from phases import technology
 
         return technology.parse(self.answers.get(6) or {})
+
+    @cached_property
+    def bottlenecks(self):
+        from phases import bottlenecks
+
+        return bottlenecks.parse(self.answers.get(7) or {})
+
+    @cached_property
+    def failure(self):
+        from phases import failure
+
+        return failure.parse(self.answers.get(8) or {})
+
+    @cached_property
+    def review(self):
+        from phases import review
+
+        return review.parse(self.answers.get(9) or {})
+
+    @cached_property
+    def capacity(self) -> dict:
+        """Phase 7's capacity model, computed once per check and shared by its rules."""
+        from phases import capacity
+
+        return capacity.model(self)

@@ -602,3 +602,63 @@ def mermaid(arch, key: str) -> str:
         lines.append("    classDef undeclared fill:#ffebee,stroke:#c62828,stroke-dasharray:6 4")
         lines.append(f"    class {','.join(undeclared)} undeclared")
     return "\n".join(lines) + "\n"
+
+
+# -- Load against capacity -------------------------------------------------------------------
+
+BAR_LABEL_W = 150
+BAR_W = 420
+BAR_H = 18
+BAR_GAP = 10
+BAR_SCALE = 1.5  # the chart shows up to 150% of capacity; beyond, the bar is capped
+BAR_COLOURS = {"ok": "#2e7d32", "tight": "#f9a825", "over": RED}
+
+
+def capacity_svg(rows: list[dict], title: str = "Load against capacity") -> str:
+    """A horizontal bar per component: its load as a share of its capacity.
+
+    ``rows`` are the capacity model's component rows ({name, load, capacity, headroom});
+    components without a capacity (unbounded) are left out. The line marks 100%.
+    """
+    bars = [r for r in rows if r.get("capacity") and r.get("load") is not None]
+    height = TITLE_H + max(1, len(bars)) * (BAR_H + BAR_GAP) + MARGIN
+    width = MARGIN * 2 + BAR_LABEL_W + BAR_W + 60
+    ident = "capacity-chart"
+    summary = (
+        "; ".join(
+            f"{clean(r['name'])}: {100 * r['load'] / r['capacity']:.0f}% of capacity" for r in bars
+        )
+        or "No component has a known capacity yet."
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" font-family="{_a(FONT)}">',
+        f'<title id="{ident}-title">{_t(clean(title))}</title>',
+        f'<desc id="{ident}-desc">{_t(summary)}</desc>',
+        f'<text x="{MARGIN}" y="{MARGIN + 12}" font-size="{NAME_SIZE}" '
+        f'font-weight="bold" fill="{INK}">{_t(clean(title))}</text>',
+    ]
+    x0 = MARGIN + BAR_LABEL_W
+    for index, row in enumerate(bars):
+        y = TITLE_H + index * (BAR_H + BAR_GAP)
+        share = row["load"] / row["capacity"]
+        state = "over" if share > 1 else "tight" if share > 0.7 else "ok"
+        length = BAR_W * min(share, BAR_SCALE) / BAR_SCALE
+        label = _fit(clean(row["name"]), LABEL_SIZE, BAR_LABEL_W - 8, cut=True)
+        parts += [
+            f'<text x="{MARGIN}" y="{_n(y + BAR_H - 5)}" font-size="{LABEL_SIZE}" '
+            f'fill="{INK}">{_t(label)}</text>',
+            f'<rect x="{x0}" y="{_n(y)}" width="{BAR_W}" height="{BAR_H}" fill="#eceff1"/>',
+            f'<rect x="{x0}" y="{_n(y)}" width="{_n(max(length, 1))}" height="{BAR_H}" '
+            f'fill="{BAR_COLOURS[state]}" data-share="{share:.4f}"/>',
+            f'<text x="{_n(x0 + BAR_W + 6)}" y="{_n(y + BAR_H - 5)}" font-size="{LABEL_SIZE}" '
+            f'fill="{INK}">{share:.0%}</text>',
+        ]
+    full = x0 + BAR_W / BAR_SCALE
+    parts.append(
+        f'<line x1="{_n(full)}" y1="{TITLE_H - 6}" x2="{_n(full)}" y2="{height - MARGIN}" '
+        f'stroke="{INK}" stroke-dasharray="4 3"/>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)

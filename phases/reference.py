@@ -71,6 +71,188 @@ LATENCIES: tuple[tuple[str, str], ...] = (
     ("Round trip between regions", "~100-150 ms"),
 )
 
+# Figures from the playbook's component table that the capacity model reads per
+# component type (the catalogue quotes the same constants for its products).
+ROUND_TRIP_MS = 0.5  # one round trip inside a datacenter, ~500 µs
+REDIS_OPS_PER_S = 100_000  # ~100,000-1,000,000 ops/s on one instance; the low end
+NGINX_PROXIED_PER_S = 10_000  # ~10,000 proxied requests/s; ~50,000+ for static files
+NGINX_STATIC_PER_S = 50_000
+KAFKA_MESSAGES_PER_S = 1_000_000  # "millions of messages/s" on one broker; the low end
+OBJECT_GET_LATENCY_MS = (100, 200)
+# Where the playbook gives no figure the model uses the tutor's own cautious assumption.
+APP_SERVER_PER_S = 2_000
+WORKER_EVENTS_PER_S = 10_000
+SINGLE_INSTANCE_AVAILABILITY = 99.9
+MANAGED_SERVICE_AVAILABILITY = 99.99
+
+TUTOR = "the tutor's assumption"
+
+
+@dataclass(frozen=True)
+class ComponentFigures:
+    """What one instance of a phase 5 component type carries, adds to latency and is up.
+
+    ``capacity`` is requests a second for one instance (None: scales without a practical
+    limit, such as object storage or a CDN); a database's is split into ``reads`` and
+    ``writes``. ``latency_ms`` is one step through it, round trip included, on a typical
+    request. ``availability`` is the percentage of time one instance is up. Each note
+    says where the figure comes from: the playbook's tables or the tutor's assumption.
+    """
+
+    type: str
+    capacity: float | None
+    capacity_note: str
+    latency_ms: float
+    latency_note: str
+    availability: float
+    availability_note: str
+    reads: float | None = None
+    writes: float | None = None
+
+
+_ONE_BOX = f"{SINGLE_INSTANCE_AVAILABILITY:g}% for one instance ({TUTOR})"
+_MANAGED = f"{MANAGED_SERVICE_AVAILABILITY:g}% for a managed, replicated service ({TUTOR})"
+_WRITES = CAPACITIES_BY_KEY["writes"].value
+_READS = CAPACITIES_BY_KEY["reads"].value
+_DB_CAPACITY = (
+    f"{_WRITES:,.0f} writes/s and {_READS:,.0f} reads/s on one well-tuned PostgreSQL-class "
+    "server (playbook table; the low end of 5,000-10,000 writes/s)"
+)
+_DB_LATENCY = f"an indexed query from SSD plus a round trip, ~10 ms at the tail ({TUTOR})"
+
+# One row per phase 5 component type (phases.architecture.COMPONENT_TYPES).
+COMPONENTS: tuple[ComponentFigures, ...] = (
+    ComponentFigures(
+        "dns",
+        None,
+        f"managed DNS answers from many servers and caches; not a limit here ({TUTOR})",
+        0.0,
+        "resolved once and cached by the client before the first step",
+        MANAGED_SERVICE_AVAILABILITY,
+        _MANAGED,
+    ),
+    ComponentFigures(
+        "cdn",
+        None,
+        f"edge servers in many places scale with the provider ({TUTOR})",
+        5.0,
+        f"an edge server near the user, ~5 ms ({TUTOR})",
+        MANAGED_SERVICE_AVAILABILITY,
+        _MANAGED,
+    ),
+    ComponentFigures(
+        "load_balancer_l4",
+        NGINX_STATIC_PER_S,
+        f"~{NGINX_STATIC_PER_S:,} requests/s: TCP forwarding does less than HTTP proxying, so "
+        f"the static-file figure of one Nginx instance is used ({TUTOR})",
+        ROUND_TRIP_MS,
+        f"one round trip inside a datacenter, ~{ROUND_TRIP_MS:g} ms (playbook table)",
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+    ),
+    ComponentFigures(
+        "load_balancer_l7",
+        NGINX_PROXIED_PER_S,
+        f"~{NGINX_PROXIED_PER_S:,} proxied requests/s per Nginx instance (playbook table)",
+        1.0,
+        f"a round trip (~{ROUND_TRIP_MS:g} ms, playbook table) plus reading the HTTP request "
+        f"({TUTOR})",
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+    ),
+    ComponentFigures(
+        "app_server",
+        APP_SERVER_PER_S,
+        f"~{APP_SERVER_PER_S:,} simple requests/s per stateless server, kept cautious "
+        f"({TUTOR}; the playbook gives no figure)",
+        5.0,
+        f"a round trip plus a few milliseconds of work, ~5 ms ({TUTOR})",
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+    ),
+    ComponentFigures(
+        "cache",
+        REDIS_OPS_PER_S,
+        f"~{REDIS_OPS_PER_S:,} operations/s on one Redis instance (playbook table; the low "
+        "end of 100,000-1,000,000)",
+        1.0,
+        f"a round trip (~{ROUND_TRIP_MS:g} ms, playbook table) plus a memory read ({TUTOR})",
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+    ),
+    ComponentFigures(
+        "queue",
+        KAFKA_MESSAGES_PER_S,
+        f"~{KAFKA_MESSAGES_PER_S:,} messages/s on one Kafka broker (playbook table: "
+        "millions a second)",
+        2.0,
+        f"publishing and waiting for the acknowledgement, ~2 ms ({TUTOR})",
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+    ),
+    ComponentFigures(
+        "db_primary",
+        None,
+        _DB_CAPACITY,
+        10.0,
+        _DB_LATENCY,
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+        reads=_READS,
+        writes=_WRITES,
+    ),
+    ComponentFigures(
+        "db_replica",
+        None,
+        _DB_CAPACITY,
+        10.0,
+        _DB_LATENCY,
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+        reads=_READS,
+        writes=_WRITES,
+    ),
+    ComponentFigures(
+        "object_storage",
+        None,
+        f"object storage scales without a practical request limit ({TUTOR})",
+        float(OBJECT_GET_LATENCY_MS[1]),
+        f"{OBJECT_GET_LATENCY_MS[0]}-{OBJECT_GET_LATENCY_MS[1]} ms per get (playbook); the "
+        "slow end is used",
+        MANAGED_SERVICE_AVAILABILITY,
+        f"{MANAGED_SERVICE_AVAILABILITY:g}%, the figure the playbook quotes for S3",
+    ),
+    ComponentFigures(
+        "search",
+        1_000,
+        f"~1,000 queries/s per search node ({TUTOR})",
+        50.0,
+        f"a full-text query with ranking, ~50 ms ({TUTOR})",
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+    ),
+    ComponentFigures(
+        "worker",
+        WORKER_EVENTS_PER_S,
+        f"~{WORKER_EVENTS_PER_S:,} small events/s per worker taking them off a queue; the "
+        f"writes it makes are counted at the store ({TUTOR})",
+        5.0,
+        f"as an application server, ~5 ms ({TUTOR})",
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+    ),
+    ComponentFigures(
+        "batch",
+        None,
+        f"runs on a timer, not per request ({TUTOR})",
+        0.0,
+        "runs on a timer, not on a request",
+        SINGLE_INSTANCE_AVAILABILITY,
+        _ONE_BOX,
+    ),
+)
+COMPONENTS_BY_TYPE = {c.type: c for c in COMPONENTS}
+
 PERIODS: tuple[tuple[str, int], ...] = (
     ("minute", units.SECONDS_PER_MINUTE),
     ("hour", units.SECONDS_PER_HOUR),

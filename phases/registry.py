@@ -11,7 +11,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from phases import api, architecture, data_model, estimation, requirements, technology
+from phases import (
+    api,
+    architecture,
+    bottlenecks,
+    data_model,
+    estimation,
+    failure,
+    requirements,
+    review,
+    technology,
+)
 from phases.findings import Hit, Severity
 
 
@@ -177,10 +187,13 @@ PHASE_MODULES = {
     4: api,
     5: architecture,
     6: technology,
+    7: bottlenecks,
+    8: failure,
+    9: review,
 }
 # Phases whose ``computed()`` runs in the background after each save (a Report row);
 # the others compute theirs in process when the page is shown.
-BACKGROUND_PHASES = frozenset({2})
+BACKGROUND_PHASES = frozenset({2, 7})
 RULE_PREFIXES = {
     1: "REQ",
     2: "EST",
@@ -316,6 +329,35 @@ RULES: tuple[Rule, ...] = (
     Rule("TEC-007", 6, ERROR, technology.scale_buzzword),
     Rule("TEC-008", 6, ERROR, technology.single_primary_over_capacity),
     Rule("TEC-009", 6, INFO, technology.unknown_technology),
+    # Phase 7: bottlenecks
+    Rule("BOT-001", 7, ERROR, bottlenecks.wrong_bottleneck),
+    Rule("BOT-002", 7, ERROR, bottlenecks.wrong_family),
+    Rule("BOT-003", 7, ERROR, bottlenecks.more_servers_for_database),
+    Rule("BOT-004", 7, ERROR, bottlenecks.outage_contradicted),
+    Rule("BOT-005", 7, ERROR, bottlenecks.chain_too_slow),
+    Rule("BOT-006", 7, WARNING, bottlenecks.hit_rate_unrealistic),
+    Rule("BOT-007", 7, WARNING, bottlenecks.bottleneck_unmitigated),
+    Rule("BOT-008", 7, WARNING, bottlenecks.outage_unanswered),
+    # Phase 8: failure
+    Rule("FAIL-001", 8, ERROR, failure.unclassified_component),
+    Rule("FAIL-002", 8, WARNING, failure.unknown_component),
+    Rule("FAIL-003", 8, WARNING, failure.incomplete_classification),
+    Rule("FAIL-004", 8, ERROR, failure.hard_without_failover),
+    Rule("FAIL-005", 8, ERROR, failure.single_point_of_failure),
+    Rule("FAIL-006", 8, ERROR, failure.cascading_fallback),
+    Rule("FAIL-007", 8, ERROR, failure.retried_write_not_idempotent),
+    Rule("FAIL-008", 8, ERROR, failure.retries_without_backoff),
+    Rule("FAIL-009", 8, ERROR, failure.call_without_timeout),
+    Rule("FAIL-010", 8, WARNING, failure.hard_call_without_breaker),
+    Rule("FAIL-011", 8, WARNING, failure.async_replication_of_critical_data),
+    Rule("FAIL-012", 8, WARNING, failure.calls_not_listed),
+    # Phase 9: review
+    Rule("REV-001", 9, ERROR, review.mechanism_without_tradeoff),
+    Rule("REV-002", 9, WARNING, review.incomplete_tradeoff),
+    Rule("REV-003", 9, WARNING, review.revisit_vague),
+    Rule("REV-004", 9, WARNING, review.why_simple_missing),
+    Rule("REV-005", 9, WARNING, review.checklist_item_failing),
+    Rule("REV-006", 9, PASS, review.all_explicit),
 )
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

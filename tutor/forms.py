@@ -12,7 +12,15 @@ from django.contrib.auth.forms import UserCreationForm
 from django.forms import formset_factory
 from django.http import QueryDict
 
-from phases import api, architecture, data_model, estimation, requirements
+from phases import (
+    api,
+    architecture,
+    bottlenecks,
+    data_model,
+    estimation,
+    failure,
+    requirements,
+)
 from phases.answers import is_blank_row
 from tutor.models import User
 
@@ -514,6 +522,95 @@ class TechnologyForms(PhaseForms):
     row_classes = {"choices": TechnologyRowForm}
 
 
+# -- Phase 7: bottlenecks ------------------------------------------------------------------
+
+
+def _component_input(label, placeholder="db"):
+    """A text input suggesting the components declared in phase 5."""
+    field = _text(label, placeholder=placeholder)
+    field.widget.attrs["list"] = "declared-components"
+    return field
+
+
+class MitigationRowForm(forms.Form):
+    target = _component_input("Component")
+    kind = _choice(
+        "Mitigation",
+        tuple(bottlenecks.MITIGATIONS),
+        {key: label for key, (_, label) in bottlenecks.MITIGATIONS.items()},
+    )
+    detail = _text("Detail", placeholder="two replicas behind the primary")
+
+
+class BottlenecksMainForm(forms.Form):
+    bottleneck = _component_input("The component that runs out first")
+    hit_rate = _text("Cache hit rate you assume", placeholder="99%")
+    cache_outage = _choice(
+        "Does the database survive the cache going down?",
+        bottlenecks.OUTAGE_ANSWERS,
+        {"yes": "yes", "no": "no"},
+    )
+    reasoning = _text("Your reasoning", long=True)
+
+
+class BottlenecksForms(PhaseForms):
+    main_class = BottlenecksMainForm
+    row_classes = {"mitigations": MitigationRowForm}
+
+
+# -- Phase 8: failure ----------------------------------------------------------------------
+
+
+class FailureRowForm(forms.Form):
+    component = _component_input("Component")
+    dependency = _choice("Dependency", failure.DEPENDENCIES)
+    user_sees = _text("What users see when it fails", placeholder="no new links for 30 s")
+    mitigation = _choice("Mitigation", failure.MITIGATIONS)
+    replication = _choice(
+        "Replication", failure.REPLICATION, {"sync": "synchronous", "async": "asynchronous"}
+    )
+    automatic_failover = _check("Automatic failover")
+
+
+class CallRowForm(forms.Form):
+    caller = _component_input("Caller", placeholder="app")
+    callee = _component_input("Calls", placeholder="db")
+    timeout = _text("Timeout", placeholder="200 ms")
+    circuit_breaker = _check("Circuit breaker")
+
+
+class FailureMainForm(forms.Form):
+    retries__enabled = _check("Clients or servers retry failed calls")
+    retries__operations = _text("Which operations are retried", placeholder="create link (keyed)")
+    retries__backoff = _check("Exponential backoff")
+    retries__jitter = _check("Jitter")
+    retries__max_attempts = _text("Attempts at most", placeholder="3")
+
+
+class FailureForms(PhaseForms):
+    main_class = FailureMainForm
+    row_classes = {"components": FailureRowForm, "calls": CallRowForm}
+
+
+# -- Phase 9: review -----------------------------------------------------------------------
+
+
+class TradeOffRowForm(forms.Form):
+    wanted = _text("You wanted", placeholder="fast redirects")
+    gave_up = _text("You gave up", placeholder="fresh click counts")
+    mechanism = _text("By", placeholder="a cache in front of the database")
+
+
+class ReviewMainForm(forms.Form):
+    revisit_at_10x = _text("What you would revisit at ten times the scale", long=True)
+    why_simple = _text("Why the design starts as simple as it does", long=True)
+
+
+class ReviewForms(PhaseForms):
+    main_class = ReviewMainForm
+    row_classes = {"tradeoffs": TradeOffRowForm}
+
+
 PHASE_FORMS: dict[int, type[PhaseForms]] = {
     1: RequirementsForms,
     2: EstimationForms,
@@ -521,4 +618,7 @@ PHASE_FORMS: dict[int, type[PhaseForms]] = {
     4: ApiForms,
     5: ArchitectureForms,
     6: TechnologyForms,
+    7: BottlenecksForms,
+    8: FailureForms,
+    9: ReviewForms,
 }

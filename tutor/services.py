@@ -183,3 +183,73 @@ def fail_report(report_id: int, revision: int, message: str) -> None:
     Report.objects.filter(pk=report_id, revision=revision).update(
         status=Report.Status.FAILED, error=message, completed_at=timezone.now()
     )
+
+
+# -- Scores, finishing, export --------------------------------------------------------------
+
+ERROR_COST = 20
+WARNING_COST = 5
+
+
+def phase_score(status: str, errors: int, warnings: int) -> int:
+    """A phase's score out of 100: 0 not started, 100 passed, else minus 20 per error and
+    5 per warning (never below 0). Shown once the attempt is finished."""
+    if status == PhaseAnswer.Status.NOT_STARTED:
+        return 0
+    return max(0, 100 - ERROR_COST * errors - WARNING_COST * warnings)
+
+
+def phase_scores(attempt: Attempt) -> list[dict]:
+    """Each phase's state, finding counts and score, with one query."""
+    from django.db.models import Count, Q
+
+    from phases.registry import PHASES
+
+    answers = {
+        a.phase: a
+        for a in attempt.answers.annotate(
+            errors=Count("findings", filter=Q(findings__severity="error")),
+            warnings=Count("findings", filter=Q(findings__severity="warning")),
+        )
+    }
+    rows = []
+    for phase in PHASES:
+        answer = answers.get(phase.number)
+        status = answer.status if answer else PhaseAnswer.Status.NOT_STARTED
+        errors = answer.errors if answer else 0
+        warnings = answer.warnings if answer else 0
+        rows.append(
+            {
+                "phase": phase,
+                "status": status,
+                "errors": errors,
+                "warnings": warnings,
+                "score": phase_score(status, errors, warnings),
+            }
+        )
+    return rows
+
+
+def finish_attempt(attempt: Attempt) -> None:
+    if not attempt.is_finished:
+        attempt.finish()
+
+
+def export_markdown(attempt: Attempt) -> str:
+    """The whole design as one Markdown document (phases/export.py)."""
+    from phases import export
+
+    finished = attempt.is_finished
+    scores = {row["phase"].number: row["score"] for row in phase_scores(attempt)}
+    return export.markdown(
+        design_for(attempt),
+        title=f"{attempt.problem.title}: a design by {attempt.learner.username}",
+        meta={
+            "finished": finished,
+            "scores": scores if finished else {},
+            "learner": attempt.learner.username,
+            "problem": attempt.problem.title,
+            "statement": attempt.problem.statement,
+            "started": attempt.started_at.date().isoformat(),
+        },
+    )

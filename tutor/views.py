@@ -254,7 +254,12 @@ def phase(request, attempt_id, number):
         )
 
     context = _phase_context(request, attempt, phase_info, answer, forms, module)
-    context.update(notice=notice, saved=saved, requirement_choices=choices)
+    context.update(
+        notice=notice,
+        saved=saved,
+        requirement_choices=choices,
+        component_names=_component_names(attempt),
+    )
     if request.htmx and request.method == "GET" and request.htmx.target == "report":
         return render(request, "tutor/phase.html#report", context)
     if request.htmx and request.method == "POST":
@@ -275,6 +280,15 @@ def _requirement_choices(attempt) -> tuple[str, ...]:
     except AnswerShapeError:
         return ()
     return tuple(dict.fromkeys(fr.text for fr in functional if fr.text))
+
+
+def _component_names(attempt) -> tuple[str, ...]:
+    """The components declared in phase 5, suggested wherever a later phase names one."""
+    try:
+        components = services.design_for(attempt).architecture.components
+    except AnswerShapeError:
+        return ()
+    return tuple(dict.fromkeys(c.name for c in components if c.name))
 
 
 def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
@@ -322,6 +336,41 @@ def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
         "next": PHASES_BY_NUMBER.get(number + 1),
         "rules": rules_for(number),
     }
+
+
+@login_required
+def attempt_overview(request, attempt_id):
+    attempt = _own_attempt(request, attempt_id)
+    return render(
+        request,
+        "tutor/attempt.html",
+        {
+            "attempt": attempt,
+            "problem": attempt.problem,
+            "scores": services.phase_scores(attempt),
+        },
+    )
+
+
+@login_required
+@require_POST
+def finish(request, attempt_id):
+    attempt = _own_attempt(request, attempt_id)
+    services.finish_attempt(attempt)
+    messages.success(request, "Attempt finished: your scores and the reference solution are below.")
+    return redirect("attempt", attempt.pk)
+
+
+@login_required
+@require_GET
+def export(request, attempt_id):
+    attempt = _own_attempt(request, attempt_id)
+    response = HttpResponse(
+        services.export_markdown(attempt), content_type="text/markdown; charset=utf-8"
+    )
+    filename = f"{attempt.problem.slug}-design-{attempt.pk}.md"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_GET

@@ -349,3 +349,23 @@ def test_mermaid_escapes_and_marks_undeclared():
     assert '-.->|"async: a#124;b#59; #35;1 #96;c#96;"|' in chart
     assert "class n1 undeclared" in chart
     assert diagram.mermaid(arch(), "write_path") == 'flowchart LR\n    n0["No steps yet"]\n'
+
+
+def test_capacity_chart_draws_a_bar_per_bounded_component_and_escapes_names():
+    import xml.etree.ElementTree as ET
+
+    from phases.diagram import capacity_svg
+
+    rows = [
+        {"name": "db <script>", "load": 200, "capacity": 50_000},
+        {"name": "app", "load": 6_000, "capacity": 4_000},
+        {"name": "object storage", "load": 500, "capacity": None},
+    ]
+    svg = capacity_svg(rows)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    shares = [float(r.get("data-share")) for r in root.iter(f"{ns}rect") if r.get("data-share")]
+    assert shares == [0.004, 1.5]  # the unbounded store has no bar
+    assert not any(el.tag.endswith("script") for el in root.iter())
+    assert "db &lt;script&gt;" in svg
+    assert "150%" in svg

@@ -49,6 +49,14 @@ def test_other_people_get_404_on_every_page_of_an_attempt(client, outsider, alic
         assert client.post(url, evil, HTTP_HX_REQUEST="true").status_code == 404, url
         assert client.post(url, {"row_action": "add:functional"}).status_code == 404, url
     assert snapshot(alices_attempt) == before
+    overview = reverse("attempt", args=[alices_attempt.pk])
+    export = reverse("export", args=[alices_attempt.pk])
+    finish = reverse("finish", args=[alices_attempt.pk])
+    assert client.get(overview).status_code == 404
+    assert client.get(export).status_code == 404
+    assert client.post(finish).status_code == 404
+    alices_attempt.refresh_from_db()
+    assert not alices_attempt.is_finished
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, alices_attempt):
@@ -58,6 +66,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client, alices_attempt):
         assert response.status_code == 302 and reverse("login") in response["Location"]
         response = client.post(url, requirements_post(GOOD))
         assert response.status_code == 302 and reverse("login") in response["Location"]
+    for name in ("attempt", "export"):
+        response = client.get(reverse(name, args=[alices_attempt.pk]))
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+    response = client.post(reverse("finish", args=[alices_attempt.pk]))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
     assert snapshot(alices_attempt) == before
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from phases.quantities import format_value
 from tutor.markdown import render_markdown
@@ -55,3 +56,19 @@ def technologies():
     from phases import catalogue
 
     return catalogue.as_rows()
+
+
+@register.filter
+def capacity_chart(rows):
+    """The capacity model's rows as an SVG bar chart (escaped inside phases/diagram.py)."""
+    from phases.diagram import capacity_svg
+
+    return mark_safe(capacity_svg(rows or []))  # noqa: S308 - built from escaped parts
+
+
+@register.simple_tag
+def design_document(attempt):
+    """The whole design as one document: the Markdown export, rendered and sanitised."""
+    from tutor import services
+
+    return render_markdown(services.export_markdown(attempt))

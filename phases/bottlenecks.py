@@ -1,0 +1,523 @@
+"""Phase 7, bottlenecks: load against capacity, component by component.
+
+The capacity model (``phases/capacity.py``) routes phase 2's peaks along phase 5's paths
+and sets each component's load against its capacity; a background task stores it after
+each save, and the rules read the same model. The learner's side, version 1
+(documented in ``docs/answers.md``)::
+
+    {
+      "version": 1,
+      "bottleneck": "db",                 # a phase 5 component name
+      "hit_rate": "99%",                  # the cache hit rate they assume
+      "mitigations": [{"target": "db", "kind": "read_replicas", "detail": "two replicas"}],
+      "cache_outage": "no",               # does the database survive the cache going down?
+      "reasoning": "..."
+    }
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from phases import units
+from phases.answers import AnswerShapeError, Reader
+from phases.findings import Hit
+
+SCHEMA_VERSION = 1
+
+# Mitigations and the family of bottleneck each one relieves.
+MITIGATIONS = {
+    "read_replicas": ("read", "Add read replicas"),
+    "cache": ("read", "Add or grow a cache"),
+    "index": ("read", "Index the hot queries"),
+    "denormalise": ("read", "Denormalise to avoid joins"),
+    "batch_writes": ("write", "Batch writes"),
+    "bigger_primary": ("write", "A bigger primary"),
+    "shard": ("write", "Shard by a well-spread key"),
+    "queue": ("write", "Queue non-urgent writes"),
+    "more_app_servers": ("application", "More application servers"),
+    "cdn": ("network", "Serve static content from a CDN"),
+    "compression": ("network", "Compress payloads"),
+    "colocation": ("network", "Move compute next to the data"),
+}
+FAMILIES = ("read", "write", "application", "network")
+OUTAGE_ANSWERS = ("yes", "no")
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    field: str
+    target: str
+    kind: str
+    detail: str
+
+    @property
+    def family(self) -> str:
+        return MITIGATIONS[self.kind][0] if self.kind in MITIGATIONS else ""
+
+
+@dataclass(frozen=True)
+class Bottlenecks:
+    bottleneck: str
+    hit_rate_text: str
+    hit_rate: float | None  # a share between 0 and 1
+    mitigations: tuple[Mitigation, ...]
+    cache_outage: str
+    reasoning: str
+
+
+def empty() -> dict:
+    return {
+        "version": SCHEMA_VERSION,
+        "bottleneck": "",
+        "hit_rate": "",
+        "mitigations": [],
+        "cache_outage": "",
+        "reasoning": "",
+    }
+
+
+def parse_share(text: str) -> float | None:
+    """A hit rate as a share: ``99%`` or ``0.99`` give 0.99; raises UnitError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.endswith("%"):
+        value = units.parse_number(text[:-1].strip()) / 100
+    else:
+        value = units.parse_number(text)
+        if value > 1:
+            value /= 100  # "99" meant as a percentage
+    if not 0 <= value <= 1:
+        raise units.UnitError(f"A hit rate lies between 0% and 100%, e.g. 95% (got {text!r}).")
+    return value
+
+
+def parse(data: dict) -> Bottlenecks:
+    r = Reader(data)
+    d = r.data
+    hit_rate_text = r.text(d, "hit_rate", "hit_rate")
+    result = Bottlenecks(
+        bottleneck=r.text(d, "bottleneck", "bottleneck"),
+        hit_rate_text=hit_rate_text,
+        hit_rate=r.parsed("hit_rate", parse_share, hit_rate_text),
+        mitigations=tuple(
+            Mitigation(
+                field=path,
+                target=r.text(row, "target", f"{path}.target"),
+                kind=r.text(row, "kind", f"{path}.kind", choices=tuple(MITIGATIONS)),
+                detail=r.text(row, "detail", f"{path}.detail"),
+            )
+            for path, row in r.rows(d, "mitigations", "mitigations")
+        ),
+        cache_outage=r.text(d, "cache_outage", "cache_outage", choices=OUTAGE_ANSWERS),
+        reasoning=r.text(d, "reasoning", "reasoning"),
+    )
+    r.raise_if_errors()
+    return result
+
+
+def computed(design) -> dict:
+    """The capacity model: computed by a background task after each save."""
+    return design.capacity
+
+
+# -- Rules ----------------------------------------------------------------------------------
+#
+# Each rule takes a Design and yields Hits; the registry gives each its code and severity.
+# They read the capacity model (``design.capacity``, phases/capacity.py), which never
+# raises and leaves out what it cannot compute; a rule whose figures are missing says
+# nothing.
+
+# A named bottleneck counts as right when its headroom is within this factor of the least.
+MARGIN = 1.5
+# A hit rate above this share is more than a cache keeps up in practice.
+MAX_HIT_RATE = 0.999
+DATABASES = ("db_primary", "db_replica")
+# The family of mitigation each kind of component needs when it saturates; stores
+# depend on which load uses up more of them (see ``_family``).
+_TYPE_FAMILY = {
+    "cache": "read",
+    "queue": "write",
+    "app_server": "application",
+    "worker": "application",
+    "batch": "application",
+    "load_balancer_l4": "network",
+    "load_balancer_l7": "network",
+    "cdn": "network",
+    "dns": "network",
+}
+_FAMILY_LABELS = {
+    "read": "read load (replicas, a cache, indexes, denormalising)",
+    "write": "write load (batching, a bigger primary, sharding, a queue)",
+    "application": "application servers (more of them)",
+    "network": "the network (a CDN, compression, moving compute next to the data)",
+}
+
+
+def _normal(name: str) -> str:
+    return " ".join((name or "").lower().split())
+
+
+def _x(value: float) -> str:
+    return f"{value:.2g}×" if value < 10 else f"{value:,.0f}×"
+
+
+def _answer(design) -> Bottlenecks | None:
+    try:
+        return design.bottlenecks
+    except AnswerShapeError:
+        return None
+
+
+def _rows(design) -> list[dict]:
+    return list(design.capacity.get("components") or [])
+
+
+def _row_named(rows: list[dict], name: str) -> dict | None:
+    """The model's row for a name: a component's name first, else its type or label."""
+    from phases.architecture import COMPONENT_TYPES
+
+    wanted = _normal(name)
+    if not wanted:
+        return None
+    for row in rows:
+        if _normal(row["name"]) == wanted:
+            return row
+    for row in rows:
+        if wanted in (row["type"], _normal(COMPONENT_TYPES.get(row["type"], ""))):
+            return row
+    return None
+
+
+def _least(rows: list[dict]) -> dict | None:
+    bounded = [r for r in rows if r.get("headroom") is not None]
+    return min(bounded, key=lambda r: r["headroom"]) if bounded else None
+
+
+def _family(row: dict) -> str:
+    """The family of mitigation a saturated component needs."""
+    if row["type"] in _TYPE_FAMILY:
+        return _TYPE_FAMILY[row["type"]]
+    return "write" if row.get("saturates") == "writes" else "read"
+
+
+def _has_cache(design) -> bool:
+    if not design.has(5):
+        return False
+    try:
+        arch = design.architecture
+    except AnswerShapeError:
+        return False
+    return any(
+        (c := arch.component(step.component)) is not None and c.type == "cache"
+        for step in arch.read_path
+    )
+
+
+def wrong_bottleneck(design) -> Iterator[Hit]:
+    """The bottleneck you name is not the component that runs out of headroom first.
+
+    Why it matters:
+        The capacity model puts each component's load against what it can carry. The
+        part with the least headroom decides when the whole design stops coping; effort
+        spent on any other part buys nothing until that one is fixed.
+    Triggers:
+        No bottleneck named, a name that is no phase 5 component, or a component whose
+        headroom is more than 1.5 times the least headroom in the model. Nothing is
+        said until phases 2 and 5 give the model loads to compare.
+    Better:
+        Name the component the model shows first to run out (or one within 1.5 times
+        its headroom) and say at how many times today's load it breaks.
+    """
+    answer = _answer(design)
+    rows = _rows(design)
+    least = _least(rows)
+    if answer is None or least is None:
+        return
+    arithmetic = f'"{least["name"]}": {least["capacity_note"]}; load {least["load_note"]}'
+    if not answer.bottleneck:
+        yield Hit(
+            field="bottleneck",
+            message="You do not name the bottleneck.",
+            hint="Which component has the least headroom between its load and its capacity?",
+            fix=f'Name the component that runs out first ("{least["name"]}" by the model).',
+        )
+        return
+    row = _row_named(rows, answer.bottleneck)
+    if row is None:
+        yield Hit(
+            field="bottleneck",
+            message=f'"{answer.bottleneck}" is not a component of your phase 5 architecture.',
+            hint="The bottleneck is one of the boxes the paths go through.",
+            fix=f'Name a phase 5 component; the model says "{least["name"]}" runs out first.',
+        )
+        return
+    if row["headroom"] is not None and row["headroom"] <= least["headroom"] * MARGIN:
+        return
+    theirs = (
+        f"has headroom {_x(row['headroom'])}"
+        if row["headroom"] is not None
+        else "carries no bounded load"
+    )
+    yield Hit(
+        field="bottleneck",
+        message=f'You name "{row["name"]}", which {theirs}; "{least["name"]}" runs out '
+        f"first, at {_x(least['headroom'])} today's peak load.",
+        arithmetic=arithmetic,
+        hint="Divide each component's capacity by its load: which ratio is smallest?",
+        fix=f'Name "{least["name"]}" and plan for it, or change the design so that another '
+        "part runs out first.",
+    )
+
+
+def wrong_family(design) -> Iterator[Hit]:
+    """A mitigation from a family that does not relieve the component it targets.
+
+    Why it matters:
+        Each kind of saturation has its own cures. Replicas and caches spread reads but
+        every write still lands on the primary; sharding and batching relieve writes but
+        do nothing for a read-bound store; more servers help only when the servers are
+        the limit. A cure from the wrong family costs money and leaves the bottleneck
+        where it was.
+    Triggers:
+        A mitigation whose kind belongs to the read, write, application or network
+        family while the component it targets (or, without a target, the bottleneck
+        you name) saturates in another: a database counts as read- or write-bound by
+        whichever load uses up more of its capacity. More application servers while a
+        database has the least headroom is left to its own rule.
+    Better:
+        Read-bound store: replicas, a cache, indexes. Write-bound primary: batching, a
+        bigger primary, sharding, a queue. Application servers: more of them. Network:
+        a CDN, compression, moving compute next to the data.
+    """
+    answer = _answer(design)
+    rows = _rows(design)
+    if answer is None or not rows:
+        return
+    least = _least(rows)
+    database_saturated = least is not None and least["type"] in DATABASES
+    for m in answer.mitigations:
+        if not m.kind:
+            continue
+        row = _row_named(rows, m.target or answer.bottleneck)
+        if row is None or row.get("load", 0) <= 0:
+            continue
+        needed = _family(row)
+        if m.family == needed:
+            continue
+        if m.kind == "more_app_servers" and database_saturated:
+            continue  # more_servers_for_database says more
+        yield Hit(
+            field=f"{m.field}.kind",
+            message=f'"{MITIGATIONS[m.kind][1]}" relieves {_FAMILY_LABELS[m.family]}, but '
+            f'"{row["name"]}" is limited by {_FAMILY_LABELS[needed]}.',
+            arithmetic=f'"{row["name"]}": {row["load_note"]}',
+            hint=f'What does "{row["name"]}" run out of first?',
+            fix=f"Choose a mitigation for {_FAMILY_LABELS[needed]}.",
+        )
+
+
+def more_servers_for_database(design) -> Iterator[Hit]:
+    """More application servers while a database is the part with the least headroom.
+
+    Why it matters:
+        Application servers are the easy part to scale, which makes them a tempting
+        answer to every slowdown. When the database is the saturated part, each extra
+        server opens more connections and sends more queries to it, so the database
+        falls over sooner, not later.
+    Triggers:
+        A "more application servers" mitigation while the component with the least
+        headroom in the capacity model is a database primary or replica.
+    Better:
+        Relieve the database itself: replicas or a cache for reads; batching, a bigger
+        primary or sharding for writes.
+    """
+    answer = _answer(design)
+    least = _least(_rows(design))
+    if answer is None or least is None or least["type"] not in DATABASES:
+        return
+    for m in answer.mitigations:
+        if m.kind == "more_app_servers":
+            yield Hit(
+                field=f"{m.field}.kind",
+                message=f'You add application servers, but the database "{least["name"]}" '
+                f"is the saturated part (headroom {_x(least['headroom'])}): more servers "
+                "send it more queries and make things worse.",
+                arithmetic=f'"{least["name"]}": {least["capacity_note"]}',
+                hint="Where do the extra servers' queries go?",
+                fix="Relieve the database: replicas or a cache for reads, batching or "
+                "sharding for writes.",
+            )
+
+
+def outage_contradicted(design) -> Iterator[Hit]:
+    """Your answer on surviving a cache outage contradicts the capacity model.
+
+    Why it matters:
+        A cache is a soft dependency only if the store behind it can take every read
+        when the cache is gone. If it cannot, a cache restart becomes a database outage
+        (the cascade the failure phase must prevent); if it can, there is no need to
+        plan for one.
+    Triggers:
+        "yes" while, with the cache down, a database's headroom falls below 1 (its load
+        exceeds its capacity), or "no" while every database keeps headroom above 1.
+        Nothing is said without a cache on the read path or a model to check against.
+    Better:
+        Read the cache-down what-if: compare the reads that reach the database with its
+        capacity, then answer, and say what you would do if it does not survive.
+    """
+    answer = _answer(design)
+    if answer is None or answer.cache_outage not in OUTAGE_ANSWERS or not _has_cache(design):
+        return
+    what_if = (design.capacity.get("what_if") or {}).get("cache_down") or {}
+    stores = [
+        r
+        for r in what_if.get("components") or []
+        if r["type"] in DATABASES and r.get("headroom") is not None
+    ]
+    if not stores:
+        return
+    worst = min(stores, key=lambda r: r["headroom"])
+    survives = worst["headroom"] >= 1
+    arithmetic = (
+        f'"{worst["name"]}" with the cache down: {worst["load_note"]}; {worst["capacity_note"]}'
+    )
+    if answer.cache_outage == "yes" and not survives:
+        yield Hit(
+            field="cache_outage",
+            message=f'You say the database survives a cache outage, but "{worst["name"]}" '
+            f"would get more than it can carry (headroom {_x(worst['headroom'])}).",
+            arithmetic=arithmetic,
+            hint="How many reads a second reach the database when nothing is cached?",
+            fix="Answer no, and plan for it: replicas enough for every read, a warm standby "
+            "cache, or shedding load until the cache refills.",
+        )
+    elif answer.cache_outage == "no" and survives:
+        yield Hit(
+            field="cache_outage",
+            message=f'You say the database does not survive a cache outage, but "'
+            f'{worst["name"]}" keeps headroom {_x(worst["headroom"])} with every read.',
+            arithmetic=arithmetic,
+            hint="Compare the reads that reach the database with what it can carry.",
+            fix="Answer yes: the store behind the cache can take every read, only slower.",
+        )
+
+
+def chain_too_slow(design) -> Iterator[Hit]:
+    """The synchronous read chain takes longer than phase 1's p99 target.
+
+    Why it matters:
+        Every step the user waits for adds its latency; at the tail the delays add up
+        rather than average out. If the sum of the steps on the read path is already
+        over the target before any queueing, the design cannot meet it.
+    Triggers:
+        The sum of reference latencies along the synchronous read path (its cache-hit
+        route, async steps left out) above phase 1's p99 target for the read operation.
+        Nothing is said without a p99 target or a read path.
+    Better:
+        Take slow steps off the synchronous path (make them async, serve from a cache
+        or a CDN, hand out a signed URL instead of proxying large objects), or argue
+        for a looser target in phase 1.
+    """
+    latency = design.capacity.get("latency") or {}
+    total, target = latency.get("total_ms"), latency.get("target_ms")
+    if not latency.get("chain") or target is None or total is None or total <= target:
+        return
+    steps = " + ".join(f"{row['name']} {row['ms']:g} ms" for row in latency["chain"])
+    yield Hit(
+        field="read_path",
+        field_phase=5,
+        message=f"The synchronous read path takes about {total:g} ms, over the "
+        f"{latency['target_label']}.",
+        arithmetic=f"{steps} = {total:g} ms > {target:g} ms",
+        hint="Which step on the path is slowest, and must the user wait for it?",
+        fix="Move slow steps off the synchronous path or put a cache in front of them.",
+    )
+
+
+def hit_rate_unrealistic(design) -> Iterator[Hit]:
+    """The cache hit rate you assume is missing, or higher than a cache keeps up.
+
+    Why it matters:
+        Everything behind the cache is sized by the hit rate: at 99% the database sees
+        1% of the reads, at 99.99% a hundredth of that. A rate no cache sustains
+        (cold starts, evictions, new keys) hides the load the store really gets.
+    Triggers:
+        A cache on the read path and no hit rate in your answer (the model then assumes
+        99%), or a hit rate above 99.9%.
+    Better:
+        Assume a rate you can defend from the access pattern (95-99% for hot keys) and
+        check the 80% what-if.
+    """
+    answer = _answer(design)
+    if answer is None:
+        return
+    if answer.hit_rate is not None and answer.hit_rate > MAX_HIT_RATE + 1e-9:
+        yield Hit(
+            field="hit_rate",
+            message=f"A hit rate of {answer.hit_rate_text} is more than a cache keeps up "
+            "once keys expire, get evicted or are new.",
+            arithmetic=f"{answer.hit_rate:.6g} > {MAX_HIT_RATE:g}",
+            hint="How often is a key read for the first time, or after it was evicted?",
+            fix="Assume 99% or less, and check that the store behind the cache survives "
+            "the 80% what-if.",
+        )
+    elif answer.hit_rate is None and _has_cache(design):
+        yield Hit(
+            field="hit_rate",
+            message="Your design has a cache, but you do not say what hit rate you assume; "
+            "the model uses 99%.",
+            hint="What share of reads does the cache answer without the database?",
+            fix="State the hit rate you assume, e.g. 95%.",
+        )
+
+
+def bottleneck_unmitigated(design) -> Iterator[Hit]:
+    """No mitigation for the bottleneck you name.
+
+    Why it matters:
+        Finding the bottleneck is half the work; the other half is deciding how to live
+        with it: relieve it now, or say at what load you will and how.
+    Triggers:
+        A named bottleneck and no mitigation whose target is that component (a
+        mitigation with no target counts as aimed at it).
+    Better:
+        Add a mitigation from the right family targeting the bottleneck, with a detail
+        that says when it is needed.
+    """
+    answer = _answer(design)
+    if answer is None or not answer.bottleneck:
+        return
+    named = _normal(answer.bottleneck)
+    if any(not m.target or _normal(m.target) == named for m in answer.mitigations if m.kind):
+        return
+    yield Hit(
+        field="mitigations",
+        message=f'You name "{answer.bottleneck}" as the bottleneck but give no mitigation for it.',
+        hint="How will this component carry twice today's load?",
+        fix=f'Add a mitigation targeting "{answer.bottleneck}".',
+    )
+
+
+def outage_unanswered(design) -> Iterator[Hit]:
+    """Your design has a cache, and you do not say whether the database survives its loss.
+
+    Why it matters:
+        A cache that the database cannot do without turns a cache restart into an
+        outage. Answering the question is how you find out which kind of dependency the
+        cache is.
+    Triggers:
+        A cache on the read path and no answer to "does the database survive a cache
+        outage?".
+    Better:
+        Answer yes or no from the cache-down what-if.
+    """
+    answer = _answer(design)
+    if answer is None or answer.cache_outage or not _has_cache(design):
+        return
+    yield Hit(
+        field="cache_outage",
+        message="You do not say whether the database survives the cache going down.",
+        hint="With the cache down, how many reads reach the database, against its capacity?",
+        fix="Answer yes or no from the cache-down what-if.",
+    )

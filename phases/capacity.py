@@ -1,0 +1,575 @@
+"""The capacity model of phase 7: load against capacity, component by component.
+
+Phase 2's peaks (recomputed from its assumptions) are routed along phase 5's paths:
+
+* every read-path step carries the peak reads, except on a branch: a step on the "hit"
+  branch carries reads × hit rate and a step on the "miss" branch reads × (1 − hit rate)
+  (so a cache's hit rate cuts what reaches the store behind it; a miss branch with no
+  cache before it carries every read);
+* every write-path step carries the peak writes;
+* a component met several times on one path (the app servers before and after the
+  cache) carries the largest of its steps there, once; its two paths add up;
+* asynchronous steps load their component too, but stay out of the latency chain; on
+  the read path they record something after the answer (a click), so a database counts
+  them as writes; behind a queue whose consumers say they work in batches, a store sees
+  one write per :data:`BATCH` events (the tutor's assumption).
+
+Capacity is per instance times the component's count (replicas share reads): the phase
+6 technology chosen for the component when the catalogue has its limits, else the
+reference figure for its type (:data:`phases.reference.COMPONENTS`); an instructor's
+override in the problem's phase 7 expectations wins::
+
+    expectations: {phase7: {capacities: {db_primary: {reads_per_s: 30000}}}}
+
+keyed by component name or type, per instance. A database's reads and writes use up one
+capacity together: its utilisation is reads ÷ read capacity + writes ÷ write capacity, and
+its ``capacity`` is the load it would carry at 100% with today's mix. Headroom is capacity
+÷ load; the smallest is where the design breaks, at that many times today's load.
+
+The what-ifs rerun the routing with the hit rate at 80%, with the cache down (every read
+takes the miss branch) and with one replica of each replica set lost. The latency chain
+sums one reference latency per component on the synchronous read path's cache-hit route;
+the availability chain multiplies, over the synchronous write path's components, each
+one's availability with redundancy, 1 − (1 − a)^count.
+
+:func:`model` never raises: what it cannot compute it leaves empty and says why in
+``missing``.
+"""
+
+import math
+import re
+
+from phases import catalogue, reference
+from phases.answers import AnswerShapeError
+from phases.text import stems
+
+ASSUMED_HIT_RATE = 0.99
+WHAT_IF_HIT_RATE = 0.80
+# Events per write when the consumers behind a queue say they batch (the tutor's assumption).
+BATCH = 100
+DATABASE_TYPES = ("db_primary", "db_replica")
+STORE_TYPES = ("db_primary", "db_replica", "object_storage", "search")
+# The catalogue categories that may fill each component type, and the limit key to read.
+_TECH_FITS = {
+    "cache": ({"cache"}, "ops_per_s"),
+    "queue": ({"queue"}, "messages_per_s"),
+    "load_balancer_l4": ({"load_balancer"}, "requests_per_s"),
+    "load_balancer_l7": ({"load_balancer"}, "requests_per_s"),
+    "db_primary": (set(catalogue.STORE_CATEGORIES) - {"object", "search"}, ""),
+    "db_replica": (set(catalogue.STORE_CATEGORIES) - {"object", "search"}, ""),
+    "object_storage": ({"object"}, ""),
+    "search": ({"search"}, ""),
+    "cdn": ({"cdn"}, ""),
+}
+_BATCH_WORDS = re.compile(r"\bbatch(es|ed|ing)?\b", re.IGNORECASE)
+_READ_WORDS = frozenset(
+    stems("read get view open redirect lookup fetch load search feed resolve visit show")
+)
+
+
+def _rate(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:,.0f}/s" if value >= 10 else f"{value:.2g}/s"
+
+
+def _share(value: float) -> str:
+    return f"{value * 100:g}%"
+
+
+def _normal(name: str) -> str:
+    return " ".join((name or "").lower().split())
+
+
+def _safe(design, attribute: str):
+    """A parsed phase, or None when it is absent or malformed."""
+    phase = {
+        "requirements": 1,
+        "architecture": 5,
+        "technology": 6,
+        "bottlenecks": 7,
+    }[attribute]
+    if not design.has(phase):
+        return None
+    try:
+        return getattr(design, attribute)
+    except AnswerShapeError:
+        return None
+
+
+def _figures(design) -> dict:
+    if not design.has(2):
+        return {}
+    try:
+        return {r["key"]: r.get("from_assumptions") for r in design.estimate_report["results"]}
+    except (AnswerShapeError, KeyError, TypeError):
+        return {}
+
+
+def peaks(design) -> tuple[float | None, float | None]:
+    """Phase 2's peak reads and writes a second, recomputed from its assumptions."""
+    rows = _figures(design)
+    return rows.get("peak_reads_per_s"), rows.get("peak_writes_per_s")
+
+
+def averages(design) -> tuple[float | None, float | None]:
+    """Phase 2's average reads and writes a second: what consumers behind a queue see."""
+    rows = _figures(design)
+    return rows.get("reads_per_s"), rows.get("writes_per_s")
+
+
+def hit_rate(design) -> tuple[float, str]:
+    """The learner's phase 7 hit rate, or the assumed 99%."""
+    answer = _safe(design, "bottlenecks")
+    if answer is not None and answer.hit_rate is not None:
+        return answer.hit_rate, "your phase 7 answer"
+    return ASSUMED_HIT_RATE, "assumed 99%"
+
+
+# -- Capacity per instance --------------------------------------------------------------------
+
+
+def _technology_for(design, component) -> "catalogue.Technology | None":
+    """The phase 6 technology chosen for a component: by name, else by a fitting kind."""
+    tech = _safe(design, "technology")
+    arch = _safe(design, "architecture")
+    if tech is None or component.type not in _TECH_FITS:
+        return None
+    fits = _TECH_FITS[component.type][0]
+    named = [c for c in tech.choices if _normal(c.component) == _normal(component.name)]
+    if not named:
+        # "db" or "cache" in phase 6: any choice not naming another declared component.
+        named = [
+            c
+            for c in tech.choices
+            if arch is None
+            or arch.component(c.component) is None
+            or _normal(c.component) == _normal(component.name)
+        ]
+    for choice in named:
+        entry = catalogue.find(choice.technology)
+        if entry is not None and fits & set(entry.categories):
+            return entry
+    return None
+
+
+def _override(design, component) -> dict:
+    capacities = design.problem.expect(7).get("capacities") or {}
+    if not isinstance(capacities, dict):
+        return {}
+    for key, value in capacities.items():
+        if isinstance(value, dict) and _normal(key) in (
+            _normal(component.name),
+            component.type,
+        ):
+            return value
+    return {}
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and value > 0 and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def per_instance(design, component) -> dict:
+    """One instance's capacity: ``{"requests", "reads", "writes", "source"}`` per second.
+
+    ``requests`` is None for a component without a practical limit; databases have
+    ``reads`` and ``writes`` instead.
+    """
+    figures = reference.COMPONENTS_BY_TYPE.get(component.type)
+    if figures is None:
+        return {"requests": None, "reads": None, "writes": None, "source": "no type chosen"}
+    cap = {
+        "requests": figures.capacity,
+        "reads": figures.reads,
+        "writes": figures.writes,
+        "source": figures.capacity_note,
+    }
+    entry = _technology_for(design, component)
+    if entry is not None:
+        limit_key = _TECH_FITS[component.type][1]
+        if component.type in DATABASE_TYPES and {"reads_per_s", "writes_per_s"} <= set(
+            entry.limits
+        ):
+            cap.update(
+                reads=entry.limits["reads_per_s"],
+                writes=entry.limits["writes_per_s"],
+                source=f"{entry.name}: {entry.capacity}",
+            )
+        elif limit_key and limit_key in entry.limits:
+            cap.update(requests=entry.limits[limit_key], source=f"{entry.name}: {entry.capacity}")
+    override = _override(design, component)
+    changed = []
+    for key, field in (("requests", "requests_per_s"), ("reads", "reads_per_s")):
+        if _number(override.get(field)) is not None:
+            cap[key] = _number(override[field])
+            changed.append(f"{_rate(cap[key])} {key}")
+    if _number(override.get("writes_per_s")) is not None:
+        cap["writes"] = _number(override["writes_per_s"])
+        changed.append(f"{_rate(cap['writes'])} writes")
+    if changed:
+        cap["source"] = f"set by the instructor for this problem: {', '.join(changed)}"
+    return cap
+
+
+# -- Routing ----------------------------------------------------------------------------------
+
+
+def _resolved(arch, key: str) -> list:
+    found = []
+    for step in arch.path(key):
+        component = arch.component(step.component) if step.component else None
+        if component is not None:
+            found.append((step, component))
+    return found
+
+
+def _route(arch, rates: dict, rate: float, cache_down: bool) -> dict:
+    """Reads and writes per second reaching each component (by id), with the arithmetic.
+
+    ``rates`` holds the peak and average reads and writes (``reads``, ``writes``,
+    ``average_reads``, ``average_writes``; the averages may be None).
+    """
+    loads: dict[int, dict] = {}
+
+    def add(component, path: str, kind: str, value: float, note: str) -> None:
+        entry = loads.setdefault(
+            id(component), {"paths": {}, "reads": 0.0, "writes": 0.0, "requests": 0.0}
+        )
+        best = entry["paths"].get(path)
+        if best is None or value > best[2]:
+            entry["paths"][path] = (kind, note, value)
+
+    for key, kind_name in (("read_path", "reads"), ("write_path", "writes")):
+        peak = rates[kind_name]
+        average = rates.get(f"average_{kind_name}")
+        steps = _resolved(arch, key)
+        has_cache = any(c.type == "cache" for _s, c in steps)
+        behind_queue = False
+        batching = False
+        for step, component in steps:
+            if key == "read_path" and step.branch == "hit":
+                value = 0.0 if cache_down else peak * rate
+                note = (
+                    "the cache is down, no hits"
+                    if cache_down
+                    else f"{_rate(peak)} × {_share(rate)} hits = {_rate(value)}"
+                )
+            elif key == "read_path" and step.branch == "miss" and has_cache:
+                value = peak if cache_down else peak * (1 - rate)
+                note = (
+                    f"the cache is down, every read misses: {_rate(peak)}"
+                    if cache_down
+                    else f"{_rate(peak)} × (1 − {rate:g}) = {_rate(value)}"
+                )
+            else:
+                value = peak
+                note = f"{_rate(peak)} peak {'reads' if key == 'read_path' else 'writes'}"
+            if component.type == "cache" and cache_down:
+                value, note = 0.0, "the cache is down"
+            kind = kind_name
+            if step.is_async:
+                if behind_queue and average is not None and peak > 0:
+                    # The queue holds the peak's excess; its consumers keep up with the average.
+                    value *= average / peak
+                    note = f"behind the queue the average counts: {_rate(average)} {kind_name}" + (
+                        f", {note}" if value != average else ""
+                    )
+                if component.type == "queue":
+                    behind_queue = True
+                if _BATCH_WORDS.search(step.action):
+                    batching = True
+                if key == "read_path":
+                    kind = "writes"  # recorded after the answer, e.g. a click
+                if component.type in STORE_TYPES and behind_queue and batching:
+                    value /= BATCH
+                    note += f", ÷ {BATCH} events a batch ({reference.TUTOR}) = {_rate(value)}"
+                note += " (async)"
+            add(component, key, kind, value, note)
+    for entry in loads.values():
+        for kind, _note, value in entry["paths"].values():
+            entry[kind] += value
+            entry["requests"] += value
+    return loads
+
+
+def _headroom(capacity: float | None, load: float) -> float | None:
+    if capacity is None or load <= 0:
+        return None
+    return capacity / load
+
+
+def _rows(design, arch, rates: dict, rate: float, **changes) -> list[dict]:
+    cache_down = changes.get("cache_down", False)
+    counts = changes.get("counts", {})
+    loads = _route(arch, rates, rate, cache_down)
+    rows = []
+    for component in arch.components:
+        count = counts.get(id(component), component.count or 1)
+        entry = loads.get(id(component), {"paths": {}, "reads": 0.0, "writes": 0.0})
+        load = entry["reads"] + entry["writes"]
+        parts = [
+            f"{'read' if path == 'read_path' else 'write'} path: {note}"
+            for path, (_kind, note, _value) in entry["paths"].items()
+        ]
+        load_note = "; ".join(parts) or "on neither path"
+        if len(parts) > 1:
+            load_note += f"; together {_rate(load)}"
+        cap = per_instance(design, component)
+        down = (cache_down and component.type == "cache") or count == 0
+        if down:
+            capacity, kind_share = 0.0, None
+            capacity_note = "out of service in this what-if"
+        elif component.type in DATABASE_TYPES and cap["reads"] and cap["writes"]:
+            used_reads = entry["reads"] / (cap["reads"] * count)
+            used_writes = entry["writes"] / (cap["writes"] * count)
+            used = used_reads + used_writes
+            capacity = load / used if used > 0 else cap["reads"] * count
+            kind_share = (used_reads, used_writes)
+            capacity_note = (
+                f"{count} × ({_rate(cap['reads'])} reads or {_rate(cap['writes'])} writes): "
+                f"{_rate(entry['reads'])} ÷ {_rate(cap['reads'] * count)} + "
+                f"{_rate(entry['writes'])} ÷ {_rate(cap['writes'] * count)} = "
+                f"{used * 100:.3g}% used, {_rate(capacity)} at today's mix; {cap['source']}"
+            )
+        elif cap["requests"] is None:
+            capacity, kind_share = None, None
+            capacity_note = f"no practical limit: {cap['source']}"
+        else:
+            capacity, kind_share = cap["requests"] * count, None
+            capacity_note = (
+                f"{count} × {_rate(cap['requests'])} = {_rate(capacity)}; {cap['source']}"
+            )
+        if kind_share is not None:
+            saturates = "writes" if kind_share[1] > kind_share[0] else "reads"
+        else:
+            saturates = "reads" if entry["reads"] >= entry["writes"] else "writes"
+        headroom = _headroom(capacity, load) if not down else None
+        rows.append(
+            {
+                "name": component.label,
+                "type": component.type,
+                "count": count,
+                "load": load,
+                "reads": entry["reads"],
+                "writes": entry["writes"],
+                "saturates": saturates,
+                "capacity": capacity,
+                "headroom": headroom,
+                "load_note": load_note,
+                "capacity_note": capacity_note,
+            }
+        )
+    return rows
+
+
+def _first(rows: list[dict]) -> dict | None:
+    bounded = [r for r in rows if r["headroom"] is not None]
+    if not bounded:
+        return None
+    row = min(bounded, key=lambda r: r["headroom"])
+    return {"name": row["name"], "type": row["type"], "headroom": row["headroom"]}
+
+
+def _database_reads(rows: list[dict]) -> float:
+    return sum(r["reads"] for r in rows if r["type"] in DATABASE_TYPES)
+
+
+def _what_if(label: str, rows: list[dict]) -> dict:
+    return {
+        "label": label,
+        "components": rows,
+        "first_to_run_out": _first(rows),
+        "database_reads": _database_reads(rows),
+    }
+
+
+def _replica_lost(design, arch, rates: dict, rate: float) -> dict:
+    replicas = [c for c in arch.components if c.type == "db_replica"]
+    if not replicas:
+        rows = _rows(design, arch, rates, rate)
+        return _what_if("One replica lost: there are no replicas to lose", rows)
+    counts = {id(c): (c.count or 1) - 1 for c in replicas}
+    rows = _rows(design, arch, rates, rate, counts=counts)
+    primary = next((r for r in rows if r["type"] == "db_primary"), None)
+    for replica, row in zip(replicas, [r for r in rows if r["type"] == "db_replica"], strict=False):
+        if counts[id(replica)] == 0 and row["load"] > 0 and primary is not None:
+            # The last replica gone: its reads fall back on the primary.
+            moved = row["reads"]
+            primary["reads"] += moved
+            primary["load"] += moved
+            primary["load_note"] += f"; {_rate(moved)} reads from the lost replica"
+            row["load_note"] += "; its reads move to the primary"
+            row.update(reads=0.0, load=0.0)
+    if primary is not None:
+        cap = per_instance(design, arch.component(primary["name"]) or _first_of(arch, "db_primary"))
+        if cap["reads"] and cap["writes"]:
+            n = primary["count"]
+            used = primary["reads"] / (cap["reads"] * n) + primary["writes"] / (cap["writes"] * n)
+            primary["capacity"] = primary["load"] / used if used > 0 else primary["capacity"]
+            primary["headroom"] = 1 / used if used > 0 else None
+    names = ", ".join(f'"{c.label}"' for c in replicas)
+    return _what_if(f"One replica lost ({names} one fewer each)", rows)
+
+
+def _first_of(arch, kind: str):
+    return next(c for c in arch.components if c.type == kind)
+
+
+# -- Latency and availability -----------------------------------------------------------------
+
+
+def _latency(design, arch) -> dict:
+    chain, seen = [], set()
+    for step, component in _resolved(arch, "read_path"):
+        if step.is_async or step.branch == "miss" or id(component) in seen:
+            continue
+        seen.add(id(component))
+        figures = reference.COMPONENTS_BY_TYPE.get(component.type)
+        chain.append(
+            {
+                "name": component.label,
+                "type": component.type,
+                "ms": figures.latency_ms if figures else 0.0,
+                "note": figures.latency_note if figures else "no type chosen",
+            }
+        )
+    total = sum(row["ms"] for row in chain)
+    target_ms, label = None, "phase 1 gives no p99 latency target"
+    req = _safe(design, "requirements")
+    if req is not None:
+        read_words = set(_READ_WORDS)
+        for step in arch.read_path:
+            read_words |= set(stems(step.action))
+        for fr in req.functional:
+            if fr.path in ("read", "both"):
+                read_words |= set(stems(fr.text))
+        p99 = [t for t in req.latency if t.percentile == "p99" and t.milliseconds is not None]
+        chosen = next((t for t in p99 if set(stems(t.operation)) & read_words), None)
+        chosen = chosen or (p99[0] if p99 else None)
+        if chosen is not None:
+            target_ms = chosen.milliseconds
+            label = f"p99 of {chosen.label}: {target_ms:g} ms (phase 1)"
+    return {
+        "chain": chain,
+        "total_ms": total,
+        "target_ms": target_ms,
+        "target_label": label,
+        "route": "the synchronous read path on a cache hit",
+    }
+
+
+def _availability(design, arch) -> dict:
+    chain, seen = [], set()
+    total = 1.0
+    for step, component in _resolved(arch, "write_path"):
+        if step.is_async or id(component) in seen:
+            continue
+        seen.add(id(component))
+        figures = reference.COMPONENTS_BY_TYPE.get(component.type)
+        one = (figures.availability if figures else reference.SINGLE_INSTANCE_AVAILABILITY) / 100
+        count = component.count or 1
+        note = ""
+        if component.type == "db_primary":
+            standby = sum(c.count or 1 for c in arch.components if c.type == "db_replica")
+            if standby:
+                note = f" ({count} primary + {standby} replica(s) that can be promoted)"
+                count += standby
+        together = 1 - (1 - one) ** count
+        total *= together
+        chain.append(
+            {
+                "name": component.label,
+                "type": component.type,
+                "count": count,
+                "availability": together * 100,
+                "note": f"1 − (1 − {one:g})^{count} = {together * 100:.6g}%{note}",
+            }
+        )
+    req = _safe(design, "requirements")
+    target = req.availability_percent if req is not None else None
+    return {
+        "chain": chain,
+        "total_percent": total * 100,
+        "target_percent": target,
+        "route": "the synchronous write path",
+    }
+
+
+# -- The model --------------------------------------------------------------------------------
+
+
+def model(design) -> dict:
+    """The capacity model for one design (shape in ``docs/answers.md``); never raises."""
+    reads, writes = peaks(design)
+    rate, source = hit_rate(design)
+    result: dict = {
+        "missing": [],
+        "inputs": {
+            "peak_reads_per_s": reads,
+            "peak_writes_per_s": writes,
+            "hit_rate": rate,
+            "hit_rate_source": source,
+        },
+        "components": [],
+        "first_to_run_out": None,
+        "breaks_at": None,
+        "what_if": {},
+        "latency": {
+            "chain": [],
+            "total_ms": 0.0,
+            "target_ms": None,
+            "target_label": "",
+            "route": "the synchronous read path on a cache hit",
+        },
+        "availability": {
+            "chain": [],
+            "total_percent": 100.0,
+            "target_percent": None,
+            "route": "the synchronous write path",
+        },
+    }
+    arch = _safe(design, "architecture")
+    if arch is None or not arch.components:
+        result["missing"].append("Phase 5 has no components yet, so there is nothing to load.")
+    if reads is None or writes is None:
+        result["missing"].append(
+            "Phase 2 does not give both peak reads and peak writes a second, so no load "
+            "can be routed."
+        )
+    if arch is None or not arch.components:
+        return result
+    result["latency"] = _latency(design, arch)
+    result["availability"] = _availability(design, arch)
+    if reads is None or writes is None:
+        return result
+    average_reads, average_writes = averages(design)
+    rates = {
+        "reads": reads,
+        "writes": writes,
+        "average_reads": average_reads,
+        "average_writes": average_writes,
+    }
+    rows = _rows(design, arch, rates, rate)
+    first = _first(rows)
+    result.update(
+        components=rows,
+        first_to_run_out=first,
+        breaks_at=first["headroom"] if first else None,
+        what_if={
+            "hit_rate_80": _what_if(
+                f"The hit rate falls to {_share(WHAT_IF_HIT_RATE)}",
+                _rows(design, arch, rates, WHAT_IF_HIT_RATE),
+            ),
+            "cache_down": _what_if(
+                "The cache is down: every read reaches the store behind it",
+                _rows(design, arch, rates, rate, cache_down=True),
+            ),
+            "replica_lost": _replica_lost(design, arch, rates, rate),
+        },
+    )
+    return result

@@ -1,0 +1,792 @@
+"""Phase 8, failure: every component classified, every call bounded, retries made safe.
+
+Answer shape, version 1 (documented in ``docs/answers.md``)::
+
+    {
+      "version": 1,
+      "components": [
+        {"component": "db", "dependency": "hard",
+         "user_sees": "no new links can be made; redirects still served from the cache",
+         "mitigation": "failover", "replication": "sync", "automatic_failover": true}
+      ],
+      "calls": [{"caller": "app", "callee": "db", "timeout": "200 ms",
+                 "circuit_breaker": true}],
+      "retries": {"enabled": true, "operations": "create link (idempotency key)",
+                  "backoff": true, "jitter": true, "max_attempts": "3"}
+    }
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from phases import units
+from phases.answers import AnswerShapeError, Reader
+from phases.findings import Hit, Severity
+from phases.text import stems
+
+SCHEMA_VERSION = 1
+
+DEPENDENCIES = ("hard", "soft", "transparent")
+MITIGATIONS = ("replication", "failover", "degradation", "fallback", "none")
+REPLICATION = ("sync", "async", "none")
+
+
+@dataclass(frozen=True)
+class ComponentFailure:
+    field: str
+    component: str
+    dependency: str
+    user_sees: str
+    mitigation: str
+    replication: str
+    automatic_failover: bool
+
+
+@dataclass(frozen=True)
+class Call:
+    field: str
+    caller: str
+    callee: str
+    timeout: str
+    timeout_ms: float | None
+    circuit_breaker: bool
+
+
+@dataclass(frozen=True)
+class Retries:
+    enabled: bool
+    operations: str
+    backoff: bool
+    jitter: bool
+    max_attempts: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    components: tuple[ComponentFailure, ...]
+    calls: tuple[Call, ...]
+    retries: Retries
+
+    def for_component(self, name: str) -> ComponentFailure | None:
+        wanted = " ".join(name.lower().split())
+        return next(
+            (c for c in self.components if " ".join(c.component.lower().split()) == wanted), None
+        )
+
+
+def empty() -> dict:
+    return {
+        "version": SCHEMA_VERSION,
+        "components": [],
+        "calls": [],
+        "retries": {
+            "enabled": False,
+            "operations": "",
+            "backoff": False,
+            "jitter": False,
+            "max_attempts": "",
+        },
+    }
+
+
+def _flag(r: Reader, row: dict, key: str, field: str) -> bool:
+    value = row.get(key, False)
+    if value in (None, ""):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "on", "yes", "1", "false", "no", "0"):
+        return value.lower() in ("true", "on", "yes", "1")
+    r.error(field, "Expected true or false.")
+    return False
+
+
+def _timeout(text: str) -> float | None:
+    """A timeout in milliseconds from ``200 ms``, ``2 s``, ``200`` (ms)."""
+    value, unit = units.parse_latency(text)
+    if value is None:
+        raise units.UnitError(f"Write the timeout with a number, e.g. 200 ms (got {text!r}).")
+    return units.to_milliseconds(value, unit or "ms")
+
+
+def parse(data: dict) -> Failure:
+    r = Reader(data)
+    d = r.data
+    calls = []
+    for path, row in r.rows(d, "calls", "calls"):
+        timeout = r.text(row, "timeout", f"{path}.timeout")
+        calls.append(
+            Call(
+                field=path,
+                caller=r.text(row, "caller", f"{path}.caller"),
+                callee=r.text(row, "callee", f"{path}.callee"),
+                timeout=timeout,
+                timeout_ms=r.parsed(f"{path}.timeout", _timeout, timeout) if timeout else None,
+                circuit_breaker=_flag(r, row, "circuit_breaker", f"{path}.circuit_breaker"),
+            )
+        )
+    retries = r.object(d, "retries", "retries")
+    max_attempts = r.text(retries, "max_attempts", "retries.max_attempts")
+    if max_attempts and not (max_attempts.isdigit() and 0 < int(max_attempts) <= 100):
+        r.error("retries.max_attempts", f"Write a whole number, e.g. 3 (got {max_attempts!r}).")
+    failure = Failure(
+        components=tuple(
+            ComponentFailure(
+                field=path,
+                component=r.text(row, "component", f"{path}.component"),
+                dependency=r.text(row, "dependency", f"{path}.dependency", choices=DEPENDENCIES),
+                user_sees=r.text(row, "user_sees", f"{path}.user_sees"),
+                mitigation=r.text(row, "mitigation", f"{path}.mitigation", choices=MITIGATIONS),
+                replication=r.text(row, "replication", f"{path}.replication", choices=REPLICATION),
+                automatic_failover=_flag(
+                    r, row, "automatic_failover", f"{path}.automatic_failover"
+                ),
+            )
+            for path, row in r.rows(d, "components", "components")
+        ),
+        calls=tuple(calls),
+        retries=Retries(
+            enabled=_flag(r, retries, "enabled", "retries.enabled"),
+            operations=r.text(retries, "operations", "retries.operations"),
+            backoff=_flag(r, retries, "backoff", "retries.backoff"),
+            jitter=_flag(r, retries, "jitter", "retries.jitter"),
+            max_attempts=max_attempts,
+        ),
+    )
+    r.raise_if_errors()
+    return failure
+
+
+def computed(design) -> dict:
+    """Availability of the synchronous chain, from the capacity model's availability part."""
+    return {"availability": design.capacity.get("availability", {})}
+
+
+# -- Rules ----------------------------------------------------------------------------------
+#
+# Each rule takes a Design and yields Hits; the registry gives each its code and severity.
+# Rows are matched to phase 5 components by name (``Failure.for_component`` and
+# ``Architecture.component``: case and spacing ignored). A rule that needs another phase
+# (1, 4, 5, or the capacity model of phase 7) says nothing when that phase is missing or
+# cannot be read.
+
+# What one machine of anything is assumed to manage on its own, a year round.
+SINGLE_INSTANCE_PERCENT = 99.9
+HIGH_AVAILABILITY = 99.99
+# Components that hold data: a second instance only helps if the data is copied to it.
+STATEFUL_TYPES = ("db_primary", "cache", "queue", "object_storage", "search")
+REPLICATED = ("sync", "async")
+# Methods that create or change something and are not idempotent by their HTTP meaning.
+WRITE_METHODS = ("POST", "PATCH")
+NOT_IDEMPOTENT = ("", "none")
+DATABASE_TYPES = ("db_primary", "db_replica")
+# The capacity model's what-if that each kind of transparent component's failure is.
+WHAT_IF_FOR_TYPE = {"cache": "cache_down"}
+# Where an acknowledged write lives: losing the tail of its replication loses data.
+SYSTEM_OF_RECORD_TYPES = ("db_primary", "object_storage", "queue")
+# Words too common in component names to tie one to a phase 1 durability row.
+_GENERIC_NAME_WORDS = frozenset(stems("db database primary replica store storage data"))
+
+
+def _other(design, phase: int, attribute: str):
+    """Another phase's parsed answers, or None when absent or unreadable."""
+    if not design.has(phase):
+        return None
+    try:
+        return getattr(design, attribute)
+    except AnswerShapeError:
+        return None
+
+
+def _capacity(design) -> dict:
+    """Phase 7's capacity model, or an empty dict when it cannot be computed."""
+    try:
+        model = design.capacity
+    except (ImportError, AnswerShapeError, LookupError, TypeError, ValueError, ArithmeticError):
+        return {}
+    return model if isinstance(model, dict) else {}
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if name else "an unnamed component"
+
+
+def _component(arch, name: str):
+    return arch.component(name) if arch is not None and name else None
+
+
+def _redundant(row: ComponentFailure, component, arch) -> bool:
+    """Whether something can take over from this component: a replica, or a twin.
+
+    A replicated row counts; so does a database primary with a phase 5 read replica.
+    Otherwise a stateless component needs a count of two or more, and a stateful one
+    (whose twins would not share its data) is never redundant without replication.
+    """
+    if row.replication in REPLICATED:
+        return True
+    if component is None:
+        return False
+    if component.type == "db_primary" and any(c.type == "db_replica" for c in arch.components):
+        return True
+    if component.type in STATEFUL_TYPES:
+        return False
+    return (component.count or 1) >= 2
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _percent(value) -> float | None:
+    """An availability from the capacity model, as a percentage (0.999 and 99.9 alike)."""
+    number = _number(value)
+    if number is None or number <= 0:
+        return None
+    return number * 100 if number <= 1 else number
+
+
+def _overloaded(row) -> bool:
+    if not isinstance(row, dict):
+        return False
+    load, capacity = _number(row.get("load")), _number(row.get("capacity"))
+    if load is not None and capacity:
+        return load > capacity
+    headroom = _number(row.get("headroom"))
+    return headroom is not None and headroom < 1
+
+
+def _same(name) -> str:
+    return " ".join(str(name or "").lower().split())
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
+
+
+def unclassified_component(design) -> Iterator[Hit]:
+    """A phase 5 component left unclassified: no row, or no hard, soft or transparent.
+
+    Why it matters:
+        Every box in the design will fail one day. Until you have said whether a request
+        can still complete without it, you cannot tell which ones need a standby, which
+        need a degraded answer and which need nothing at all. The one left out is
+        usually the one that takes the service down.
+    Triggers:
+        A named phase 5 component with no row here (reported on the phase 5 component),
+        or a row that names it but leaves the dependency empty.
+    Better:
+        One row per component: the cache is transparent (reads fall back to the
+        database), the click queue soft (counts pause), the database hard.
+    """
+    arch = _other(design, 5, "architecture")
+    if arch is None:
+        return
+    failure = design.failure
+    for c in arch.components:
+        if not c.name:
+            continue
+        row = failure.for_component(c.name)
+        if row is None:
+            yield Hit(
+                field=f"{c.field}.name",
+                field_phase=5,
+                message=f"{_quoted(c.name)} has no row saying what happens when it fails.",
+                hint="If it stopped right now, could a request still finish? What would "
+                "the user notice?",
+                fix="Add a row for it: hard, soft or transparent, what users see, and "
+                "the mitigation.",
+            )
+        elif not row.dependency:
+            yield Hit(
+                field=f"{row.field}.dependency",
+                message=f"{_quoted(c.name)} is not classified as a hard, soft or "
+                "transparent dependency.",
+                hint="Does a request fail, degrade, or carry on unnoticed without it?",
+                fix="Choose hard, soft or transparent for it.",
+            )
+
+
+def unknown_component(design) -> Iterator[Hit]:
+    """A row that names no component declared in phase 5.
+
+    Why it matters:
+        The failure analysis is about the architecture you drew. A row for a box that
+        does not exist there (a typo, a renamed component, a part dropped since) checks
+        nothing, and the component it was meant for stays unclassified.
+    Triggers:
+        A row whose component is empty, or matches no phase 5 component name (case and
+        spacing ignored). Nothing is said about names when phase 5 has no components.
+    Better:
+        Name each component exactly as phase 5 does: "Links DB primary", "Redis cache".
+    """
+    arch = _other(design, 5, "architecture")
+    declared = [c.name for c in arch.components if c.name] if arch is not None else []
+    for row in design.failure.components:
+        if not row.component:
+            if row.dependency or row.user_sees or row.mitigation:
+                yield Hit(
+                    field=f"{row.field}.component",
+                    message="A row describes a failure but names no component.",
+                    hint="Which phase 5 component is this row about?",
+                    fix="Write the component's phase 5 name, or remove the row.",
+                )
+            continue
+        if declared and arch.component(row.component) is None:
+            yield Hit(
+                field=f"{row.field}.component",
+                message=f"{_quoted(row.component)} is not a component of phase 5.",
+                hint=f"The phase 5 components are: {', '.join(declared)}.",
+                fix="Use the name phase 5 gives it, or add the component to phase 5.",
+            )
+
+
+def incomplete_classification(design) -> Iterator[Hit]:
+    """A classified component whose row does not say what users see or how it is mitigated.
+
+    Why it matters:
+        "Hard" alone does not tell anyone what the outage looks like or what limits it.
+        Writing down what users see forces you to follow the failure to the screen, and
+        the mitigation is the part of the design that answers it.
+    Triggers:
+        A row with a dependency chosen but "what users see" empty, or no mitigation
+        chosen (choosing "none" is an answer and is not reported here).
+    Better:
+        Redis cache: transparent; users see slower redirects while reads go to the
+        replicas; mitigation: fallback.
+    """
+    for row in design.failure.components:
+        if not row.dependency:
+            continue
+        missing = [
+            (key, label)
+            for key, label in (("user_sees", "what users see"), ("mitigation", "the mitigation"))
+            if not getattr(row, key)
+        ]
+        if missing:
+            yield Hit(
+                field=f"{row.field}.{missing[0][0]}",
+                message=f"The row for {_quoted(row.component)} does not say "
+                f"{' or '.join(label for _key, label in missing)}.",
+                hint="When it fails, what appears on the user's screen, and what in the "
+                "design limits it?",
+                fix="Describe what the user sees, and choose replication, failover, "
+                "degradation, fallback or none.",
+            )
+
+
+def hard_without_failover(design) -> Iterator[Hit]:
+    """A hard dependency without a second copy to take over, or without automatic failover.
+
+    Why it matters:
+        When a hard dependency is down, requests that need it fail. Only two things keep
+        that short: something that can take over (a replica, a second instance) and a
+        machine that notices the failure and switches on its own. A person woken at night
+        to promote a replica turns seconds into many minutes.
+    Triggers:
+        A row classified hard whose component is not redundant (no replication, and a
+        count of one, or several instances of a stateful kind without replication; a
+        database primary with a phase 5 read replica counts as redundant), or whose
+        automatic failover is not ticked.
+    Better:
+        Database primary with a synchronous standby and automatic promotion; application
+        servers, two or more behind a load balancer that drops unhealthy ones.
+    """
+    arch = _other(design, 5, "architecture")
+    for row in design.failure.components:
+        if row.dependency != "hard":
+            continue
+        redundant = _redundant(row, _component(arch, row.component), arch)
+        if redundant and row.automatic_failover:
+            continue
+        name = _quoted(row.component)
+        if not redundant and not row.automatic_failover:
+            message = f"{name} is a hard dependency with no second copy and no automatic failover."
+        elif not redundant:
+            message = (
+                f"{name} is a hard dependency marked for automatic failover, but there is "
+                "nothing to fail over to: one instance and no replication."
+            )
+        else:
+            message = (
+                f"{name} is a hard dependency with a second copy, but switching to it "
+                "waits for a person."
+            )
+        yield Hit(
+            field=f"{row.field}.replication"
+            if not redundant
+            else f"{row.field}.automatic_failover",
+            message=message,
+            hint="When it dies at 3 a.m., what takes over, and who or what decides that?",
+            fix="Give it a replica or a second instance, and have health checks switch "
+            "traffic to it without a person.",
+        )
+
+
+def _chain(design) -> tuple[dict[str, float], float | None]:
+    """Each component's availability in the capacity model's chain, and the total."""
+    availability = _capacity(design).get("availability")
+    if not isinstance(availability, dict):
+        return {}, None
+    chain = availability.get("chain")
+    figures = {}
+    for row in chain if isinstance(chain, list) else []:
+        if isinstance(row, dict) and row.get("name"):
+            percent = _percent(row.get("availability"))
+            if percent is not None:
+                figures[_same(row["name"])] = percent
+    return figures, _percent(availability.get("total_percent"))
+
+
+def single_point_of_failure(design) -> Iterator[Hit]:
+    """A single point of failure while phase 1's availability target is 99.99% or more.
+
+    Why it matters:
+        Four nines leave under an hour of downtime a year. One machine on its own
+        manages about 99.9%, nearly nine hours a year once hardware, kernels and
+        deployments are counted, so any hard dependency that runs as one unreplicated
+        instance spends the whole budget about ten times over by itself.
+    Triggers:
+        Phase 1's availability at 99.99% or above, and a row classified hard whose
+        component is not redundant (as in the failover rule). The arithmetic uses 99.9%
+        for one instance, or the component's figure in phase 7's availability chain when
+        the capacity model has one, and shows the chain's total when it is known.
+    Better:
+        Two or more of every hard dependency, in different zones, with automatic
+        failover; or a lower target, if the business can live with it.
+    """
+    from phases.requirements import allowed_downtime
+
+    req = _other(design, 1, "requirements")
+    percent = req.availability_percent if req is not None else None
+    if percent is None or percent < HIGH_AVAILABILITY:
+        return
+    arch = _other(design, 5, "architecture")
+    target = allowed_downtime(percent)
+    figures, total = _chain(design)
+    for row in design.failure.components:
+        if row.dependency != "hard":
+            continue
+        if _redundant(row, _component(arch, row.component), arch):
+            continue
+        own_percent = figures.get(_same(row.component), SINGLE_INSTANCE_PERCENT)
+        if own_percent >= percent:
+            continue
+        own = allowed_downtime(own_percent)
+        arithmetic = (
+            f"one instance: (1 − {own_percent:g}%) × 31,536,000 s = {own.per_year_s:,.0f} s "
+            f"≈ {own.per_year} a year > target: (1 − {percent:g}%) × 31,536,000 s = "
+            f"{target.per_year_s:,.0f} s ≈ {target.per_year} a year"
+        )
+        if total is not None:
+            chain = allowed_downtime(total)
+            arithmetic += (
+                f"; the synchronous chain as drawn: {total:.4g}% ≈ {chain.per_year} a year"
+            )
+        yield Hit(
+            field=f"{row.field}.dependency",
+            message=f"{_quoted(row.component)} is a single point of failure: one instance "
+            f"at {own_percent:g}% is down about {own.per_year} a year, while your "
+            f"{percent:g}% target allows {target.per_year}.",
+            arithmetic=arithmetic,
+            hint="How long a year is one machine down, counting hardware faults and deployments?",
+            fix="Run it as two or more instances (or replicate it) with automatic failover, "
+            "or lower the availability target in phase 1.",
+        )
+
+
+def cascading_fallback(design) -> Iterator[Hit]:
+    """A transparent failure that would cascade: the fallback sends the database more than
+    it can take.
+
+    Why it matters:
+        A cache is transparent only if what stands behind it can carry the load the cache
+        was absorbing. When a cache in front of thousands of reads a second goes down and
+        the database cannot take them, the database falls over too, and a harmless
+        outage becomes a complete one.
+    Triggers:
+        A component classified transparent whose failure has a what-if in phase 7's
+        capacity model (a cache: the cache-down case) in which a database primary or
+        replica has more load than capacity, while it copes in the normal case. Nothing
+        is said when the capacity model cannot be computed.
+    Better:
+        Size the replicas for the cache-down load, shed or rate-limit reads when the
+        cache is gone, or call the cache a soft dependency and describe the degraded
+        answer users get.
+    """
+    arch = _other(design, 5, "architecture")
+    if arch is None:
+        return
+    model = None
+    for row in design.failure.components:
+        if row.dependency != "transparent":
+            continue
+        component = _component(arch, row.component)
+        key = WHAT_IF_FOR_TYPE.get(component.type) if component is not None else None
+        if key is None:
+            continue
+        if model is None:
+            model = _capacity(design)
+        what_if = model.get("what_if")
+        scenario = what_if.get(key) if isinstance(what_if, dict) else None
+        rows = scenario.get("components") if isinstance(scenario, dict) else None
+        if not isinstance(rows, list):
+            continue
+        normal = model.get("components")
+        normal_rows = {
+            _same(r.get("name")): r
+            for r in (normal if isinstance(normal, list) else [])
+            if isinstance(r, dict)
+        }
+        for db in rows:
+            if not isinstance(db, dict) or db.get("type") not in DATABASE_TYPES:
+                continue
+            if not _overloaded(db) or _overloaded(normal_rows.get(_same(db.get("name")))):
+                continue
+            load, capacity = _number(db.get("load")), _number(db.get("capacity"))
+            what = "reads/s" if db.get("type") == "db_replica" else "requests/s"
+            if load is not None and capacity:
+                figures = f"would get {_rate(load)} {what} against a capacity of {_rate(capacity)}"
+                arithmetic = (
+                    f"{_rate(load)}/s ÷ {_rate(capacity)}/s = {load / capacity:.2g}× capacity"
+                )
+            else:
+                figures = f"would be past its capacity (headroom {db.get('headroom')})"
+                arithmetic = ""
+            yield Hit(
+                field=f"{row.field}.dependency",
+                message=f"When {_quoted(component.name)} is down, the database "
+                f"({_quoted(str(db.get('name') or ''))}) {figures}: the fallback would take "
+                "it down too.",
+                arithmetic=arithmetic,
+                hint="Phase 7's cache-down what-if: where do the cache's reads go, and "
+                "can that component take them?",
+                fix="Add replicas for the cache-down load, shed or rate-limit reads while the "
+                "cache is down, or classify the cache as soft and say what degraded answer "
+                "users get.",
+            )
+
+
+def retried_write_not_idempotent(design) -> Iterator[Hit]:
+    """Retries turned on while a phase 4 write is not idempotent.
+
+    Why it matters:
+        A client that times out cannot know whether its write happened. Sending it again
+        is only safe if doing it twice has the effect of doing it once; otherwise one
+        shortened URL becomes two links, or one payment two charges.
+    Triggers:
+        Retries enabled, and a POST or PATCH endpoint in phase 4 whose idempotency is
+        "none" or empty (reported on the phase 4 endpoint).
+    Better:
+        An Idempotency-Key the client sends with each write, a deterministic id, or a
+        conditional write; or leave that write out of the retry policy.
+    """
+    if not design.failure.retries.enabled:
+        return
+    api = _other(design, 4, "api")
+    if api is None:
+        return
+    for endpoint in api.endpoints:
+        if endpoint.method in WRITE_METHODS and endpoint.idempotency in NOT_IDEMPOTENT:
+            yield Hit(
+                field=f"{endpoint.field}.idempotency",
+                field_phase=4,
+                message=f"Retries are on, but {endpoint.label} is a write phase 4 did not "
+                "make idempotent: a retry after a lost response can apply it twice.",
+                hint="If the response to this call is lost, what does sending it again do?",
+                fix="Make the endpoint idempotent in phase 4 (an idempotency key, a "
+                "deterministic id, a conditional write), or do not retry it.",
+            )
+
+
+def retries_without_backoff(design) -> Iterator[Hit]:
+    """Retries without exponential backoff, or without jitter.
+
+    Why it matters:
+        Immediate retries multiply the load on a dependency at the moment it is already
+        failing, and keep it down. Backoff spaces each client's attempts further apart;
+        jitter spreads different clients so that they do not all come back in the same
+        instant.
+    Triggers:
+        Retries enabled with backoff not ticked (an error), or with backoff but no
+        jitter (a warning).
+    Better:
+        Three attempts at most, waiting about 100 ms, 200 ms, 400 ms, each with a random
+        part added.
+    """
+    retries = design.failure.retries
+    if not retries.enabled:
+        return
+    if not retries.backoff:
+        yield Hit(
+            field="retries.backoff",
+            message="Retries are on without backoff: failed calls come straight back at a "
+            "dependency that is already in trouble.",
+            hint="How quickly would thousands of clients retry after the same failure?",
+            fix="Wait longer before each attempt (doubling the delay), and add jitter.",
+        )
+    elif not retries.jitter:
+        yield Hit(
+            field="retries.jitter",
+            message="Retries back off but without jitter: clients that failed together "
+            "retry together, in waves.",
+            hint="What spreads out clients that all failed at the same moment?",
+            fix="Add a random part to each wait.",
+            severity=Severity.WARNING,
+        )
+
+
+def call_without_timeout(design) -> Iterator[Hit]:
+    """A call between components with no timeout.
+
+    Why it matters:
+        Without a timeout, a caller waits as long as the callee takes, and a slow
+        dependency holds on to the caller's threads and connections until none are left.
+        The caller then fails although its own code is fine. A timeout turns slowness
+        into a quick error that can be handled.
+    Triggers:
+        A call row with a caller or a callee and no timeout.
+    Better:
+        App servers to the database primary: 200 ms; to the cache: 20 ms; each a little
+        above the callee's p99 and well under the caller's own target.
+    """
+    for call in design.failure.calls:
+        if (call.caller or call.callee) and not call.timeout:
+            yield Hit(
+                field=f"{call.field}.timeout",
+                message=f"The call from {_quoted(call.caller)} to {_quoted(call.callee)} "
+                "has no timeout.",
+                hint="How long should the caller wait before it gives up?",
+                fix="Set a timeout a little above the callee's p99, e.g. 200 ms.",
+            )
+
+
+def hard_call_without_breaker(design) -> Iterator[Hit]:
+    """A call to a hard dependency without a circuit breaker.
+
+    Why it matters:
+        Timeouts alone still send every request to a dependency that is down, and each
+        one waits out its timeout. A circuit breaker notices the errors, stops calling
+        for a while and fails at once, which frees the caller and gives the dependency
+        room to recover.
+    Triggers:
+        A call whose callee is a component classified hard, with circuit breaker not
+        ticked.
+    Better:
+        A breaker on the app servers' calls to the database that opens after a burst of
+        errors and lets one trial request through after a pause.
+    """
+    failure = design.failure
+    for call in failure.calls:
+        row = failure.for_component(call.callee) if call.callee else None
+        if row is not None and row.dependency == "hard" and not call.circuit_breaker:
+            yield Hit(
+                field=f"{call.field}.circuit_breaker",
+                message=f"The call from {_quoted(call.caller)} to {_quoted(call.callee)}, "
+                "a hard dependency, has no circuit breaker.",
+                hint="While it is down, does every request still wait for its timeout?",
+                fix="Wrap the call in a circuit breaker that fails fast while the "
+                "dependency is unhealthy.",
+            )
+
+
+def async_replication_of_critical_data(design) -> Iterator[Hit]:
+    """Asynchronous replication on a store whose data phase 1 says is catastrophic to lose.
+
+    Why it matters:
+        An asynchronous replica is always a little behind. When the primary dies and the
+        replica is promoted, the writes it had not yet received are gone, even though
+        users were told they succeeded. That can be a fair trade across regions, but it
+        must be chosen knowingly for data whose loss phase 1 calls catastrophic.
+    Triggers:
+        A database primary, object storage or queue with replication "async", while a
+        phase 1 durability row says losing some data is catastrophic: the row whose data
+        shares a word with the store's name or reason, or any such row when none matches
+        any of these stores. Reported as a warning: it can be a deliberate trade-off.
+    Better:
+        Synchronous replication to a standby in another zone (no acknowledged write is
+        lost), with asynchronous copies only across regions.
+    """
+    req = _other(design, 1, "requirements")
+    arch = _other(design, 5, "architecture")
+    if req is None or arch is None:
+        return
+    critical = [d for d in req.durability if d.cost_of_loss == "catastrophic" and d.data]
+    if not critical:
+        return
+
+    def data_words(text: str) -> set[str]:
+        return set(stems(text)) - _GENERIC_NAME_WORDS
+
+    component_words = {
+        c.name: data_words(f"{c.name} {c.why}")
+        for c in arch.components
+        if c.type in SYSTEM_OF_RECORD_TYPES
+    }
+    matched_any = any(
+        data_words(d.data) & words for d in critical for words in component_words.values()
+    )
+    for row in design.failure.components:
+        component = _component(arch, row.component)
+        if component is None or row.replication != "async":
+            continue
+        if component.type not in SYSTEM_OF_RECORD_TYPES:
+            continue
+        words = component_words.get(component.name, set())
+        matching = [d for d in critical if data_words(d.data) & words]
+        durability = matching[0] if matching else (None if matched_any else critical[0])
+        if durability is None:
+            continue
+        yield Hit(
+            field=f"{row.field}.replication",
+            message=f"{_quoted(component.name)} replicates asynchronously, but phase 1 says "
+            f"losing {durability.data} is catastrophic: a failover can drop the writes the "
+            "replica had not yet received.",
+            hint="Which acknowledged writes are lost if the primary dies now?",
+            fix="Replicate synchronously to a standby in another zone, keeping "
+            "asynchronous copies for other regions; or say in phase 1 why some loss is "
+            "acceptable.",
+        )
+
+
+def calls_not_listed(design) -> Iterator[Hit]:
+    """No calls listed, while the phase 5 paths have synchronous hops between components.
+
+    Why it matters:
+        Each synchronous hop is a place where the user's request can hang on a slow
+        component. The call list is where each one gets its timeout and circuit breaker;
+        an empty list means none of them has been thought about.
+    Triggers:
+        No call row with a caller or callee, and a phase 5 path with two consecutive
+        steps, neither async, at different declared components.
+    Better:
+        One row per hop: load balancer to app servers, app servers to the cache, app
+        servers to the database; each with its timeout.
+    """
+    if any(call.caller or call.callee for call in design.failure.calls):
+        return
+    arch = _other(design, 5, "architecture")
+    if arch is None:
+        return
+    hops: list[str] = []
+    for key in ("write_path", "read_path"):
+        steps = [
+            (step, arch.component(step.component))
+            for step in arch.path(key)
+            if step.component and not step.is_async
+        ]
+        steps = [(step, c) for step, c in steps if c is not None]
+        for (_a, first), (_b, second) in zip(steps, steps[1:], strict=False):
+            hop = f"{first.name} → {second.name}"
+            if first is not second and hop not in hops:
+                hops.append(hop)
+    if hops:
+        shown = ", ".join(hops[:3]) + (f" and {len(hops) - 3} more" if len(hops) > 3 else "")
+        yield Hit(
+            field="calls",
+            message=f"No calls are listed, but phase 5's paths have {len(hops)} synchronous "
+            f"hop(s): {shown}.",
+            hint="Which component waits on which, and for how long at most?",
+            fix="Add a row per hop with its timeout and whether a circuit breaker wraps it.",
+        )

@@ -1,0 +1,516 @@
+"""Phase 9, review: the design read as one document, its trade-offs named.
+
+Answer shape, version 1 (documented in ``docs/answers.md``)::
+
+    {
+      "version": 1,
+      "tradeoffs": [{"wanted": "lower read latency", "gave_up": "freshness",
+                     "mechanism": "cache with a 5-minute TTL"}],
+      "revisit_at_10x": "...",
+      "why_simple": "..."
+    }
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from phases.answers import AnswerShapeError, Reader
+from phases.findings import Hit, Severity
+from phases.text import has_figure, mentions, stems
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TradeOff:
+    field: str
+    wanted: str
+    gave_up: str
+    mechanism: str
+
+
+@dataclass(frozen=True)
+class Review:
+    tradeoffs: tuple[TradeOff, ...]
+    revisit_at_10x: str
+    why_simple: str
+
+
+def empty() -> dict:
+    return {"version": SCHEMA_VERSION, "tradeoffs": [], "revisit_at_10x": "", "why_simple": ""}
+
+
+def parse(data: dict) -> Review:
+    r = Reader(data)
+    d = r.data
+    review = Review(
+        tradeoffs=tuple(
+            TradeOff(
+                field=path,
+                wanted=r.text(row, "wanted", f"{path}.wanted"),
+                gave_up=r.text(row, "gave_up", f"{path}.gave_up"),
+                mechanism=r.text(row, "mechanism", f"{path}.mechanism"),
+            )
+            for path, row in r.rows(d, "tradeoffs", "tradeoffs")
+        ),
+        revisit_at_10x=r.text(d, "revisit_at_10x", "revisit_at_10x"),
+        why_simple=r.text(d, "why_simple", "why_simple"),
+    )
+    r.raise_if_errors()
+    return review
+
+
+def computed(design) -> dict:
+    """The checklist of properties good designs share, each computed from earlier phases."""
+    from phases import checklist
+
+    return {"checklist": checklist.evaluate(design)}
+
+
+# -- Rules ----------------------------------------------------------------------------------
+#
+# Each rule takes a Design and yields Hits; the registry gives each its code and severity.
+# A mechanism is "chosen" in an earlier phase when that phase's answers say so (a cache
+# component in phase 5, a denormalised model in phase 3...); its trade-off is "stated" when
+# a phase 9 row mentions it, in any inflection, in its mechanism, wanted or gave_up text.
+# Earlier phases that are missing or malformed choose nothing; no rule here ever raises.
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    key: str
+    label: str
+    cost: str  # what it usually costs, in a few words
+    detail: str  # the cost explained in one sentence
+    phrases: tuple[str, ...]  # any of these in a trade-off row names the mechanism
+
+
+# The usual price of each mechanism (cf. the trade-off reference in the playbook).
+MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism(
+        "cache",
+        "a cache",
+        "freshness",
+        "a cached copy can be out of date until it expires or is invalidated, and a cold "
+        "or failed cache sends every read to the store behind it",
+        ("cache", "caching", "cached", "ttl"),
+    ),
+    Mechanism(
+        "replicas",
+        "read replicas",
+        "replication lag",
+        "a replica applies the primary's changes a moment later, so a read sent to it can "
+        "miss a write that just succeeded",
+        ("replica", "replicas", "replication", "replicated"),
+    ),
+    Mechanism(
+        "queue",
+        "a queue",
+        "delay and duplicate delivery",
+        "queued work finishes after the user has their answer, and a message can arrive "
+        "twice, so its consumer has to be idempotent",
+        ("queue", "queued", "queueing", "async", "asynchronous", "message broker"),
+    ),
+    Mechanism(
+        "denormalisation",
+        "denormalisation",
+        "slower, costlier writes",
+        "every copy of a duplicated value has to be written when the source changes, and "
+        "the copies can disagree in between",
+        (
+            "denormalise",
+            "denormalize",
+            "denormalized",
+            "denormalisation",
+            "denormalization",
+            "duplicate",
+            "precompute",
+            "fan out on write",
+            "fanout on write",
+        ),
+    ),
+    Mechanism(
+        "sharding",
+        "sharding",
+        "query flexibility",
+        "a query that does not carry the shard key has to ask every shard, and a "
+        "transaction across shards is slow or impossible",
+        ("shard", "sharding", "sharded", "partition", "partitioned", "partitioning"),
+    ),
+    Mechanism(
+        "eventual",
+        "eventual consistency",
+        "stale reads",
+        "for a while after a write, readers may be shown the previous value",
+        ("eventual", "eventually consistent"),
+    ),
+)
+MECHANISMS_BY_KEY = {m.key: m for m in MECHANISMS}
+PHASE_NAMES = {
+    1: "requirements",
+    2: "estimation",
+    3: "data model",
+    4: "API",
+    5: "architecture",
+    6: "technology choices",
+    7: "bottlenecks",
+    8: "failure",
+}
+# Phase 7 mitigation kinds that amount to choosing a mechanism.
+_MITIGATION_MECHANISMS = {
+    "cache": "cache",
+    "read_replicas": "replicas",
+    "queue": "queue",
+    "denormalise": "denormalisation",
+    "shard": "sharding",
+}
+_SHARD = re.compile(r"\b(shard(s|ed|ing)?|partition(s|ed|ing)?)\b")
+_CLAUSE = re.compile(r"[.;,:!?()]|\bbut\b|\bwhile\b|\bwhereas\b|\buntil\b|\bthen\b|\bif\b")
+_NEGATION = re.compile(r"\b(no|not|never|without|unsharded|later|future|when|once)\b|n't\b")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Where a mechanism was chosen: the first place found, in phase order."""
+
+    mechanism: Mechanism
+    phase: int
+    field: str
+    what: str  # the component, data or row that chose it, for the message
+    names: tuple[str, ...] = ()  # component or product names that also name it
+
+
+def _phase(design, number: int, attr: str):
+    """A phase's parsed answers, or None when it is missing or malformed."""
+    if not design.has(number):
+        return None
+    try:
+        return getattr(design, attr)
+    except (AnswerShapeError, ImportError):
+        return None
+
+
+def _says_sharded(text: str) -> bool:
+    for clause in _CLAUSE.split((text or "").lower()):
+        if _SHARD.search(clause) and not _NEGATION.search(clause):
+            return True
+    return False
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def chosen_mechanisms(design) -> list[Choice]:
+    """Each mechanism the earlier phases chose, once, in the order of ``MECHANISMS``."""
+    found: dict[str, Choice] = {}
+    extra_names: dict[str, list[str]] = {}
+
+    def add(key: str, phase: int, field: str, what: str, names: tuple[str, ...] = ()):
+        extra_names.setdefault(key, []).extend(n for n in names if n)
+        if key not in found:
+            found[key] = Choice(MECHANISMS_BY_KEY[key], phase, field, what)
+
+    req = _phase(design, 1, "requirements")
+    if req is not None:
+        for row in req.consistency:
+            if row.model == "eventual":
+                add("eventual", 1, f"{row.field}.model", row.data or "some data")
+    model = _phase(design, 3, "data_model")
+    if model is not None:
+        for row in model.modelling:
+            if row.choice == "denormalise" or row.fanout in ("write", "hybrid"):
+                add("denormalisation", 3, f"{row.field}.choice", row.what or "a modelling row")
+    arch = _phase(design, 5, "architecture")
+    tech = _phase(design, 6, "technology")
+    tech_names: dict[str, list[str]] = {}
+    if tech is not None:
+        for choice in tech.choices:
+            if choice.technology and choice.component:
+                tech_names.setdefault(" ".join(choice.component.lower().split()), []).append(
+                    choice.technology
+                )
+    if arch is not None:
+        types = {"cache": "cache", "db_replica": "replicas", "queue": "queue"}
+        for c in arch.components:
+            key = types.get(c.type)
+            if key:
+                names = (c.name, *tech_names.get(" ".join(c.name.lower().split()), []))
+                add(key, 5, f"{c.field}.type", c.name or c.type, names)
+        primaries = [c for c in arch.components if c.type == "db_primary"]
+        if len(primaries) > 1 or sum(c.count or 1 for c in primaries) > 1:
+            where = primaries[0].field if len(primaries) == 1 else "components"
+            add("sharding", 5, f"{where}.count" if len(primaries) == 1 else where, "primaries")
+        for c in arch.components:
+            if _says_sharded(f"{c.name}. {c.why}"):
+                add("sharding", 5, f"{c.field}.why", c.name or "a component")
+    if tech is not None:
+        for choice in tech.choices:
+            if _says_sharded(f"{choice.technology}. {choice.component}. {choice.problem}"):
+                add("sharding", 6, f"{choice.field}.problem", choice.label)
+    bottlenecks = _phase(design, 7, "bottlenecks")
+    if bottlenecks is not None:
+        for m in bottlenecks.mitigations:
+            key = _MITIGATION_MECHANISMS.get(m.kind)
+            if key:
+                add(key, 7, f"{m.field}.kind", m.target or m.detail or m.kind)
+    order = [m.key for m in MECHANISMS]
+    return [
+        Choice(c.mechanism, c.phase, c.field, c.what, tuple(extra_names.get(k, ())))
+        for k in order
+        if (c := found.get(k))
+    ]
+
+
+def _row_text(row: TradeOff) -> str:
+    return f"{row.mechanism}. {row.wanted}. {row.gave_up}"
+
+
+def states(row: TradeOff, choice: Choice) -> bool:
+    """Whether a trade-off row is about the chosen mechanism."""
+    text = _row_text(row)
+    phrases = (*choice.mechanism.phrases, *choice.names)
+    return any(stems(p) and mentions(text, p) for p in phrases)
+
+
+def _review(design) -> Review | None:
+    try:
+        return design.review
+    except AnswerShapeError:
+        return None
+
+
+def untraded(design) -> list[Choice]:
+    """The chosen mechanisms that no phase 9 trade-off row names."""
+    review = _review(design)
+    rows = review.tradeoffs if review is not None else ()
+    return [c for c in chosen_mechanisms(design) if not any(states(r, c) for r in rows)]
+
+
+def _where(choice: Choice) -> str:
+    return f"phase {choice.phase}, {PHASE_NAMES.get(choice.phase, '')},"
+
+
+def mechanism_without_tradeoff(design) -> Iterator[Hit]:
+    """A mechanism chosen in an earlier phase with no trade-off row naming it.
+
+    Why it matters:
+        Caches, replicas, queues, duplicated data, shards and eventual consistency each
+        buy something by giving something else up: freshness, lag, delay, write cost,
+        query freedom. A design that takes the gain without naming the price has not
+        really been decided; the price shows up later as a surprise in production.
+    Triggers:
+        A cache, read replicas or a queue among phase 5's components (or a phase 7
+        mitigation of that kind), a denormalised or fan-out-on-write model in phase 3,
+        sharding (several database primaries, or a shard named in phase 5 or 6), or
+        data with eventual consistency in phase 1, while no phase 9 trade-off row
+        mentions the mechanism (or the component's or product's name) in any of its
+        three parts.
+    Better:
+        One row per mechanism: wanted "redirects under 20 ms", gave up "a deleted link
+        may still redirect for up to 5 minutes", mechanism "Redis cache with a 5-minute
+        TTL".
+    """
+    for choice in untraded(design):
+        m = choice.mechanism
+        yield Hit(
+            field=choice.field,
+            field_phase=choice.phase,
+            message=f"You chose {m.label} ({choice.what}) in {_where(choice)} but state no "
+            f"trade-off for it; it usually costs {m.cost}.",
+            hint=f"What did {m.label} buy you here, and what did you accept for it: {m.detail}?",
+            fix=f"Add a trade-off row whose mechanism names {m.label}, with what you wanted "
+            f"and what you gave up ({m.cost}).",
+        )
+
+
+_PARTS = (
+    ("wanted", "what you wanted"),
+    ("gave_up", "what you gave up"),
+    ("mechanism", "the mechanism"),
+)
+
+
+def incomplete_tradeoff(design) -> Iterator[Hit]:
+    """A trade-off row missing what was wanted, what was given up, or the mechanism.
+
+    Why it matters:
+        A trade-off has three parts: the property you gained, the one you paid with, and
+        the mechanism that exchanges them. Leave one out and the row is a slogan; the
+        reader cannot tell whether the price was understood.
+    Triggers:
+        A trade-off row with its wanted, gave_up or mechanism text empty (one finding per
+        row, naming every missing part).
+    Better:
+        Wanted "click counting never slows a redirect", gave up "counts lag by up to a
+        minute and a click may be counted twice", mechanism "click events on a queue".
+    """
+    review = _review(design)
+    if review is None:
+        return
+    for row in review.tradeoffs:
+        missing = [(key, words) for key, words in _PARTS if not getattr(row, key)]
+        if missing:
+            yield Hit(
+                field=f"{row.field}.{missing[0][0]}",
+                message=f"This trade-off does not say {_joined([w for _, w in missing])}.",
+                hint="Gained what, paid with what, by which mechanism?",
+                fix="Fill in all three parts of the row.",
+            )
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _component_words(design) -> list[str]:
+    arch = _phase(design, 5, "architecture")
+    if arch is None:
+        return []
+    from phases.architecture import COMPONENT_TYPES
+
+    names = [c.name for c in arch.components if c.name]
+    names += [COMPONENT_TYPES.get(c.type, "") for c in arch.components]
+    return [n for n in names if stems(n)]
+
+
+_GENERIC_PARTS = (
+    "cache",
+    "database",
+    "primary",
+    "replica",
+    "queue",
+    "shard",
+    "load balancer",
+    "server",
+    "worker",
+    "cdn",
+    "index",
+    "storage",
+    "partition",
+)
+
+
+def revisit_vague(design) -> Iterator[Hit]:
+    """What you would revisit at ten times the scale, missing or naming no part or figure.
+
+    Why it matters:
+        Every design has a ceiling. Saying which part reaches it first at ten times the
+        load, and at what figure, shows that the design was sized rather than guessed,
+        and tells the next engineer where to look first.
+    Triggers:
+        ``revisit_at_10x`` empty, or a text that states no figure and names neither a
+        phase 5 component nor a kind of component (database, cache, queue, shard...).
+    Better:
+        "At 23,000 writes/s the single primary is past its ceiling: shard links by short
+        code, and grow the cache to 400 GB across a cluster."
+    """
+    review = _review(design)
+    if review is None:
+        return
+    text = review.revisit_at_10x
+    if not text:
+        yield Hit(
+            field="revisit_at_10x",
+            message="You have not said what you would revisit at ten times the scale.",
+            hint="Which component runs out first when the load grows tenfold?",
+            fix="Name the part that breaks first at 10x, the figure where it breaks, and "
+            "what you would change.",
+        )
+        return
+    named = any(mentions(text, n) for n in (*_component_words(design), *_GENERIC_PARTS))
+    if not named and not has_figure(text):
+        yield Hit(
+            field="revisit_at_10x",
+            message="What you would revisit at 10x names no component and no figure.",
+            hint="Which box, at what load, and what would you do about it?",
+            fix="Name the component that saturates first and the figure at which it does.",
+        )
+
+
+def why_simple_missing(design) -> Iterator[Hit]:
+    """No reason given for why the design starts as simple as it does.
+
+    Why it matters:
+        Starting with one database and one service is a decision, not an omission:
+        it is easier to split a system whose load you have measured than to run a
+        distributed one you did not need. Saying so shows the simplicity is deliberate.
+    Triggers:
+        ``why_simple`` empty.
+    Better:
+        "2,300 writes/s fit one primary with room to spare, so there is no shard and no
+        second service; we split when writes pass 10,000/s."
+    """
+    review = _review(design)
+    if review is not None and not review.why_simple:
+        yield Hit(
+            field="why_simple",
+            message="You have not said why the design starts as simple as it does.",
+            hint="Which of your figures shows that fewer parts would carry the load?",
+            fix="Say what you left out on purpose and at which load you would add it.",
+        )
+
+
+def checklist_item_failing(design) -> Iterator[Hit]:
+    """A property good designs share that this design does not have yet.
+
+    Why it matters:
+        Strong designs have little to do with picking fashionable products: they begin
+        small, justify every part, say what happens when each part fails, store data the
+        way it is read and written, and name their trade-offs. The checklist reads
+        these properties from your earlier phases so you can see where each falls short.
+    Triggers:
+        One finding per checklist item that is not met, computed from the earlier
+        phases' answers and findings (see the checklist on the page); its fix lists
+        where it falls short.
+    Better:
+        Follow each link, mend the answer there, and check that phase again.
+    """
+    from phases import checklist
+
+    for item in checklist.evaluate(design):
+        if item["ok"]:
+            continue
+        links = " ".join(
+            f"Phase {w['phase']}{', ' + w['field'] if w.get('field') else ''}: {w['message']}"
+            for w in item["where"]
+        )
+        yield Hit(
+            field="",
+            message=f"Checklist: {item['label']} - not yet. {item['explanation']}",
+            fix=links or item["explanation"],
+        )
+
+
+def all_explicit(design) -> Iterator[Hit]:
+    """Every mechanism has its trade-off, and the review is complete.
+
+    Why it matters:
+        A design whose every mechanism comes with its price, whose ceiling is named and
+        whose simplicity is argued can be defended, and changed, by someone else.
+    Triggers:
+        A pass when phase 9 has at least one complete trade-off row, no mechanism lacks
+        one, what to revisit at 10x and why the design is simple are both answered, and
+        every checklist item is met.
+    Better:
+        Nothing to change; compare your trade-offs with the reference solution.
+    """
+    review = _review(design)
+    if review is None or not any(r.wanted and r.gave_up and r.mechanism for r in review.tradeoffs):
+        return
+    for rule in (
+        mechanism_without_tradeoff,
+        incomplete_tradeoff,
+        revisit_vague,
+        why_simple_missing,
+        checklist_item_failing,
+    ):
+        if next(iter(rule(design)), None) is not None:
+            return
+    yield Hit(
+        field="tradeoffs",
+        message="Every mechanism you chose comes with its trade-off, and every checklist "
+        "item is met.",
+        severity=Severity.PASS,
+    )

@@ -1,0 +1,167 @@
+"""The Markdown export of a whole design."""
+
+import re
+
+import markdown as md
+
+from phases import export
+from phases.design import Design
+from phases.registry import PHASES
+from tests.phases.cases import problem_specs
+from tests.phases.test_checklist import answers
+
+HOSTILE = '<script>alert("x")</script> | a | b\n# not a heading\n<img src=x onerror=alert(1)>'
+
+
+def design(docs=None) -> Design:
+    return Design(answers() if docs is None else docs, problem_specs()["url-shortener"])
+
+
+def render(d: Design, **meta) -> str:
+    return export.markdown(d, "URL shortener", meta)
+
+
+def table_rows(text: str, header: str) -> list[str]:
+    """The lines of the table whose header row starts with ``| header |``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {header} |"))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    return rows
+
+
+def cells(row: str) -> list[str]:
+    """A GFM table row split on its unescaped pipes."""
+    return [c.strip() for c in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
+
+
+def test_every_phase_heading_present():
+    text = render(design())
+    for phase in PHASES:
+        assert f"\n## Phase {phase.number}: {phase.title}\n" in text
+    assert text.startswith("# URL shortener\n")
+
+
+def test_every_phase_heading_present_with_only_phase1():
+    d = design({1: answers()[1]})
+    text = render(d)
+    for phase in PHASES:
+        assert f"## Phase {phase.number}: {phase.title}" in text
+    assert text.count("_Not answered._") == 8
+    assert "```mermaid" not in text
+    assert "| Requirement | Path |" in text
+
+
+def test_mermaid_blocks_for_both_paths():
+    text = render(design())
+    blocks = re.findall(r"```mermaid\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    assert all(b.startswith("flowchart LR\n") for b in blocks)
+    assert "Client → Load balancer" in text  # the path in words as well
+
+
+def test_tables_for_lists():
+    text = render(design())
+    for header in (
+        "Requirement",
+        "Operation",
+        "Assumption",
+        "Result",
+        "Method",
+        "Name",
+        "Technology",
+        "Component",
+        "Wanted",
+        "Code",
+    ):
+        assert table_rows(text, header), header
+    assert "1,157/s" in text  # recomputed from the learner's assumptions
+
+
+def test_findings_and_status_per_phase():
+    text = render(design())
+    assert text.count("**Status:**") == 8  # phase 7 is not answered
+    assert "REV-006" in text
+    assert "| REQ-001 | pass |" in text
+
+
+def test_checklist_in_phase9():
+    text = render(design())
+    assert "### Checklist" in text
+    assert "✅ **Started simple**" in text
+
+
+def test_hostile_text_is_escaped():
+    docs = answers()
+    docs[1]["functional"][0]["text"] = HOSTILE
+    docs[5]["components"][3]["why"] = HOSTILE
+    docs[9]["tradeoffs"][0]["mechanism"] = HOSTILE
+    docs[9]["why_simple"] = HOSTILE
+    text = export.markdown(design(docs), HOSTILE, {"learner": HOSTILE, "problem": HOSTILE})
+    assert "<script" not in text
+    assert "<img" not in text
+    assert "&lt;script&gt;" in text
+    html = md.markdown(text, extensions=["tables", "fenced_code"])
+    assert "<script" not in html and "<img" not in html
+    assert "<h1>not a heading" not in html
+
+
+def test_pipes_and_newlines_do_not_break_tables():
+    docs = answers()
+    docs[1]["functional"][0]["text"] = "one | two\nthree"
+    text = render(design(docs))
+    rows = table_rows(text, "Requirement")
+    assert len(rows) == 2 + len(docs[1]["functional"])
+    assert all(len(cells(r)) == 2 for r in rows)
+    assert cells(rows[2])[0] == r"one \| two three"
+    html = md.markdown(text, extensions=["tables"])
+    assert "<td>one | two three</td>" in html
+
+
+def test_table_cells_have_the_header_width():
+    text = render(design())
+    for header in ("Operation", "Method", "Name", "Technology", "Wanted", "Component"):
+        rows = table_rows(text, header)
+        widths = {len(cells(r)) for r in rows if not r.startswith("|---")}
+        assert len(widths) == 1, (header, widths)
+
+
+def test_scores_only_when_finished():
+    d = design()
+    assert "## Scores" not in render(d)
+    text = render(d, finished=True, scores={1: {"score": 8, "max": 10}, "2": 7})
+    assert "## Scores" in text
+    assert "| 1. Requirements | passed | 8 / 10 |" in text
+    assert "| 2. Scale estimation | passed | 7 |" in text
+    assert "| 7. Bottlenecks | not answered | — |" in text
+
+
+def test_deterministic():
+    assert render(design()) == render(design())
+    assert render(design(), finished=True) == render(design(), finished=True)
+
+
+def test_malformed_phase_reported_not_raised():
+    docs = answers()
+    docs[5] = {"version": 1, "components": "nope"}
+    text = render(design(docs))
+    assert "**Status:** invalid" in text
+    assert "## Phase 6: Technology choices" in text
+
+
+def test_given_findings_are_used():
+    d = design({1: answers()[1]})
+    text = render(
+        d, findings={1: [{"code": "REQ-010", "severity": "warning", "field": "x", "message": "m"}]}
+    )
+    assert "| REQ-010 | warning | `x` | m |" in text
+    assert "**Status:** warnings" in text
+
+
+def test_empty_design():
+    text = export.markdown(Design({}, problem_specs()["url-shortener"]), "", {})
+    assert text.startswith("# System design\n")
+    assert text.count("_Not answered._") == 9
