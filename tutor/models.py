@@ -62,6 +62,12 @@ class ProblemSet(models.Model):
         default=True, help_text="Open sets can be joined by anyone; closed ones need the code."
     )
     join_code = models.CharField(max_length=16, default=new_join_code, unique=True)
+    release_scores = models.BooleanField(
+        default=True, help_text="Learners see their scores once they finish."
+    )
+    release_reference = models.BooleanField(
+        default=True, help_text="Learners see the reference solution once they finish."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,6 +94,9 @@ class Problem(models.Model):
     reference_solution = models.TextField(
         blank=True, help_text="Markdown; learners see it only after finishing."
     )
+    # Sample answers with the finding codes each must and must not produce: how an
+    # instructor tests a rubric before learners see it (docs/problemsets.md).
+    samples = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
     is_published = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
@@ -140,9 +149,12 @@ class Attempt(models.Model):
     )
     problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="attempts")
     problem_version = models.PositiveIntegerField(default=1)
-    # The givens as they stood when the attempt started: later edits to the problem do
-    # not move the numbers under a learner's feet.
+    # The givens as drawn when the attempt started (ranges drawn with ``seed``) and the
+    # expectations of that version: later edits to the problem do not move the ground
+    # under a learner's feet until an instructor regrades.
+    seed = models.PositiveIntegerField(default=0)
     givens = models.JSONField(default=dict, blank=True)
+    expectations = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -268,3 +280,21 @@ class Report(models.Model):
     @property
     def is_settled(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Comment(models.Model):
+    """An instructor's comment on one phase of a learner's attempt."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="comments")
+    phase = models.PositiveSmallIntegerField(choices=[(n, str(n)) for n in PHASE_NUMBERS])
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    text = models.TextField(help_text="Markdown, sanitised when shown.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["attempt", "phase", "created_at"]
+
+    def __str__(self):
+        return f"Comment on phase {self.phase} of {self.attempt}"

@@ -2,12 +2,14 @@
 
 import logging
 import os
+import secrets
 import time
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from phases import variants
 from phases.design import Design, ProblemSpec
 from phases.engine import check_phase
 from phases.findings import phase_status
@@ -46,11 +48,14 @@ def start_attempt(learner, problem: Problem) -> Attempt:
         .first()
     )
     if attempt is None:
+        seed = secrets.randbelow(2**31)
         attempt = Attempt.objects.create(
             learner=learner,
             problem=problem,
             problem_version=problem.version,
-            givens=problem.givens,
+            seed=seed,
+            givens=variants.draw(problem.givens, seed),
+            expectations=problem.expectations,
         )
     return attempt
 
@@ -61,12 +66,14 @@ def join_problem_set_if_open(learner, problem_set: ProblemSet) -> None:
 
 
 def problem_spec(attempt: Attempt) -> ProblemSpec:
+    """The problem as this attempt sees it: its own drawn givens and the expectations of
+    the version it started on (or was last regraded to)."""
     problem = attempt.problem
     return ProblemSpec(
         slug=problem.slug,
         title=problem.title,
         givens=attempt.givens,
-        expectations=problem.expectations,
+        expectations=attempt.expectations or problem.expectations,
     )
 
 

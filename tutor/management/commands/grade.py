@@ -11,6 +11,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from phases import variants
 from phases.design import Design, ProblemSpec
 from phases.engine import grade
 from phases.registry import PHASE_NUMBERS
@@ -24,19 +25,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--problem", required=True, help="Problem slug, or SET/PROBLEM when ambiguous."
         )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=0,
+            help="Draw ranged givens with this seed, as an attempt with that seed did.",
+        )
         parser.add_argument("answers_file", metavar="ANSWERS_FILE")
 
     def fail(self, message: str):
         self.stderr.write(f"grade: {message}")
         sys.exit(2)
 
-    def handle(self, *args, problem, answers_file, **options):
+    def handle(self, *args, problem, answers_file, seed, **options):
         problem_obj = self.find_problem(problem)
         answers = self.read_answers(answers_file)
         spec = ProblemSpec(
             slug=problem_obj.slug,
             title=problem_obj.title,
-            givens=problem_obj.givens,
+            givens=variants.draw(problem_obj.givens, seed),
             expectations=problem_obj.expectations,
         )
         report = grade(Design(answers, spec))
