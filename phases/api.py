@@ -597,6 +597,10 @@ def _creates(endpoint: Endpoint) -> bool:
     return bool((set(stems(endpoint.requirement)) | path_stems) & _CREATE_STEMS)
 
 
+def _speaks_websocket(design) -> bool:
+    return any(p.protocol == "websocket" for p in design.api.protocols)
+
+
 def status_contradicts_method(design) -> Iterator[Hit]:
     """A success status that contradicts the method or the operation.
 
@@ -606,7 +610,8 @@ def status_contradicts_method(design) -> Iterator[Hit]:
         that the call failed. A status that says something else than what happened
         makes every client guess.
     Triggers:
-        Errors: GET or DELETE answering 201; a success status outside 2xx and 3xx;
+        Errors: GET or DELETE answering 201; a success status outside 2xx and 3xx
+        (except 101, the WebSocket upgrade, when a client speaks WebSocket);
         204 with a response body. Warnings: DELETE answering 200 with no body (204 says
         it better); a POST that creates answering 200 instead of 201.
     Better:
@@ -617,6 +622,8 @@ def status_contradicts_method(design) -> Iterator[Hit]:
         field = f"{endpoint.field}.status"
         if not status:
             continue
+        if status == "101" and method == "GET" and _speaks_websocket(design):
+            continue  # the WebSocket upgrade: 101 Switching Protocols is its success
         if not 200 <= int(status) < 400:
             yield Hit(
                 field=field,

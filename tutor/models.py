@@ -298,3 +298,39 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment on phase {self.phase} of {self.attempt}"
+
+
+class Job(models.Model):
+    """A long-running instructor action (regrading a problem), with its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=32, default="regrade")
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="jobs")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} of {self.problem} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else round(100 * self.done / self.total)
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

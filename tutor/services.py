@@ -18,6 +18,7 @@ from tutor.models import (
     Attempt,
     Enrollment,
     Finding,
+    Job,
     PhaseAnswer,
     Problem,
     ProblemSet,
@@ -247,16 +248,87 @@ def export_markdown(attempt: Attempt) -> str:
     from phases import export
 
     finished = attempt.is_finished
+    show_scores = finished and attempt.problem.problem_set.release_scores
     scores = {row["phase"].number: row["score"] for row in phase_scores(attempt)}
     return export.markdown(
         design_for(attempt),
         title=f"{attempt.problem.title}: a design by {attempt.learner.username}",
         meta={
             "finished": finished,
-            "scores": scores if finished else {},
+            "scores": scores if show_scores else {},
             "learner": attempt.learner.username,
             "problem": attempt.problem.title,
             "statement": attempt.problem.statement,
             "started": attempt.started_at.date().isoformat(),
         },
     )
+
+
+# -- Instructors: regrading -----------------------------------------------------------------
+
+
+def recheck_answer(attempt: Attempt, answer: PhaseAnswer, design: Design) -> None:
+    """Check stored answers again (after the problem changed); the answers stay as typed."""
+    findings = check_phase(answer.phase, design)
+    answer.status = phase_status(findings)
+    answer.checked_at = timezone.now()
+    answer.save(update_fields=["status", "checked_at", "updated_at"])
+    answer.findings.all().delete()
+    Finding.objects.bulk_create(
+        Finding(
+            answer=answer,
+            code=f.code,
+            severity=f.severity.value,
+            field=f.field,
+            message=f.message,
+            why=f.why,
+            hint=f.hint,
+            fix=f.fix,
+            arithmetic=f.arithmetic,
+            field_phase=f.field_phase,
+            position=position,
+        )
+        for position, f in enumerate(findings)
+    )
+    if answer.phase in BACKGROUND_PHASES:
+        request_report(answer)
+
+
+def start_regrade(problem: Problem, user) -> Job:
+    job = Job.objects.create(problem=problem, requested_by=user, total=problem.attempts.count())
+    transaction.on_commit(lambda: enqueue_regrade(job.pk))
+    return job
+
+
+def enqueue_regrade(job_id: int) -> None:
+    from tutor.tasks import regrade_problem
+
+    if regrade_problem.app.conf.task_always_eager:
+        run_regrade(job_id)
+        return
+    try:
+        regrade_problem.apply_async(args=[job_id])
+    except Exception as exc:  # noqa: BLE001 - the broker is down: do it here
+        log.warning("broker unavailable (%s); regrading job %s in process", exc, job_id)
+        run_regrade(job_id)
+
+
+def run_regrade(job_id: int) -> None:
+    """Move every attempt of the problem to its current version and check it again.
+
+    Safe to run twice: each attempt ends in the same state, and progress is recounted.
+    """
+    job = Job.objects.select_related("problem").get(pk=job_id)
+    problem = job.problem
+    attempts = list(problem.attempts.prefetch_related("answers"))
+    Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING, total=len(attempts), done=0)
+    for done, attempt in enumerate(attempts, start=1):
+        with transaction.atomic():
+            attempt.expectations = problem.expectations
+            attempt.problem_version = problem.version
+            attempt.save(update_fields=["expectations", "problem_version", "updated_at"])
+            design = design_for(attempt)
+            for answer in attempt.answers.all():
+                recheck_answer(attempt, answer, design)
+        Job.objects.filter(pk=job_id).update(done=done)
+    Job.objects.filter(pk=job_id).update(status=Job.Status.DONE, finished_at=timezone.now())

@@ -31,3 +31,18 @@ def compute_report(self, report_id: int, revision: int) -> None:
             )
             return
         raise self.retry(exc=exc, countdown=backoff_with_jitter(self.request.retries)) from exc
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def regrade_problem(self, job_id: int) -> None:
+    from tutor.models import Job
+
+    try:
+        services.run_regrade(job_id)
+    except DatabaseError as exc:
+        if self.request.retries >= self.max_retries:
+            Job.objects.filter(pk=job_id).update(
+                status=Job.Status.FAILED, message="The database could not be reached."
+            )
+            return
+        raise self.retry(exc=exc, countdown=backoff_with_jitter(self.request.retries)) from exc

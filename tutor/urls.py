@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tutor import views
+from tutor import views, views_cohort, views_teach
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,35 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/finish/", views.finish, name="finish"),
     path("attempts/<int:attempt_id>/export.md", views.export, name="export"),
     path("attempts/<int:attempt_id>/phases/<int:number>/", views.phase, name="phase"),
+    path("teach/", views_teach.home, name="teach_home"),
+    path("teach/preview/", views_teach.preview, name="teach_preview"),
+    path("teach/sets/new/", views_teach.set_new, name="teach_set_new"),
+    path("teach/sets/<slug:slug>/", views_teach.set_edit, name="teach_set"),
+    path("teach/sets/<slug:slug>/export.yaml", views_teach.set_export, name="teach_set_export"),
+    path("teach/sets/<slug:slug>/import/", views_teach.set_import, name="teach_set_import"),
+    path("teach/sets/<slug:slug>/cohort/", views_cohort.cohort, name="teach_cohort"),
+    path("teach/sets/<slug:slug>/problems/new/", views_teach.problem_new, name="teach_problem_new"),
+    path(
+        "teach/sets/<slug:set_slug>/problems/<slug:slug>/",
+        views_teach.problem_edit,
+        name="teach_problem",
+    ),
+    path(
+        "teach/sets/<slug:set_slug>/problems/<slug:slug>/test/",
+        views_teach.problem_test,
+        name="teach_problem_test",
+    ),
+    path(
+        "teach/sets/<slug:set_slug>/problems/<slug:slug>/regrade/",
+        views_teach.problem_regrade,
+        name="teach_problem_regrade",
+    ),
+    path("teach/attempts/<int:attempt_id>/", views_cohort.review, name="teach_review"),
+    path(
+        "teach/attempts/<int:attempt_id>/comments/",
+        views_cohort.comment,
+        name="teach_comment",
+    ),
     path("rules/", views.rules, name="rules"),
     path("reference/", views.reference, name="reference"),
     path("healthz/live", views.healthz_live, name="healthz_live"),

@@ -255,6 +255,7 @@ def phase(request, attempt_id, number):
 
     context = _phase_context(request, attempt, phase_info, answer, forms, module)
     context.update(
+        comments=attempt.comments.filter(phase=number).select_related("author"),
         notice=notice,
         saved=saved,
         requirement_choices=choices,
@@ -348,6 +349,8 @@ def attempt_overview(request, attempt_id):
             "attempt": attempt,
             "problem": attempt.problem,
             "scores": services.phase_scores(attempt),
+            "show_scores": attempt.is_finished and attempt.problem.problem_set.release_scores,
+            "show_reference": attempt.is_finished and attempt.problem.problem_set.release_reference,
         },
     )
 

@@ -6,49 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tutor', '0003_finding_field_phase'),
+        ("tutor", "0003_finding_field_phase"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attempt',
-            name='expectations',
+            model_name="attempt",
+            name="expectations",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='attempt',
-            name='seed',
+            model_name="attempt",
+            name="seed",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='problem',
-            name='samples',
+            model_name="problem",
+            name="samples",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='problemset',
-            name='release_reference',
-            field=models.BooleanField(default=True, help_text='Learners see the reference solution once they finish.'),
+            model_name="problemset",
+            name="release_reference",
+            field=models.BooleanField(
+                default=True, help_text="Learners see the reference solution once they finish."
+            ),
         ),
         migrations.AddField(
-            model_name='problemset',
-            name='release_scores',
-            field=models.BooleanField(default=True, help_text='Learners see their scores once they finish.'),
+            model_name="problemset",
+            name="release_scores",
+            field=models.BooleanField(
+                default=True, help_text="Learners see their scores once they finish."
+            ),
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phase', models.PositiveSmallIntegerField(choices=[(1, '1'), (2, '2'), (3, '3'), (4, '4'), (5, '5'), (6, '6'), (7, '7'), (8, '8'), (9, '9')])),
-                ('text', models.TextField(help_text='Markdown, sanitised when shown.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='tutor.attempt')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "phase",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "1"),
+                            (2, "2"),
+                            (3, "3"),
+                            (4, "4"),
+                            (5, "5"),
+                            (6, "6"),
+                            (7, "7"),
+                            (8, "8"),
+                            (9, "9"),
+                        ]
+                    ),
+                ),
+                ("text", models.TextField(help_text="Markdown, sanitised when shown.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="tutor.attempt",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['attempt', 'phase', 'created_at'],
+                "ordering": ["attempt", "phase", "created_at"],
             },
         ),
     ]

@@ -1,3 +1,9 @@
+"""Import problem set files: ``python manage.py import_problemset FILE [FILE ...]``.
+
+Each file is checked whole first; a file with errors is not imported and every error is
+printed with its location. The set then matches the file (docs/problemsets.md).
+"""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from tutor.problemsets import ProblemSetFileError, import_problem_set, read_file

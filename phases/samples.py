@@ -1,0 +1,93 @@
+"""Sample answers: how an instructor tests a problem's rubric before learners see it.
+
+A sample is a set of answers with the finding codes it must and must not produce::
+
+    {"name": "misses the redirect", "seed": 0,
+     "answers": {"1": {...phase 1 document...}, "2": {...}},
+     "must": ["REQ-001"], "must_not": ["REQ-006"]}
+
+Running one draws the problem's givens with the sample's seed (as an attempt with that
+seed would see them), checks every phase that has a document, and compares the codes
+that fired (a finding of severity error, warning or info; pass findings do not count)
+with ``must`` and ``must_not``. Pure: no Django, so the grader, the management command
+and the tests share it.
+"""
+
+from dataclasses import replace
+
+from phases import variants
+from phases.answers import AnswerShapeError
+from phases.design import Design, ProblemSpec
+from phases.engine import check_phase
+from phases.findings import Severity
+from phases.registry import PHASE_MODULES
+
+FIRED = frozenset({Severity.ERROR, Severity.WARNING, Severity.INFO})
+
+
+def parse_answers(answers) -> tuple[dict[int, dict], list[dict]]:
+    """The phase documents that pass their shape check, and the errors of those that don't.
+
+    Keys are phase numbers ("1".."9", or 1..9); each error is ``{phase, field, message}``.
+    """
+    valid: dict[int, dict] = {}
+    invalid: list[dict] = []
+    if not isinstance(answers, dict):
+        return valid, [{"phase": None, "field": "", "message": "Expected a mapping of phases."}]
+    for key, document in answers.items():
+        number = _phase_number(key)
+        if number is None:
+            invalid.append(
+                {"phase": None, "field": str(key), "message": "Expected a phase number 1 to 9."}
+            )
+            continue
+        try:
+            PHASE_MODULES[number].parse(document)
+        except AnswerShapeError as exc:
+            invalid.extend({"phase": number, "field": f, "message": m} for f, m in exc.errors)
+            continue
+        valid[number] = document
+    return valid, invalid
+
+
+def _phase_number(key) -> int | None:
+    if isinstance(key, bool):
+        return None
+    text = str(key)
+    if not text.isdigit() or int(text) not in PHASE_MODULES:
+        return None
+    return int(text)
+
+
+def run_sample(spec: ProblemSpec, sample: dict) -> dict:
+    """One sample's verdict: passed, the codes missing or unexpected, shape errors."""
+    answers, invalid = parse_answers(sample.get("answers") or {})
+    drawn = replace(spec, givens=variants.draw(spec.givens, sample.get("seed", 0) or 0))
+    design = Design(answers, drawn)
+    codes: list[str] = []
+    for phase in sorted(answers):
+        try:
+            findings = check_phase(phase, design)
+        except AnswerShapeError as exc:  # defensive: every document was parsed above
+            invalid.extend({"phase": phase, "field": f, "message": m} for f, m in exc.errors)
+            continue
+        for finding in findings:
+            if finding.severity in FIRED and finding.code not in codes:
+                codes.append(finding.code)
+    must = list(sample.get("must") or [])
+    must_not = list(sample.get("must_not") or [])
+    missing = [code for code in must if code not in codes]
+    unexpected = [code for code in must_not if code in codes]
+    return {
+        "name": sample.get("name", ""),
+        "passed": not missing and not unexpected and not invalid,
+        "missing": missing,
+        "unexpected": unexpected,
+        "invalid": invalid,
+        "codes": sorted(codes),
+    }
+
+
+def run_all(spec: ProblemSpec, samples: list[dict]) -> list[dict]:
+    """Every sample's verdict, in the order given."""
+    return [run_sample(spec, sample) for sample in samples or []]
