@@ -819,3 +819,43 @@ def incomplete_endpoint(design) -> Iterator[Hit]:
                     hint="Could a client call this endpoint and know it worked?",
                     fix=f"Fill in the {name}.",
                 )
+
+
+def expected_endpoint_missing(design) -> Iterator[Hit]:
+    """No endpoint with the method the instructor expects serves a required capability.
+
+    Why it matters:
+        The method tells clients, caches and proxies what a call does: whether it may
+        be cached, retried or prefetched. Where the problem fixes the contract (a GET
+        to follow a short link, a DELETE to remove it), the instructor lists the
+        method with the problem, and an endpoint with another method, or none at all,
+        breaks what every client of that contract relies on.
+    Triggers:
+        The problem's ``expectations.phase4.endpoints`` lists a capability and a method,
+        and no endpoint with that method names the phase 1 requirement that covers the
+        capability. Capabilities phase 1 does not cover are left to REQ-001.
+    Better:
+        An endpoint with the expected method whose requirement is the one covering the
+        capability: GET /{code} for "A visitor can open a short link".
+    """
+    from phases.data_model import expected_capabilities
+
+    endpoints = design.api.endpoints
+    for row, cap, texts in expected_capabilities(design, 4, "endpoints"):
+        method = str(row.get("method") or "").upper()
+        if not method:
+            continue
+        keys = {same_text(text) for text in texts}
+        serving = [e for e in endpoints if same_text(e.requirement) in keys]
+        if any(e.method == method for e in serving):
+            continue
+        others = sorted({e.label for e in serving})
+        found = f" (you have {', '.join(others)})" if others else ""
+        yield Hit(
+            field=f"{serving[0].field}.method" if serving else "endpoints",
+            message=f"No {method} endpoint serves {cap['label']} "
+            f'("{texts[0]}"){found}; the instructor expects a {method}.',
+            hint=f"Which method says what this call does to the resource: does {method} fit?",
+            fix=f"Serve this requirement with a {method} endpoint, or say in its notes why "
+            "another method is right here.",
+        )

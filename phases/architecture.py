@@ -838,3 +838,35 @@ def over_engineered(design) -> Iterator[Hit]:
             fix="Start with one application service (and one worker pool if you need "
             "background work); split when a part's load or team demands it.",
         )
+
+
+def expected_component_missing(design) -> Iterator[Hit]:
+    """A kind of component the instructor expects for this problem is absent.
+
+    Why it matters:
+        Some problems are set to practise a particular part: a cache in front of a
+        read-heavy store, a queue that takes slow work off the request, object storage
+        for large files. The instructor lists those component types with the problem;
+        a design without one either solves the problem another way, which deserves a
+        sentence, or has missed the pressure the part relieves.
+    Triggers:
+        The problem's ``expectations.phase5.components`` lists a component type (cache,
+        queue, object storage...) and no declared component has that type.
+    Better:
+        Declare a component of that type with its count and reason, and put it on the
+        write or read path where it does its work.
+    """
+    expected = design.problem.expect(5).get("components") or []
+    have = {c.type for c in design.architecture.components}
+    for code in expected:
+        if not isinstance(code, str) or code in have or code not in COMPONENT_TYPES:
+            continue
+        label = COMPONENT_TYPES[code]
+        yield Hit(
+            field="components",
+            message=f"No component is of the type {label}; the instructor expects one "
+            "for this problem.",
+            hint=f"Which requirement or phase 2 figure would the {label.lower()} serve here?",
+            fix=f"Add a component of the type {label} with its count and reason, and place "
+            "it on a path; or explain in the other components' reasons why it is not needed.",
+        )

@@ -521,3 +521,64 @@ def outage_unanswered(design) -> Iterator[Hit]:
         hint="With the cache down, how many reads reach the database, against its capacity?",
         fix="Answer yes or no from the cache-down what-if.",
     )
+
+
+def _named_type(design, name: str) -> str:
+    """The phase 5 type of the component a name refers to: by name, else type or label."""
+    from phases.architecture import COMPONENT_TYPES
+
+    if not design.has(5):
+        return ""
+    try:
+        arch = design.architecture
+    except AnswerShapeError:
+        return ""
+    component = arch.component(name)
+    if component is not None:
+        return component.type
+    wanted = _normal(name)
+    for code, label in COMPONENT_TYPES.items():
+        if wanted in (code, _normal(label)) and any(c.type == code for c in arch.components):
+            return code
+    return ""
+
+
+def not_the_expected_bottleneck(design) -> Iterator[Hit]:
+    """The bottleneck you name is of another kind than the one the instructor expects.
+
+    Why it matters:
+        For a problem built around one pressure point (the database for a read-heavy
+        service, the message store for a chat), the instructor says which kind of
+        component should give out first. Naming another kind may still be right for
+        your design, since your capacity model is what BOT-001 checks against; this
+        note asks you to see why the expected part is not the one that runs out.
+    Triggers:
+        The problem's ``expectations.phase7.bottleneck`` names a component type, and the
+        phase 5 component you name as the bottleneck is of a different type. An empty
+        or unknown name is left to BOT-001.
+    Better:
+        Compare your component's headroom with that of the expected kind; if yours
+        really runs out first, say in the reasoning what in your design makes it so.
+    """
+    from phases.architecture import COMPONENT_TYPES
+
+    expected = design.problem.expect(7).get("bottleneck")
+    answer = _answer(design)
+    if not isinstance(expected, str) or not expected or answer is None:
+        return
+    if not answer.bottleneck:
+        return
+    named = _named_type(design, answer.bottleneck)
+    if not named or named == expected:
+        return
+    theirs = COMPONENT_TYPES.get(named, named)
+    wanted = COMPONENT_TYPES.get(expected, expected)
+    yield Hit(
+        field="bottleneck",
+        message=f'You name "{answer.bottleneck}" ({theirs}); the instructor expects the '
+        f"bottleneck of this problem to be the {wanted.lower()}. Your own capacity model is "
+        "what decides whether your answer is right (BOT-001); this is a note, not an error.",
+        hint=f"What keeps the {wanted.lower()} from running out first in your design?",
+        fix=f"Check the headroom of the {wanted.lower()} against your choice, and say in the "
+        "reasoning why yours gives out first.",
+    )

@@ -681,3 +681,107 @@ def modelling_without_reason(design) -> Iterator[Hit]:
                 hint="What does this choice make cheaper, and what does it make dearer?",
                 fix="Give the reason: the ratio, the join avoided, or the cost on writes.",
             )
+
+
+# -- Instructor expectations ----------------------------------------------------------------
+
+
+def covering_requirements(capabilities: list[dict], texts: list[str]) -> dict[int, list[str]]:
+    """For each capability (by index), the requirement texts that cover it.
+
+    Built on ``requirements.covered_capabilities``, which gives each requirement one
+    capability: a requirement covers a capability when it mentions it and some largest
+    matching of requirements to capabilities pairs the two (the matching without both
+    is exactly one smaller). A requirement that mentions two capabilities thus serves
+    the one nothing else can cover, as it does for REQ-001.
+    """
+    from phases.requirements import covered_capabilities
+
+    texts = [t for t in texts if t]
+    whole = len(covered_capabilities(capabilities, texts))
+    result: dict[int, list[str]] = {}
+    for index, cap in enumerate(capabilities):
+        others = capabilities[:index] + capabilities[index + 1 :]
+        for position, text in enumerate(texts):
+            if not covered_capabilities([cap], [text]):
+                continue
+            rest = texts[:position] + texts[position + 1 :]
+            if len(covered_capabilities(others, rest)) == whole - 1:
+                result.setdefault(index, []).append(text)
+    return result
+
+
+def expected_capabilities(design, phase: int, key: str) -> list[tuple[dict, dict, list[str]]]:
+    """The rows of ``expectations.phase<phase>.<key>``, each with its phase 1 capability
+    and the learner's requirement texts that cover it.
+
+    Rows naming an unknown capability, and capabilities no requirement covers (REQ-001
+    reports those), are left out; so is everything when phase 1 cannot be read.
+    """
+    rows = design.problem.expect(phase).get(key) or []
+    req = _phase1(design)
+    if not rows or req is None:
+        return []
+    capabilities = [
+        c for c in design.problem.expect(1).get("capabilities") or [] if isinstance(c, dict)
+    ]
+    by_id = {c.get("id"): index for index, c in enumerate(capabilities) if c.get("id")}
+    covering = covering_requirements(capabilities, [fr.text for fr in req.functional])
+    found = []
+    for row in rows:
+        index = by_id.get(row.get("capability")) if isinstance(row, dict) else None
+        if index is not None and covering.get(index):
+            found.append((row, capabilities[index], covering[index]))
+    return found
+
+
+def _stores(codes: list[str]) -> str:
+    """``a key-value store or a relational database``."""
+    names = [_store(code) for code in codes]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def storage_not_expected(design) -> Iterator[Hit]:
+    """A capability served by none of the access patterns, or from a store the instructor
+    does not accept for it.
+
+    Why it matters:
+        For some problems the instructor knows which stores suit each operation, say a
+        key-value store or a relational database for following a short link, and
+        lists them with the problem. A store outside that list may work, but it is
+        not the design the problem is built to teach, and the later phases (the
+        capacity model, failure, technology) are judged against the expected one.
+    Triggers:
+        The problem's ``expectations.phase3.patterns`` lists a capability with its
+        acceptable stores, and no access pattern names the phase 1 requirement that
+        covers it, or one that does uses a store outside the list. Capabilities phase 1
+        does not cover are left to REQ-001.
+    Better:
+        Serve the capability from one of the stores the finding names, or argue for
+        your choice in the modelling notes and be ready to defend it.
+    """
+    patterns = design.data_model.access_patterns
+    for row, cap, texts in expected_capabilities(design, 3, "patterns"):
+        acceptable = [s for s in row.get("storage") or [] if isinstance(s, str)]
+        keys = {_requirement_key(text) for text in texts}
+        serving = [p for p in patterns if _requirement_key(p.requirement) in keys]
+        expects = f" The instructor expects {_stores(acceptable)} for it." if acceptable else ""
+        if not serving:
+            yield Hit(
+                field="access_patterns",
+                message=f'No access pattern serves {cap["label"]} ("{texts[0]}").{expects}',
+                hint="Which data does this operation read or write, and by what key?",
+                fix="Add an access pattern that names this requirement"
+                + (f", served from {_stores(acceptable)}." if acceptable else "."),
+            )
+            continue
+        for p in serving:
+            if acceptable and p.storage and p.storage not in acceptable:
+                yield Hit(
+                    field=f"{p.field}.storage",
+                    message=f"{_quoted(p)} serves {cap['label']} from {_store(p.storage)}."
+                    f"{expects}",
+                    hint="Which lookup does this pattern make, and which stores serve it best?",
+                    fix=f"Serve it from {_stores(acceptable)}, or explain in the modelling "
+                    "notes why your store fits better.",
+                )

@@ -290,6 +290,7 @@ RULES: tuple[Rule, ...] = (
     Rule("DAT-013", 3, ERROR, data_model.fanout_on_write_with_celebrities),
     Rule("DAT-014", 3, WARNING, data_model.denormalised_write_heavy),
     Rule("DAT-015", 3, WARNING, data_model.modelling_without_reason),
+    Rule("DAT-016", 3, WARNING, data_model.storage_not_expected),
     # Phase 4: API
     Rule("API-001", 4, WARNING, api.unversioned_path),
     Rule("API-002", 4, WARNING, api.implementation_names),
@@ -305,6 +306,7 @@ RULES: tuple[Rule, ...] = (
     Rule("API-012", 4, ERROR, api.push_without_push_protocol),
     Rule("API-013", 4, WARNING, api.protocol_unexplained),
     Rule("API-014", 4, WARNING, api.incomplete_endpoint),
+    Rule("API-015", 4, WARNING, api.expected_endpoint_missing),
     # Phase 5: architecture
     Rule("ARC-001", 5, ERROR, architecture.unbalanced_app_servers),
     Rule("ARC-002", 5, ERROR, architecture.stateful_app_servers),
@@ -319,6 +321,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ARC-011", 5, ERROR, architecture.queue_user_waits),
     Rule("ARC-012", 5, ERROR, architecture.write_not_durable),
     Rule("ARC-013", 5, WARNING, architecture.over_engineered),
+    Rule("ARC-014", 5, WARNING, architecture.expected_component_missing),
     # Phase 6: technology choices
     Rule("TEC-001", 6, ERROR, technology.missing_part),
     Rule("TEC-002", 6, ERROR, technology.no_same_kind_alternative),
@@ -338,6 +341,7 @@ RULES: tuple[Rule, ...] = (
     Rule("BOT-006", 7, WARNING, bottlenecks.hit_rate_unrealistic),
     Rule("BOT-007", 7, WARNING, bottlenecks.bottleneck_unmitigated),
     Rule("BOT-008", 7, WARNING, bottlenecks.outage_unanswered),
+    Rule("BOT-009", 7, INFO, bottlenecks.not_the_expected_bottleneck),
     # Phase 8: failure
     Rule("FAIL-001", 8, ERROR, failure.unclassified_component),
     Rule("FAIL-002", 8, WARNING, failure.unknown_component),

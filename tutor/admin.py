@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from tutor.models import Attempt, Enrollment, Finding, PhaseAnswer, Problem, ProblemSet, User
+from tutor.models import (
+    Attempt,
+    Comment,
+    Enrollment,
+    Finding,
+    Job,
+    PhaseAnswer,
+    Problem,
+    ProblemSet,
+    Report,
+    User,
+)
 
 
 @admin.register(User)
@@ -21,7 +32,7 @@ class ProblemInline(admin.TabularInline):
 @admin.register(ProblemSet)
 class ProblemSetAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "is_published", "is_open", "join_code")
-    list_filter = ("is_published", "is_open")
+    list_filter = ("is_published", "is_open", "release_scores", "release_reference")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("instructors",)
@@ -55,7 +66,7 @@ class PhaseAnswerInline(admin.TabularInline):
 
 @admin.register(Attempt)
 class AttemptAdmin(admin.ModelAdmin):
-    list_display = ("learner", "problem", "state", "started_at", "updated_at")
+    list_display = ("learner", "problem", "state", "problem_version", "started_at", "updated_at")
     list_filter = ("state", "problem__problem_set")
     search_fields = ("learner__username", "problem__title")
     list_select_related = ("learner", "problem")
@@ -84,3 +95,28 @@ class FindingAdmin(admin.ModelAdmin):
     list_filter = ("severity", "code")
     search_fields = ("code", "message")
     list_select_related = ("answer__attempt__learner", "answer__attempt__problem")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("answer", "status", "computed_in", "revision", "runs", "completed_at")
+    list_filter = ("status", "computed_in", "answer__phase")
+    search_fields = ("answer__attempt__learner__username",)
+    list_select_related = ("answer__attempt__learner", "answer__attempt__problem")
+    readonly_fields = ("data",)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("kind", "problem", "status", "done", "total", "created_at", "finished_at")
+    list_filter = ("status", "kind")
+    search_fields = ("problem__title",)
+    list_select_related = ("problem",)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("attempt", "phase", "author", "created_at")
+    list_filter = ("phase",)
+    search_fields = ("text", "author__username", "attempt__learner__username")
+    list_select_related = ("attempt__learner", "attempt__problem", "author")

@@ -5,6 +5,9 @@ allow-list is nh3's default minus anything that can run script, plus the few tag
 Markdown produces that it lacks.
 """
 
+import html
+import re
+
 import markdown as md
 import nh3
 from django.utils.safestring import mark_safe
@@ -30,3 +33,15 @@ def render_markdown(text: str) -> str:
             link_rel="noopener noreferrer nofollow",
         )
     )
+
+
+_UNSAFE_LINK = re.compile(
+    r"\]\(\s*<?\s*(?:javascript|data|vbscript):(?:[^()]|\([^()]*\))*\)", re.IGNORECASE
+)
+
+
+def safe_markdown_source(text: str) -> str:
+    """Markdown kept as Markdown (for the export) with nothing that could run: HTML is
+    escaped so it shows as text, and script-scheme link targets are removed."""
+    escaped = html.escape(text or "", quote=False)
+    return _UNSAFE_LINK.sub("](#removed)", escaped)

@@ -14,6 +14,9 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from phases import estimation, samples, units
+from phases.api import METHODS
+from phases.architecture import COMPONENT_TYPES
+from phases.data_model import STORAGE
 from phases.quantities import parse_quantity
 from phases.registry import RULES_BY_CODE
 from phases.requirements import LEFT_OUT
@@ -51,7 +54,15 @@ CAPABILITY_KEYS = ("id", "label", "feature", "synonyms", "hint", "example")
 CAPACITY_KEYS = ("requests_per_s", "reads_per_s", "writes_per_s")
 EXPECTATION_KEYS = (*(f"phase{n}" for n in range(1, 10)), "rules")
 # Phases whose expectations the rules read, with the keys they read.
-PHASE_EXPECTATION_KEYS = {"phase1": ("capabilities",), "phase7": ("capacities",)}
+PHASE_EXPECTATION_KEYS = {
+    "phase1": ("capabilities",),
+    "phase3": ("patterns",),
+    "phase4": ("endpoints",),
+    "phase5": ("components",),
+    "phase7": ("capacities", "bottleneck"),
+}
+PATTERN_KEYS = ("capability", "storage")
+ENDPOINT_KEYS = ("capability", "method")
 OVERRIDES = ("off", "error", "warning", "info")
 SET_BOOLEANS = ("is_open", "is_published", "release_scores", "release_reference")
 # Field lengths of the models, so a long value is an error here, not in the database.
@@ -244,9 +255,35 @@ def _validate_expectations(errors: _Errors, where: str, expectations) -> None:
     phase1 = expectations.get("phase1")
     if isinstance(phase1, dict):
         _validate_capabilities(errors, f"{where}.phase1.capabilities", phase1.get("capabilities"))
+    capabilities = phase1.get("capabilities") if isinstance(phase1, dict) else None
+    ids = {
+        cap["id"]
+        for cap in (capabilities if isinstance(capabilities, list) else [])
+        if isinstance(cap, dict) and isinstance(cap.get("id"), str)
+    }
+    phase3 = expectations.get("phase3")
+    if isinstance(phase3, dict):
+        _validate_capability_rows(
+            errors, f"{where}.phase3.patterns", phase3.get("patterns"), ids, PATTERN_KEYS
+        )
+    phase4 = expectations.get("phase4")
+    if isinstance(phase4, dict):
+        _validate_capability_rows(
+            errors, f"{where}.phase4.endpoints", phase4.get("endpoints"), ids, ENDPOINT_KEYS
+        )
+    phase5 = expectations.get("phase5")
+    if isinstance(phase5, dict):
+        _validate_component_types(errors, f"{where}.phase5.components", phase5.get("components"))
     phase7 = expectations.get("phase7")
     if isinstance(phase7, dict):
         _validate_capacities(errors, f"{where}.phase7.capacities", phase7.get("capacities"))
+        bottleneck = phase7.get("bottleneck")
+        if "bottleneck" in phase7 and bottleneck not in COMPONENT_TYPES:
+            errors.add(
+                f"{where}.phase7.bottleneck",
+                f"expected a component type, one of {', '.join(COMPONENT_TYPES)} "
+                f"(got {bottleneck!r}).",
+            )
     rules = expectations.get("rules")
     if isinstance(rules, dict):
         for code, severity in rules.items():
@@ -285,6 +322,60 @@ def _validate_capabilities(errors: _Errors, where: str, capabilities) -> None:
             errors.add(
                 f"{path}.feature",
                 f"expected one of {', '.join(LEFT_OUT)} (got {cap['feature']!r}).",
+            )
+
+
+def _validate_capability_rows(errors: _Errors, where: str, rows, ids: set, keys) -> None:
+    """``phase3.patterns`` or ``phase4.endpoints``: rows naming a phase 1 capability."""
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        errors.add(where, "expected a list.")
+        return
+    for index, row in enumerate(rows):
+        path = f"{where}[{index}]"
+        if not isinstance(row, dict):
+            errors.add(path, f"expected a mapping with {' and '.join(keys)}.")
+            continue
+        errors.unknown_keys(path, row, keys)
+        capability = row.get("capability")
+        if not isinstance(capability, str) or not capability:
+            errors.add(f"{path}.capability", "required: the id of a phase1 capability.")
+        elif capability not in ids:
+            known = ", ".join(sorted(ids)) or "none have an id"
+            errors.add(
+                f"{path}.capability",
+                f"no phase1 capability has the id {capability!r} (ids: {known}).",
+            )
+        if "storage" in keys:
+            storage = row.get("storage")
+            if not _is_text_list(storage) or not storage:
+                errors.add(f"{path}.storage", "expected a non-empty list of storage types.")
+            else:
+                for code in storage:
+                    if code not in STORAGE:
+                        errors.add(
+                            f"{path}.storage",
+                            f"unknown storage type {code!r} (expected {', '.join(STORAGE)}).",
+                        )
+        if "method" in keys and row.get("method") not in METHODS:
+            errors.add(
+                f"{path}.method",
+                f"expected one of {', '.join(METHODS)} (got {row.get('method')!r}).",
+            )
+
+
+def _validate_component_types(errors: _Errors, where: str, components) -> None:
+    if components is None:
+        return
+    if not _is_text_list(components):
+        errors.add(where, "expected a list of component types.")
+        return
+    for index, code in enumerate(components):
+        if code not in COMPONENT_TYPES:
+            errors.add(
+                f"{where}[{index}]",
+                f"unknown component type {code!r} (expected {', '.join(COMPONENT_TYPES)}).",
             )
 
 
@@ -375,6 +466,17 @@ def _canonical_expectations(expectations: dict) -> dict:
     if isinstance(phase1, dict) and isinstance(phase1.get("capabilities"), list):
         caps = [_ordered(cap, CAPABILITY_KEYS) for cap in phase1["capabilities"]]
         result["phase1"] = {**phase1, "capabilities": caps}
+    for phase, key, keys in (
+        ("phase3", "patterns", PATTERN_KEYS),
+        ("phase4", "endpoints", ENDPOINT_KEYS),
+    ):
+        value = result.get(phase)
+        if isinstance(value, dict) and isinstance(value.get(key), list):
+            rows = [_ordered(row, keys) if isinstance(row, dict) else row for row in value[key]]
+            result[phase] = {**value, key: rows}
+    for phase, keys in PHASE_EXPECTATION_KEYS.items():
+        if isinstance(result.get(phase), dict):
+            result[phase] = _ordered(result[phase], keys)
     return result
 
 

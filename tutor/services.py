@@ -246,6 +246,7 @@ def finish_attempt(attempt: Attempt) -> None:
 def export_markdown(attempt: Attempt) -> str:
     """The whole design as one Markdown document (phases/export.py)."""
     from phases import export
+    from tutor.markdown import safe_markdown_source
 
     finished = attempt.is_finished
     show_scores = finished and attempt.problem.problem_set.release_scores
@@ -257,8 +258,7 @@ def export_markdown(attempt: Attempt) -> str:
             "finished": finished,
             "scores": scores if show_scores else {},
             "learner": attempt.learner.username,
-            "problem": attempt.problem.title,
-            "statement": attempt.problem.statement,
+            "problem": safe_markdown_source(attempt.problem.statement),
             "started": attempt.started_at.date().isoformat(),
         },
     )

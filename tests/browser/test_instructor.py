@@ -34,7 +34,9 @@ def log_in(page: Page, site: str, username: str):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_instructor_authors_tests_and_publishes_and_the_learner_draws_numbers(browser, site):
+def test_instructor_authors_tests_and_publishes_and_the_learner_draws_numbers(
+    browser, site, tmp_path
+):
     teacher = browser.new_page()
     log_in(teacher, site, "tess")
     teacher.get_by_role("link", name="Teaching").click()
@@ -72,3 +74,12 @@ def test_instructor_authors_tests_and_publishes_and_the_learner_draws_numbers(br
     per_second = parse_quantity(drawn, expect="rate").value
     assert 10e6 / 86_400 <= per_second <= 50e6 / 86_400
     assert learner.evaluate("window.__xss") is None
+
+    learner.locator(".breadcrumb a", has_text="attempt started").click()
+    with learner.expect_download() as download_info:
+        learner.get_by_role("link", name="Download the whole design as Markdown").click()
+    path = tmp_path / "design.md"
+    download_info.value.save_as(path)
+    export = path.read_text(encoding="utf-8")
+    assert "Count **events**" in export
+    assert "<script" not in export and "<img" not in export and "javascript:" not in export

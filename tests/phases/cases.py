@@ -10,6 +10,10 @@ format is described in ``test_requirement_rules.py``. Keys added since:
 ``givens``
     Problem givens merged over (or, without ``problem``, instead of) the problem's own:
     ``{max_followers: {label: ..., value: 10M}}``.
+``expectations``
+    Problem expectations merged over the problem's own, one phase key at a time (a
+    ``phase3`` given here replaces the problem's ``phase3`` whole):
+    ``{phase5: {components: [queue]}}``; ``{phase5: null}`` removes it.
 ``phase1`` (``phaseN``)
     Answers to another phase that this phase's rules read, for tables that declare it
     (an :class:`OtherPhase`): a base name, ``null`` for no answers to that phase, or a
@@ -56,6 +60,7 @@ CASE_KEYS = {
     "counts",
     "xfail",
     "givens",
+    "expectations",
 }
 # The keys of a ``phaseN`` mapping (answers to another phase).
 OTHER_PHASE_KEYS = {"base", "set", "unset", "answer"}
@@ -90,6 +95,10 @@ def problem_for(case: dict) -> ProblemSpec:
         spec = specs[slug]
     if case.get("givens"):
         spec = dataclasses.replace(spec, givens={**spec.givens, **case["givens"]})
+    if case.get("expectations"):
+        merged = {**spec.expectations, **case["expectations"]}
+        merged = {key: value for key, value in merged.items() if value is not None}
+        spec = dataclasses.replace(spec, expectations=merged)
     return spec
 
 
@@ -350,6 +359,8 @@ class CaseTable:
             isinstance(g, dict) and "value" in g for g in givens.values()
         ):
             raise ValueError(f"{where} {name!r}: givens must map names to {{label, value}}")
+        if not isinstance(case.get("expectations", {}), dict):
+            raise ValueError(f"{where} {name!r}: expectations must map phaseN keys to mappings")
         for other in self.others:
             other.validate(case.get(other.key, other.default), f"{where} {name!r}")
 

@@ -55,3 +55,16 @@ def test_known_hostile_inputs_are_neutralised():
 )
 def test_any_mix_of_hostile_fragments_stays_safe(fragments, noise):
     assert_safe(render_markdown(noise.join(fragments)))
+
+
+def test_markdown_source_for_the_export_shows_html_as_text_and_drops_script_links():
+    from tutor.markdown import safe_markdown_source
+
+    text = (
+        "p99 < 200 ms **bold** <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://a.b)"
+    )
+    safe = safe_markdown_source(text)
+    assert "<script" not in safe and "&lt;script&gt;" in safe
+    assert "javascript:" not in safe
+    assert "p99 &lt; 200 ms **bold**" in safe and "[ok](https://a.b)" in safe
+    assert_safe(render_markdown(safe))
