@@ -9,7 +9,7 @@ from tests.factories import make_user
 from tutor.models import User
 from tutor.services import save_phase, start_attempt
 
-MODELS = [model for model in apps.get_app_config("tutor").get_models()]
+MODELS = list(apps.get_app_config("tutor").get_models())
 
 
 def test_every_tutor_model_is_registered():
