@@ -332,3 +332,22 @@ def run_regrade(job_id: int) -> None:
                 recheck_answer(attempt, answer, design)
         Job.objects.filter(pk=job_id).update(done=done)
     Job.objects.filter(pk=job_id).update(status=Job.Status.DONE, finished_at=timezone.now())
+
+
+def rules_tripped_most(learner, limit: int = 5) -> list[dict]:
+    """The rules a learner trips most often across all their attempts: what to drill."""
+    from django.db.models import Count
+
+    from phases.registry import RULES_BY_CODE
+
+    rows = (
+        Finding.objects.filter(answer__attempt__learner=learner)
+        .exclude(severity="pass")
+        .values("code")
+        .annotate(times=Count("id"), attempts=Count("answer__attempt", distinct=True))
+        .order_by("-times", "code")[:limit]
+    )
+    return [
+        {**row, "title": RULES_BY_CODE[row["code"]].title if row["code"] in RULES_BY_CODE else ""}
+        for row in rows
+    ]

@@ -70,7 +70,12 @@ def dashboard(request):
     return render(
         request,
         "tutor/dashboard.html",
-        {"attempts": attempts, "enrollments": enrollments, "phases": PHASES},
+        {
+            "attempts": attempts,
+            "enrollments": enrollments,
+            "phases": PHASES,
+            "tripped": services.rules_tripped_most(request.user),
+        },
     )
 
 

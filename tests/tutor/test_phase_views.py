@@ -241,3 +241,17 @@ def test_reference_page_lists_the_technology_catalogue(client, db):
     html = client.get(reverse("reference")).content.decode()
     for tech in catalogue.TECHNOLOGIES:
         assert f'id="tech-{tech.key}"' in html
+
+
+def test_dashboard_shows_the_rules_a_learner_trips_most(alice_client, alice, url_shortener, bob):
+    from tutor.services import save_phase
+
+    vague = {"availability": "highly available", "scale": {"users": "lots"}}
+    for _ in range(2):
+        save_phase(start_attempt(alice, url_shortener), 1, vague)
+        alice.attempts.update(state="finished")
+    save_phase(start_attempt(bob, url_shortener), 1, {"read_write_ratio": "10:1"})
+    html = alice_client.get(reverse("dashboard")).content.decode()
+    assert "The rules you trip most" in html
+    assert 'href="/rules/#REQ-006"' in html
+    assert "4 times in 2 attempts" in html  # two vague targets in each of two attempts
