@@ -41,7 +41,10 @@ def without_redirect() -> dict:
 
 
 def with_samples(samples: list[dict]) -> dict:
+    """foundations.yaml with ``samples`` as the URL shortener's and no others."""
     data = foundations_data()
+    for problem in data["problems"]:
+        problem["samples"] = []
     data["problems"][0]["samples"] = samples
     return data
 
@@ -252,6 +255,52 @@ def test_sample_codes_are_validated():
     assert any(e.startswith("problems[0].samples[1].must_not: expected a list") for e in errors)
     assert any(e.startswith("problems[0].samples[2]: give must or must_not") for e in errors)
     assert "problems[0].samples[3].must: REQ-003 is off for this problem; it cannot fire." in errors
+
+
+def test_phase_expectations_are_validated_with_their_location():
+    data = foundations_data()
+    expectations = data["problems"][0]["expectations"]
+    assert validate(data) == []
+    expectations["phase3"]["patterns"] = [
+        {"capability": "redirect", "storage": ["key_value", "flatfile"]},
+        {"capability": "teleport", "storage": ["relational"]},
+        {"capability": "shorten", "storage": []},
+        {"capability": "delete", "storage": ["relational"], "stores": ["x"]},
+    ]
+    expectations["phase4"] = {
+        "endpoints": [{"capability": "redirect", "method": "FETCH"}, {"method": "GET"}]
+    }
+    expectations["phase5"] = {"components": ["cache", "mainframe"], "servers": 3}
+    expectations["phase7"]["bottleneck"] = "disk"
+    errors = validate(data)
+    where = "problems[0].expectations"
+    assert f"{where}.phase3.patterns[0].storage: unknown storage type 'flatfile'" in " ".join(
+        errors
+    )
+    assert any(e.startswith(f"{where}.phase3.patterns[1].capability: no phase1") for e in errors)
+    assert any(
+        e.startswith(f"{where}.phase3.patterns[2].storage: expected a non-empty") for e in errors
+    )
+    assert any(e.startswith(f"{where}.phase3.patterns[3].stores: unknown key") for e in errors)
+    assert any(
+        e.startswith(f"{where}.phase4.endpoints[0].method: expected one of GET") for e in errors
+    )
+    assert any(e.startswith(f"{where}.phase4.endpoints[1].capability: required") for e in errors)
+    assert any(e.startswith(f"{where}.phase5.servers: unknown key") for e in errors)
+    assert any(
+        e.startswith(f"{where}.phase5.components[1]: unknown component type") for e in errors
+    )
+    assert any(
+        e.startswith(f"{where}.phase7.bottleneck: expected a component type") for e in errors
+    )
+    assert len(errors) == 9, errors
+
+
+def test_the_shipped_samples_pass(db):
+    import_problem_set(foundations_data())
+    status, out, _ = run_test_command("foundations")
+    assert status == 0, out
+    assert out.splitlines()[-1] == "4 of 4 samples passed."
 
 
 # -- Import makes the set match the file ---------------------------------------------------
