@@ -40,11 +40,16 @@ test: $(STAMP) check-services
 	SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0 \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: phase 2's estimate in process, and save-to-report-visible through one worker.
-## PostgreSQL (database tutor_bench) and Redis (db 1) on localhost unless told otherwise.
+## bench: the rules and a whole grading in process; phase 2's estimate in process and
+## save-to-report-visible through one worker; then gunicorn (2 workers) with one Celery
+## worker: req/s, p50/p99 of /healthz/live, a phase page and the htmx save-and-check at
+## 16 connections, and the load run (50 learners for 60 s). About 4 minutes in all; each
+## step is bounded. PostgreSQL (database tutor_bench) and Redis (db 1) on localhost
+## unless DATABASE_URL / REDIS_URL say otherwise.
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_rules.py
-	$(BIN)/python scripts/bench_estimate.py
+	timeout 120 $(BIN)/python scripts/bench_rules.py
+	timeout 150 $(BIN)/python scripts/bench_estimate.py 50
+	timeout 240 $(BIN)/python scripts/bench_http.py
 
 check-services: $(STAMP)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

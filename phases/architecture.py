@@ -24,6 +24,7 @@ cache-hit or cache-miss branch, and may be asynchronous (after the user has thei
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
@@ -86,10 +87,15 @@ class Architecture:
 
     def component(self, name: str) -> Component | None:
         """The declared component a step names (case and spacing ignored)."""
-        wanted = " ".join(name.lower().split())
-        return next(
-            (c for c in self.components if " ".join(c.name.lower().split()) == wanted), None
-        )
+        return self._by_name.get(" ".join(name.lower().split()))
+
+    @cached_property
+    def _by_name(self) -> dict[str, Component]:
+        """Normalised name to the first component declared with it; built once."""
+        found: dict[str, Component] = {}
+        for c in self.components:
+            found.setdefault(" ".join(c.name.lower().split()), c)
+        return found
 
     def path(self, key: str) -> tuple[Step, ...]:
         return getattr(self, key)

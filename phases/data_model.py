@@ -19,6 +19,7 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -711,6 +712,17 @@ def covering_requirements(capabilities: list[dict], texts: list[str]) -> dict[in
     return result
 
 
+_covering: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _weakrefable(design) -> bool:
+    try:
+        weakref.ref(design)
+    except TypeError:
+        return False
+    return True
+
+
 def expected_capabilities(design, phase: int, key: str) -> list[tuple[dict, dict, list[str]]]:
     """The rows of ``expectations.phase<phase>.<key>``, each with its phase 1 capability
     and the learner's requirement texts that cover it.
@@ -726,7 +738,11 @@ def expected_capabilities(design, phase: int, key: str) -> list[tuple[dict, dict
         c for c in design.problem.expect(1).get("capabilities") or [] if isinstance(c, dict)
     ]
     by_id = {c.get("id"): index for index, c in enumerate(capabilities) if c.get("id")}
-    covering = covering_requirements(capabilities, [fr.text for fr in req.functional])
+    covering = _covering.get(design) if _weakrefable(design) else None
+    if covering is None:  # the same for phases 3 and 4: computed once per design
+        covering = covering_requirements(capabilities, [fr.text for fr in req.functional])
+        if _weakrefable(design):
+            _covering[design] = covering
     found = []
     for row in rows:
         index = by_id.get(row.get("capability")) if isinstance(row, dict) else None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from phases.architecture import COMPONENT_TYPES
@@ -91,7 +92,11 @@ def _xml_char_ok(c: str) -> bool:
 
 def clean(text: object) -> str:
     """Learner text made safe to measure and print: XML-legal characters, one line."""
-    text = "" if text is None else str(text)
+    return _clean("" if text is None else str(text))
+
+
+@lru_cache(maxsize=4096)  # pure; the same labels are cleaned for every drawing
+def _clean(text: str) -> str:
     kept = (
         " " if c.isspace() else c
         for c in text
@@ -110,6 +115,7 @@ def _a(text: str) -> str:
     return escape(text, {'"': "&quot;", "'": "&apos;"})
 
 
+@lru_cache(maxsize=4096)
 def _char_w(c: str) -> float:
     """A rough advance width in ems for a proportional system font (Arial-like, padded)."""
     if unicodedata.combining(c):
@@ -127,8 +133,10 @@ def _char_w(c: str) -> float:
     return 0.58
 
 
+@lru_cache(maxsize=8192)
 def _width(text: str, size: float) -> float:
-    return sum(_char_w(c) for c in text) * size
+    # Labels are measured again and again while fitting and wrapping; both are pure.
+    return sum(map(_char_w, text)) * size
 
 
 def _fit(text: str, size: float, max_w: float, *, cut: bool = False) -> str:

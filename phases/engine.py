@@ -1,13 +1,30 @@
 """Running the rules: the same answers always give the same findings, in the same order."""
 
+import weakref
+
 from phases.answers import AnswerShapeError
 from phases.design import Design
 from phases.findings import Finding, Severity, phase_status
 from phases.registry import PHASE_MODULES, PHASES_BY_NUMBER, rules_for
 
+# Findings per design and phase: the review checklist checks phases 1 to 8 again on the
+# same ``Design`` that ``grade`` (or the export) has just checked. Findings are frozen and
+# a ``Design`` is read once per check, so each caller gets a fresh list of the same ones.
+_memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
 
 def check_phase(phase: int, design: Design) -> list[Finding]:
     """Every finding for one phase, most serious first, ties kept in rule order."""
+    try:
+        per_design = _memo.setdefault(design, {})
+    except TypeError:  # not weak-referenceable (a stand-in design): no memo
+        return _check_phase(phase, design)
+    if phase not in per_design:
+        per_design[phase] = _check_phase(phase, design)  # a shape error is not kept
+    return list(per_design[phase])
+
+
+def _check_phase(phase: int, design: Design) -> list[Finding]:
     findings: list[Finding] = []
     overrides = design.problem.rule_overrides
     for rule in rules_for(phase):

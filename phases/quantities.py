@@ -38,6 +38,7 @@ Conventions, chosen to match how estimates are usually written:
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pint
 
@@ -237,6 +238,7 @@ def _error(text: object, expect: str | None) -> UnitError:
     return UnitError(f"Enter a {expect} such as {_EXAMPLES[expect]} (got {text!r}).")
 
 
+@lru_cache(maxsize=4096)  # pure; the same figures are read again by several phases
 def _parse(text: str, expect: str | None) -> Quantity:
     stripped = text.strip()
     if len(stripped) > _MAX_LENGTH:

@@ -70,7 +70,18 @@ def stem(word: str) -> str:
 
 
 def stems(text: str, *, keep_stopwords: bool = False) -> list[str]:
-    return [stem(w) for w in words(text) if keep_stopwords or w not in STOPWORDS]
+    return list(_stems(text, keep_stopwords))
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str, keep_stopwords: bool) -> tuple[str, ...]:
+    # Rules stem the same requirement texts and phrases many times in one check.
+    return tuple(stem(w) for w in words(text) if keep_stopwords or w not in STOPWORDS)
+
+
+@lru_cache(maxsize=8192)
+def _stem_set(text: str) -> frozenset[str]:
+    return frozenset(_stems(text, False))
 
 
 def mentions(text: str, phrase: str) -> bool:
@@ -88,8 +99,8 @@ def match_strength(text: str, phrase: str) -> int:
     Longer phrases are more specific, so when a text mentions phrases of several
     capabilities, the one with the most words is the best description of it.
     """
-    needed = set(stems(phrase))
-    return len(needed) if needed and needed <= set(stems(text)) else 0
+    needed = _stem_set(phrase)
+    return len(needed) if needed and needed <= _stem_set(text) else 0
 
 
 _FIGURE_WORDS = re.compile(

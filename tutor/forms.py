@@ -72,8 +72,20 @@ def _choice(label, values, labels=None, help_text=""):
     )
 
 
+def parse_revision(value) -> int | None:
+    """The ``base_revision`` a form carries, or None when it is missing or not a revision."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return None
+
+
 class PhaseForms:
-    """A phase's main form and list formsets, bound to POST data or built from a document."""
+    """A phase's main form and list formsets, bound to POST data or built from a document.
+
+    ``base_revision`` is the stored answer's revision the form was built from; the page
+    sends it back (a hidden input) so a save can tell whether someone saved in between.
+    Bound forms read it from the data unless it is given.
+    """
 
     main_class: type[forms.Form]
     row_classes: dict[str, type[forms.Form]] = {}
@@ -83,14 +95,19 @@ class PhaseForms:
         data: QueryDict | None = None,
         document: dict | None = None,
         requirement_choices: tuple[str, ...] = (),
+        base_revision: int | None = None,
     ):
         document = document or {}
         self.is_bound = data is not None
+        if base_revision is None and data is not None:
+            base_revision = parse_revision(data.get("base_revision"))
+        self.base_revision = base_revision
         self.main = self.main_class(data=data, initial=self._main_initial(document), prefix=None)
         self.formsets = {}
         for name, form_class in self.row_classes.items():
+            # absolute_max bounds the work a forged TOTAL_FORMS can cause.
             formset_class = formset_factory(
-                form_class, extra=0, max_num=MAX_ROWS, validate_max=True
+                form_class, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS, validate_max=True
             )
             rows = [r for r in document.get(name, []) if isinstance(r, dict)] or [{}]
             self.formsets[name] = formset_class(
@@ -163,7 +180,7 @@ def compact(document: dict, lists) -> dict:
     return result
 
 
-ROW_ACTION = re.compile(r"^(add|remove|up|down):(\w+)(?::(\d+))?$")
+ROW_ACTION = re.compile(r"^(add|remove|up|down):(\w+)(?::(\d{1,4}))?$")
 
 
 def apply_row_action(data: QueryDict, action: str, row_classes: dict) -> QueryDict | None:
@@ -331,10 +348,15 @@ class RequirementRowForm(forms.Form):
             self.data.get(self.add_prefix("requirement"), "") if self.is_bound else ""
         )
         choices = [("", "— choose from phase 1 —")] + [(text, text) for text in requirement_choices]
-        if current and current not in requirement_choices:
+        if current and current not in requirement_choices and _storable(current):
             # Keep what was chosen even if phase 1 has changed since; a rule says so.
             choices.append((current, f"{current} (not in phase 1 any more)"))
         self.fields["requirement"].choices = choices
+
+
+def _storable(text: str) -> bool:
+    """A value kept although it is not among the choices must still fit a text answer."""
+    return isinstance(text, str) and len(text) <= TEXT and "\x00" not in text
 
 
 def _check(label, help_text=""):

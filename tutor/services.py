@@ -84,12 +84,36 @@ def design_for(attempt: Attempt, replace: dict[int, dict] | None = None) -> Desi
     return Design(answers, problem_spec(attempt))
 
 
+class SaveConflict(Exception):
+    """The phase was saved by someone else (another tab) after this form was built."""
+
+    def __init__(self, answer: PhaseAnswer):
+        super().__init__(f"phase {answer.phase} is at revision {answer.revision}")
+        self.answer = answer
+
+
 @transaction.atomic
-def save_phase(attempt: Attempt, phase: int, data: dict) -> PhaseAnswer:
-    """Store a phase's answers (already shape-checked), check them, store the findings."""
+def save_phase(
+    attempt: Attempt, phase: int, data: dict, base_revision: int | None = None
+) -> PhaseAnswer:
+    """Store a phase's answers (already shape-checked), check them, store the findings.
+
+    ``base_revision`` is the revision the learner's form was built from. The stored
+    answer is locked and saved only if it is still at that revision; otherwise
+    ``SaveConflict`` is raised and nothing changes. One exception: when the stored data
+    already equals ``data`` (the same form submitted twice), the stored answer is
+    returned as it is, with ``already_saved`` set: no new revision, no new findings.
+    Without ``base_revision`` the save is unconditional.
+    """
+    answer, _ = PhaseAnswer.objects.select_for_update().get_or_create(attempt=attempt, phase=phase)
+    answer.already_saved = False
+    if base_revision is not None and answer.revision != base_revision:
+        if answer.revision and answer.data == data:
+            answer.already_saved = True
+            return answer
+        raise SaveConflict(answer)
     design = design_for(attempt, replace={phase: data})
     findings = check_phase(phase, design)
-    answer, _ = PhaseAnswer.objects.select_for_update().get_or_create(attempt=attempt, phase=phase)
     answer.data = data
     answer.schema_version = data.get("version", 1)
     answer.status = phase_status(findings)

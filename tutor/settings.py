@@ -5,6 +5,7 @@ means tasks run in process: the embedded default that works with nothing but Pyt
 Set both for the production shape (PostgreSQL, Redis, a Celery worker).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,12 +38,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "csp",
+    "axes",
     "tutor",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Turns a database outage anywhere below into the 503 page. Session and auth
+    # middleware touch the database lazily, so /healthz/live never reaches it.
+    "tutor.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -50,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tutor.urls"
@@ -97,6 +106,23 @@ AUTH_USER_MODEL = "tutor.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is refused for AXES_COOLOFF_TIME, even with the
+# right password. Failures are kept in the database, so it works with Redis down.
+# Signup logs in with ModelBackend by name, which bypasses authenticate() on purpose.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_CALLABLE = "tutor.middleware.axes_username"  # NUL-free, at most 255
+# The client address is REMOTE_ADDR (django-ipware is not installed).
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -155,13 +181,55 @@ STORAGES = {
     },
 }
 
-# Security headers; the deploy settings are checked by `manage.py check --deploy`.
+# Security headers; the deploy settings are checked by `manage.py check --deploy`
+# (tests/tutor/test_security.py runs it with a production environment).
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=False)
+# The load balancer probes over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/"]
+if envbool("TRUST_X_FORWARDED_PROTO", default=False):
+    # Only behind a proxy that sets (and strips any client's) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS: on (a year) once the site redirects to HTTPS, off otherwise and in debug.
+SECURE_HSTS_SECONDS = envint(
+    "SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL_REDIRECT and not DEBUG else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE_HSTS_SECONDS > 0
+)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+CSRF_FAILURE_VIEW = "tutor.middleware.csrf_failure"
+
+# Content-Security-Policy (django-csp 4) on every response: scripts, styles, images and
+# requests from this origin only; no inline script or style, no eval (htmx is configured
+# for that in base.html's htmx-config). The SVG diagrams use presentation attributes,
+# which CSP does not govern. In debug the policy is report-only, so Django's own debug
+# pages (inline styles and scripts) still render while violations show in the console.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
 LOGGING = {
     "version": 1,

@@ -52,3 +52,7 @@ urlpatterns = [
     path("healthz/ready", views.healthz_ready, name="healthz_ready"),
     path("admin/", admin.site.urls),
 ]
+
+# 403 and 404 use Django's views with templates/403.html and 404.html; a server error
+# renders without the database, and a database outage gives the 503 page.
+handler500 = "tutor.middleware.server_error"

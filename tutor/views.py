@@ -212,6 +212,7 @@ def phase(request, attempt_id, number):
     notice = ""
     status_code = 200
     saved = False
+    conflict = None
 
     choices = _requirement_choices(attempt)
     if forms_class is None:
@@ -238,24 +239,47 @@ def phase(request, attempt_id, number):
                 except AnswerShapeError as exc:
                     forms.add_shape_errors(exc.errors)
                 else:
-                    answer = services.save_phase(
-                        attempt, number, compact(document, forms_class.row_classes)
-                    )
-                    saved = True
-                    if not request.htmx:
-                        messages.success(request, "Saved and checked.")
-                        return redirect("phase", attempt.pk, number)
-                    forms = forms_class(document=answer.data, requirement_choices=choices)
-                    # Fresh phase states, and the report as the commit hook left it
-                    # (computed in process when the broker was unreachable).
-                    attempt = _own_attempt(request, attempt_id)
-                    answer = next(a for a in attempt.answers.all() if a.phase == number)
-            if not saved:
+                    try:
+                        answer = services.save_phase(
+                            attempt,
+                            number,
+                            compact(document, forms_class.row_classes),
+                            base_revision=forms.base_revision,
+                        )
+                    except services.SaveConflict as exc:
+                        conflict = _conflict(attempt, number, exc.answer, document)
+                        # The learner's text stays; the form now carries the stored
+                        # revision, so saving again overwrites it on purpose.
+                        forms = forms_class(
+                            data=request.POST,
+                            requirement_choices=choices,
+                            base_revision=exc.answer.revision,
+                        )
+                        attempt = _own_attempt(request, attempt_id)
+                        answer = next((a for a in attempt.answers.all() if a.phase == number), None)
+                        status_code = 409
+                    else:
+                        saved = True
+                        if not request.htmx:
+                            messages.success(request, "Saved and checked.")
+                            return redirect("phase", attempt.pk, number)
+                        forms = forms_class(
+                            document=answer.data,
+                            requirement_choices=choices,
+                            base_revision=answer.revision,
+                        )
+                        # Fresh phase states, and the report as the commit hook left it
+                        # (computed in process when the broker was unreachable).
+                        attempt = _own_attempt(request, attempt_id)
+                        answer = next(a for a in attempt.answers.all() if a.phase == number)
+            if not saved and not conflict:
                 notice = "Not saved: correct the fields marked below. Everything you typed is kept."
                 status_code = 422
     else:
         forms = forms_class(
-            document=answer.data if answer else module.empty(), requirement_choices=choices
+            document=answer.data if answer else module.empty(),
+            requirement_choices=choices,
+            base_revision=answer.revision if answer else 0,
         )
 
     context = _phase_context(request, attempt, phase_info, answer, forms, module)
@@ -263,6 +287,7 @@ def phase(request, attempt_id, number):
         comments=attempt.comments.filter(phase=number).select_related("author"),
         notice=notice,
         saved=saved,
+        conflict=conflict,
         requirement_choices=choices,
         component_names=_component_names(attempt),
     )
@@ -277,6 +302,49 @@ def phase(request, attempt_id, number):
         )
         return HttpResponse(html, status=status_code)
     return render(request, "tutor/phase.html", context, status=status_code)
+
+
+def _conflict(attempt, number, stored, document) -> dict:
+    """What the page says when the phase was saved after the learner's form was built:
+    the saved revision and, field by field, where the saved text differs from theirs."""
+    saved_rows = _flatten(stored.data)
+    mine = _flatten(compact(document, PHASE_FORMS[number].row_classes))
+    differences = [
+        {"path": path, "saved": saved_rows.get(path, ""), "yours": mine.get(path, "")}
+        for path in dict.fromkeys([*saved_rows, *mine])
+        if path != "version" and saved_rows.get(path, "") != mine.get(path, "")
+    ]
+    return {
+        "revision": stored.revision,
+        "status": stored.get_status_display(),
+        "checked_at": stored.checked_at,
+        "differences": differences[:CONFLICT_DIFFERENCES],
+        "more": max(0, len(differences) - CONFLICT_DIFFERENCES),
+        "reload": reverse("phase", args=[attempt.pk, number]),
+    }
+
+
+CONFLICT_DIFFERENCES = 30
+
+
+def _flatten(value, path="") -> dict[str, str]:
+    """A phase document as ``path: text`` pairs (``latency[1].unit``), for comparing."""
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}" if path else str(key), v) for key, v in value.items()]
+    elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        if isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            text = "yes" if value else ""
+        else:
+            text = "" if value is None else str(value)
+        return {path: text}
+    flat: dict[str, str] = {}
+    for key, item in items:
+        flat.update(_flatten(item, key))
+    return flat
 
 
 def _requirement_choices(attempt) -> tuple[str, ...]:

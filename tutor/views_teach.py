@@ -4,6 +4,8 @@ Every view finds its objects through ``tutor.teaching`` so an instructor only ev
 reaches the sets they teach.
 """
 
+import json
+
 import yaml
 from django import forms
 from django.contrib import messages
@@ -35,6 +37,32 @@ class ProblemSetForm(forms.ModelForm):
             "release_reference",
         ]
         help_texts = {"slug": "Lowercase letters, digits and hyphens; part of every link."}
+
+
+def unstorable(value) -> str:
+    """Why a value read from YAML cannot be stored as JSON in PostgreSQL, or "".
+
+    YAML can spell what JSON cannot hold: dates, binary data, sets, infinities, and NUL
+    characters (``"\\0"``), which PostgreSQL refuses in text and in jsonb.
+    """
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return (
+            "This YAML holds a value that cannot be stored (a date, binary data, a set, "
+            "an infinite number or nesting too deep); write it as text."
+        )
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return "This YAML holds a NUL character (\\0), which cannot be stored."
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return ""
 
 
 def _yaml_field(label: str, help_text: str) -> forms.CharField:
@@ -110,6 +138,15 @@ class ProblemForm(forms.Form):
                 mark = getattr(exc, "problem_mark", None)
                 where = f" at line {mark.line + 1}" if mark else ""
                 self.add_error(name, f"This is not valid YAML{where}.")
+                continue
+            except (ValueError, RecursionError):
+                # PyYAML raises these for integers of thousands of digits and for
+                # nesting thousands deep; neither is a problem anyone means to write.
+                self.add_error(name, "This YAML holds a number too long or nesting too deep.")
+                continue
+            problem = unstorable(value)
+            if problem:
+                self.add_error(name, problem)
                 continue
             cleaned[f"{name}_data"] = (
                 value if value is not None else ([] if name == "samples" else {})
@@ -218,10 +255,12 @@ def set_import(request, slug):
     else:
         try:
             data = yaml.safe_load(upload.read().decode("utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError):
+        except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError):
             errors = ["The file is not valid YAML (or JSON) text."]
         else:
-            if isinstance(data, dict) and data.get("slug") != problem_set.slug:
+            if unstorable(data):
+                errors = [unstorable(data)]
+            elif isinstance(data, dict) and data.get("slug") != problem_set.slug:
                 errors = [f"slug: the file is for {data.get('slug')!r}, not {problem_set.slug!r}."]
             else:
                 try:

@@ -1,0 +1,149 @@
+"""Every page runs the same number of queries whatever the amount of data behind it.
+
+Each page is measured twice: with a little data (one attempt, one answer), then after
+adding attempts, answers in every phase with their findings, reports, comments,
+problems and learners. The second count must not be larger than the first.
+"""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from phases.registry import PHASE_MODULES
+from tests.factories import FIXTURES, make_user
+from tutor.models import Comment, Enrollment, Problem, Report, User
+from tutor.services import run_report, save_phase, start_attempt
+
+ANSWERS = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
+
+# The most queries any page may take, so a page that is constant but wasteful shows too.
+CEILING = 25
+
+
+@pytest.fixture
+def dora(foundations):
+    user = make_user("dora", User.Role.INSTRUCTOR)
+    foundations.instructors.add(user)
+    return user
+
+
+def count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def save_all_phases(attempt):
+    for number in range(1, 10):
+        answer = save_phase(attempt, number, ANSWERS[str(number)])
+        report = Report.objects.filter(answer=answer).first()
+        if report is not None:
+            run_report(report.pk, answer.revision, where=Report.Where.INLINE)
+
+
+def grow(foundations, alice, dora, attempt, learners=4, problems=3):
+    """More of everything: problems, learners and their attempts, answers, comments."""
+    for i in range(problems):
+        Problem.objects.create(
+            problem_set=foundations,
+            slug=f"extra-{i}",
+            title=f"Extra {i}",
+            statement="More **work**.",
+            position=100 + i,
+        )
+    save_all_phases(attempt)
+    for number in range(1, 10):
+        for i in range(3):
+            Comment.objects.create(attempt=attempt, phase=number, author=dora, text=f"Note {i}")
+    for problem in foundations.problems.all()[:3]:
+        other = start_attempt(alice, problem)
+        save_phase(other, 1, ANSWERS["1"])
+    for i in range(learners):
+        learner = make_user(f"learner{i}")
+        Enrollment.objects.get_or_create(learner=learner, problem_set=foundations)
+        theirs = start_attempt(learner, attempt.problem)
+        save_phase(theirs, 1, ANSWERS["1"])
+        save_phase(theirs, 2, ANSWERS["2"])
+
+
+def learner_urls(attempt, problem):
+    urls = {
+        "home": reverse("home"),
+        "problem sets": reverse("problemsets"),
+        "set detail": reverse("problemset", args=[problem.problem_set.slug]),
+        "problem detail": reverse("problem", args=[problem.problem_set.slug, problem.slug]),
+        "dashboard": reverse("dashboard"),
+        "attempt overview": reverse("attempt", args=[attempt.pk]),
+        "rules": reverse("rules"),
+        "reference": reverse("reference"),
+    }
+    for number in range(1, 10):
+        urls[f"phase {number}"] = reverse("phase", args=[attempt.pk, number])
+    return urls
+
+
+def teacher_urls(attempt, problem):
+    return {
+        "teach home": reverse("teach_home"),
+        "teach set": reverse("teach_set", args=[problem.problem_set.slug]),
+        "teach problem": reverse("teach_problem", args=[problem.problem_set.slug, problem.slug]),
+        "cohort": reverse("teach_cohort", args=[problem.problem_set.slug]),
+        "review": reverse("teach_review", args=[attempt.pk]),
+    }
+
+
+def measure(client, urls) -> dict[str, int]:
+    for url in urls.values():
+        client.get(url)  # warm per-process caches (templates, rules) first
+    return {name: count(client, url) for name, url in urls.items()}
+
+
+def test_learner_pages_do_not_grow_with_data(client, alice, dora, foundations, url_shortener):
+    """Small: every phase saved once, empty (a phase page reads its findings only when
+    the phase has an answer: one query more than for a phase never saved)."""
+    attempt = start_attempt(alice, url_shortener)
+    for number, module in PHASE_MODULES.items():
+        save_phase(attempt, number, module.empty())
+    client.force_login(alice)
+    urls = learner_urls(attempt, url_shortener)
+    small = measure(client, urls)
+    grow(foundations, alice, dora, attempt)
+    large = measure(client, urls)
+    grown = {name: (small[name], large[name]) for name in urls if large[name] > small[name]}
+    assert not grown, f"query counts grew (small, large): {grown}"
+    assert max(large.values()) <= CEILING, large
+    print("learner pages:", large)
+
+
+def test_teacher_pages_do_not_grow_with_data(client, alice, dora, foundations, url_shortener):
+    attempt = start_attempt(alice, url_shortener)
+    save_phase(attempt, 1, ANSWERS["1"])
+    Comment.objects.create(attempt=attempt, phase=1, author=dora, text="First")
+    client.force_login(dora)
+    urls = teacher_urls(attempt, url_shortener)
+    small = measure(client, urls)
+    grow(foundations, alice, dora, attempt, learners=6, problems=4)
+    large = measure(client, urls)
+    grown = {name: (small[name], large[name]) for name in urls if large[name] > small[name]}
+    assert not grown, f"query counts grew (small, large): {grown}"
+    assert max(large.values()) <= CEILING, large
+    print("teacher pages:", large)
+
+
+def test_anonymous_pages_do_not_grow_with_data(client, alice, dora, foundations, url_shortener):
+    attempt = start_attempt(alice, url_shortener)
+    urls = {
+        name: url
+        for name, url in learner_urls(attempt, url_shortener).items()
+        if name in ("home", "problem sets", "set detail", "problem detail", "rules", "reference")
+    }
+    small = measure(client, urls)
+    grow(foundations, alice, dora, attempt)
+    large = measure(client, urls)
+    grown = {name: (small[name], large[name]) for name in urls if large[name] > small[name]}
+    assert not grown, f"query counts grew (small, large): {grown}"
+    print("anonymous pages:", large)
