@@ -21,6 +21,17 @@ def is_blank_row(row: dict) -> bool:
     return all(is_blank(v) for v in row.values())
 
 
+_FLAG_TEXTS = {
+    "true": True,
+    "on": True,
+    "yes": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "0": False,
+}
+
+
 class AnswerShapeError(ValueError):
     def __init__(self, errors: list[tuple[str, str]]):
         self.errors = errors
@@ -93,6 +104,18 @@ class Reader:
             if not is_blank_row(row):
                 rows.append((path, row))
         return rows
+
+    def flag(self, obj: dict, key: str, field: str) -> bool:
+        """A tick box: true/false, or the text forms a form or a file may carry."""
+        value = obj.get(key, False)
+        if value in (None, ""):
+            return False
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _FLAG_TEXTS:
+            return _FLAG_TEXTS[value.lower()]
+        self.error(field, "Expected true or false.")
+        return False
 
     def parsed(self, field: str, parser: Callable, raw: str):
         """Run a unit parser, turning its error into a field error."""

@@ -105,18 +105,6 @@ def empty() -> dict:
     return {"version": SCHEMA_VERSION, "components": [], "write_path": [], "read_path": []}
 
 
-def _flag(r: Reader, row: dict, key: str, field: str) -> bool:
-    value = row.get(key, False)
-    if value in (None, ""):
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "on", "yes", "1", "false", "no", "0"):
-        return value.lower() in ("true", "on", "yes", "1")
-    r.error(field, "Expected true or false.")
-    return False
-
-
 def parse(data: dict) -> Architecture:
     r = Reader(data)
     d = r.data
@@ -141,7 +129,7 @@ def parse(data: dict) -> Architecture:
                 count=count,
                 why=r.text(row, "why", f"{path}.why"),
                 without=r.text(row, "without", f"{path}.without"),
-                stateful=_flag(r, row, "stateful", f"{path}.stateful"),
+                stateful=r.flag(row, "stateful", f"{path}.stateful"),
             )
         )
     paths = {}
@@ -152,7 +140,7 @@ def parse(data: dict) -> Architecture:
                 component=r.text(row, "component", f"{path}.component"),
                 action=r.text(row, "action", f"{path}.action"),
                 branch=r.text(row, "branch", f"{path}.branch", choices=BRANCHES),
-                is_async=_flag(r, row, "async", f"{path}.async"),
+                is_async=r.flag(row, "async", f"{path}.async"),
             )
             for path, row in r.rows(d, key, key)
         )

@@ -98,18 +98,6 @@ def empty() -> dict:
     return {"version": SCHEMA_VERSION, "access_patterns": [], "entities": [], "modelling": []}
 
 
-def _flag(r: Reader, row: dict, key: str, field: str) -> bool:
-    value = row.get(key, False)
-    if value in (None, ""):
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "on", "yes", "1", "false", "no", "0"):
-        return value.lower() in ("true", "on", "yes", "1")
-    r.error(field, "Expected true or false.")
-    return False
-
-
 def parse(data: dict) -> DataModel:
     r = Reader(data)
     d = r.data
@@ -135,8 +123,8 @@ def parse(data: dict) -> DataModel:
                 rate_per_s=quantity.value if quantity else None,
                 records=r.text(row, "records", f"{path}.records", choices=RECORDS),
                 storage=r.text(row, "storage", f"{path}.storage", choices=STORAGE),
-                transactional=_flag(r, row, "transactional", f"{path}.transactional"),
-                large_objects=_flag(r, row, "large_objects", f"{path}.large_objects"),
+                transactional=r.flag(row, "transactional", f"{path}.transactional"),
+                large_objects=r.flag(row, "large_objects", f"{path}.large_objects"),
             )
         )
     model = DataModel(

@@ -89,18 +89,6 @@ def empty() -> dict:
     }
 
 
-def _flag(r: Reader, row: dict, key: str, field: str) -> bool:
-    value = row.get(key, False)
-    if value in (None, ""):
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "on", "yes", "1", "false", "no", "0"):
-        return value.lower() in ("true", "on", "yes", "1")
-    r.error(field, "Expected true or false.")
-    return False
-
-
 def _timeout(text: str) -> float | None:
     """A timeout in milliseconds from ``200 ms``, ``2 s``, ``200`` (ms)."""
     value, unit = units.parse_latency(text)
@@ -122,7 +110,7 @@ def parse(data: dict) -> Failure:
                 callee=r.text(row, "callee", f"{path}.callee"),
                 timeout=timeout,
                 timeout_ms=r.parsed(f"{path}.timeout", _timeout, timeout) if timeout else None,
-                circuit_breaker=_flag(r, row, "circuit_breaker", f"{path}.circuit_breaker"),
+                circuit_breaker=r.flag(row, "circuit_breaker", f"{path}.circuit_breaker"),
             )
         )
     retries = r.object(d, "retries", "retries")
@@ -138,18 +126,16 @@ def parse(data: dict) -> Failure:
                 user_sees=r.text(row, "user_sees", f"{path}.user_sees"),
                 mitigation=r.text(row, "mitigation", f"{path}.mitigation", choices=MITIGATIONS),
                 replication=r.text(row, "replication", f"{path}.replication", choices=REPLICATION),
-                automatic_failover=_flag(
-                    r, row, "automatic_failover", f"{path}.automatic_failover"
-                ),
+                automatic_failover=r.flag(row, "automatic_failover", f"{path}.automatic_failover"),
             )
             for path, row in r.rows(d, "components", "components")
         ),
         calls=tuple(calls),
         retries=Retries(
-            enabled=_flag(r, retries, "enabled", "retries.enabled"),
+            enabled=r.flag(retries, "enabled", "retries.enabled"),
             operations=r.text(retries, "operations", "retries.operations"),
-            backoff=_flag(r, retries, "backoff", "retries.backoff"),
-            jitter=_flag(r, retries, "jitter", "retries.jitter"),
+            backoff=r.flag(retries, "backoff", "retries.backoff"),
+            jitter=r.flag(retries, "jitter", "retries.jitter"),
             max_attempts=max_attempts,
         ),
     )

@@ -120,23 +120,7 @@ def save_phase(
     answer.revision += 1
     answer.checked_at = timezone.now()
     answer.save()
-    answer.findings.all().delete()
-    Finding.objects.bulk_create(
-        Finding(
-            answer=answer,
-            code=f.code,
-            severity=f.severity.value,
-            field=f.field,
-            message=f.message,
-            why=f.why,
-            hint=f.hint,
-            fix=f.fix,
-            arithmetic=f.arithmetic,
-            field_phase=f.field_phase,
-            position=position,
-        )
-        for position, f in enumerate(findings)
-    )
+    replace_findings(answer, findings)
     Attempt.objects.filter(pk=attempt.pk).update(updated_at=timezone.now())
     if phase in BACKGROUND_PHASES:
         request_report(answer)
@@ -291,12 +275,8 @@ def export_markdown(attempt: Attempt) -> str:
 # -- Instructors: regrading -----------------------------------------------------------------
 
 
-def recheck_answer(attempt: Attempt, answer: PhaseAnswer, design: Design) -> None:
-    """Check stored answers again (after the problem changed); the answers stay as typed."""
-    findings = check_phase(answer.phase, design)
-    answer.status = phase_status(findings)
-    answer.checked_at = timezone.now()
-    answer.save(update_fields=["status", "checked_at", "updated_at"])
+def replace_findings(answer: PhaseAnswer, findings) -> None:
+    """Store a check's findings in place of the answer's previous ones."""
     answer.findings.all().delete()
     Finding.objects.bulk_create(
         Finding(
@@ -314,6 +294,15 @@ def recheck_answer(attempt: Attempt, answer: PhaseAnswer, design: Design) -> Non
         )
         for position, f in enumerate(findings)
     )
+
+
+def recheck_answer(attempt: Attempt, answer: PhaseAnswer, design: Design) -> None:
+    """Check stored answers again (after the problem changed); the answers stay as typed."""
+    findings = check_phase(answer.phase, design)
+    answer.status = phase_status(findings)
+    answer.checked_at = timezone.now()
+    answer.save(update_fields=["status", "checked_at", "updated_at"])
+    replace_findings(answer, findings)
     if answer.phase in BACKGROUND_PHASES:
         request_report(answer)
 
