@@ -214,7 +214,9 @@ def phase(request, attempt_id, number):
     saved = False
     conflict = None
 
-    choices = _requirement_choices(attempt)
+    # One reading of the attempt's answers serves the choices, suggestions and figures.
+    design = services.design_for(attempt)
+    choices = _requirement_choices(design)
     if forms_class is None:
         forms = None
     elif request.method == "POST":
@@ -256,6 +258,7 @@ def phase(request, attempt_id, number):
                             base_revision=exc.answer.revision,
                         )
                         attempt = _own_attempt(request, attempt_id)
+                        design = services.design_for(attempt)
                         answer = next((a for a in attempt.answers.all() if a.phase == number), None)
                         status_code = 409
                     else:
@@ -271,6 +274,7 @@ def phase(request, attempt_id, number):
                         # Fresh phase states, and the report as the commit hook left it
                         # (computed in process when the broker was unreachable).
                         attempt = _own_attempt(request, attempt_id)
+                        design = services.design_for(attempt)
                         answer = next(a for a in attempt.answers.all() if a.phase == number)
             if not saved and not conflict:
                 notice = "Not saved: correct the fields marked below. Everything you typed is kept."
@@ -282,14 +286,14 @@ def phase(request, attempt_id, number):
             base_revision=answer.revision if answer else 0,
         )
 
-    context = _phase_context(request, attempt, phase_info, answer, forms, module)
+    context = _phase_context(request, attempt, design, phase_info, answer, forms, module)
     context.update(
         comments=attempt.comments.filter(phase=number).select_related("author"),
         notice=notice,
         saved=saved,
         conflict=conflict,
         requirement_choices=choices,
-        component_names=_component_names(attempt),
+        component_names=_component_names(design),
     )
     if request.htmx and request.method == "GET" and request.htmx.target == "report":
         return render(request, "tutor/phase.html#report", context)
@@ -347,25 +351,25 @@ def _flatten(value, path="") -> dict[str, str]:
     return flat
 
 
-def _requirement_choices(attempt) -> tuple[str, ...]:
+def _requirement_choices(design) -> tuple[str, ...]:
     """The learner's phase 1 requirements, for rows in later phases that name one."""
     try:
-        functional = services.design_for(attempt).requirements.functional
+        functional = design.requirements.functional
     except AnswerShapeError:
         return ()
     return tuple(dict.fromkeys(fr.text for fr in functional if fr.text))
 
 
-def _component_names(attempt) -> tuple[str, ...]:
+def _component_names(design) -> tuple[str, ...]:
     """The components declared in phase 5, suggested wherever a later phase names one."""
     try:
-        components = services.design_for(attempt).architecture.components
+        components = design.architecture.components
     except AnswerShapeError:
         return ()
     return tuple(dict.fromkeys(c.name for c in components if c.name))
 
 
-def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
+def _phase_context(request, attempt, design, phase_info, answer, forms, module) -> dict:
     by_field: dict[str, list] = {}
     number = phase_info.number
     lists = forms.formsets if forms else {}
@@ -390,7 +394,7 @@ def _phase_context(request, attempt, phase_info, answer, forms, module) -> dict:
             report = getattr(answer, "report", None)
         else:
             try:
-                computed = module.computed(services.design_for(attempt))
+                computed = module.computed(design)
             except AnswerShapeError:
                 # A document saved under an older shape: show the form, skip the figures.
                 computed = {}
