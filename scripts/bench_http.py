@@ -5,9 +5,10 @@
 Sets up the ``tutor_bench`` database (created if missing, migrated, the shipped problem
 set imported, static files collected), 50 learners each with an attempt at the URL
 shortener whose phases 1-8 hold ``fixtures/answers/url-shortener.json``; starts one Celery
-worker (phase 2 and 7 saves enqueue their reports to Redis db 1) and
-``gunicorn tutor.wsgi -w 2`` on a free loopback port with DEBUG=0; logs every simulated
-client in through the login form (session cookie, CSRF token).
+worker (phase 2 and 7 saves enqueue their reports to Redis db 1) and ``gunicorn
+tutor.wsgi`` (two sync workers per core plus one, or ``BENCH_WORKERS``) on a free loopback
+port with DEBUG=0; logs every simulated client in through the login form (session
+cookie, CSRF token).
 
 Then, for each target, 16 threads, each with its own learner and its own keep-alive
 ``http.client`` connection, send requests back to back for a fixed time (a short warm-up
@@ -60,6 +61,8 @@ os.environ.update(
 )
 
 HOST = "127.0.0.1"
+# Gunicorn's advice for sync workers: two per core plus one (BENCH_WORKERS overrides).
+GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
 CONNECTIONS = 16
 LEARNERS = 50  # the load run's; the benchmark uses the first CONNECTIONS of them
 WARMUP = 1.0  # s per target, not counted
@@ -214,7 +217,9 @@ class PhaseForm:
         if status != 200 or SAVED_TEXT not in text:
             reason = "conflict" if "revision" in text and "saved" in text.lower() else ""
             raise BenchError(f"save {self.path}: HTTP {status}, not saved {reason}".rstrip())
-        self.fields.update(hidden_fields(_FORM_ONLY(text)))
+        # A save answered with the findings only renews base_revision, out of band; one
+        # that sends the form back (errors were on show) renews every hidden input.
+        self.fields.update(hidden_fields(_FORM_ONLY(text) or text))
 
 
 def _FORM_ONLY(page: str) -> str:  # noqa: N802 - reads as a filter
@@ -370,7 +375,7 @@ def start_gunicorn(port: int, log) -> subprocess.Popen:
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "tutor.wsgi",
             "-w",
-            "2",
+            str(GUNICORN_WORKERS),
             "-b",
             f"{HOST}:{port}",
             "--timeout",
@@ -435,7 +440,7 @@ def running_server(learners: int):
         port = free_port()
         server = start_gunicorn(port, log)
         stack.callback(stop_process, server)
-        print(f"gunicorn tutor.wsgi -w 2 on {HOST}:{port} (DEBUG=0)")
+        print(f"gunicorn tutor.wsgi -w {GUNICORN_WORKERS} on {HOST}:{port} (DEBUG=0)")
         learners_ = [Learner(port, name, attempt, posts) for name, attempt in pairs]
         started = time.monotonic()
         errors = []

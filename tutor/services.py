@@ -120,7 +120,7 @@ def save_phase(
     answer.revision += 1
     answer.checked_at = timezone.now()
     answer.save()
-    replace_findings(answer, findings)
+    answer.saved_findings = replace_findings(answer, findings)
     Attempt.objects.filter(pk=attempt.pk).update(updated_at=timezone.now())
     if phase in BACKGROUND_PHASES:
         request_report(answer)
@@ -275,10 +275,10 @@ def export_markdown(attempt: Attempt) -> str:
 # -- Instructors: regrading -----------------------------------------------------------------
 
 
-def replace_findings(answer: PhaseAnswer, findings) -> None:
-    """Store a check's findings in place of the answer's previous ones."""
+def replace_findings(answer: PhaseAnswer, findings) -> list[Finding]:
+    """Store a check's findings in place of the answer's previous ones; return them."""
     answer.findings.all().delete()
-    Finding.objects.bulk_create(
+    return Finding.objects.bulk_create(
         Finding(
             answer=answer,
             code=f.code,

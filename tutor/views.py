@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap
 
 from phases.answers import AnswerShapeError
 from phases.findings import Severity
@@ -34,7 +35,7 @@ from tutor.forms import (
     compact,
     html_name,
 )
-from tutor.models import Attempt, Enrollment, PhaseAnswer, ProblemSet
+from tutor.models import Attempt, Enrollment, PhaseAnswer, ProblemSet, Report
 
 
 def home(request):
@@ -189,11 +190,11 @@ def start_attempt(request, set_slug, slug):
 
 
 def _own_attempt(request, attempt_id) -> Attempt:
-    answers = PhaseAnswer.objects.select_related("report")
+    # The problem's sample answers (tens of kilobytes of JSON) are for authoring only.
     return get_object_or_404(
-        Attempt.objects.select_related("problem__problem_set").prefetch_related(
-            Prefetch("answers", queryset=answers)
-        ),
+        Attempt.objects.select_related("problem__problem_set")
+        .defer("problem__samples")
+        .prefetch_related("answers"),
         pk=attempt_id,
         learner=request.user,
     )
@@ -213,6 +214,7 @@ def phase(request, attempt_id, number):
     status_code = 200
     saved = False
     conflict = None
+    findings = None  # read from the database unless a save has just stored them
 
     # One reading of the attempt's answers serves the choices, suggestions and figures.
     design = services.design_for(attempt)
@@ -266,16 +268,19 @@ def phase(request, attempt_id, number):
                         if not request.htmx:
                             messages.success(request, "Saved and checked.")
                             return redirect("phase", attempt.pk, number)
-                        forms = forms_class(
-                            document=answer.data,
-                            requirement_choices=choices,
-                            base_revision=answer.revision,
-                        )
-                        # Fresh phase states, and the report as the commit hook left it
-                        # (computed in process when the broker was unreachable).
-                        attempt = _own_attempt(request, attempt_id)
+                        findings = getattr(answer, "saved_findings", None)
+                        answer = _refreshed(attempt, answer)
+                        if answer is None:  # the phase's first save: read the attempt again
+                            attempt = _own_attempt(request, attempt_id)
+                            answer = next(a for a in attempt.answers.all() if a.phase == number)
                         design = services.design_for(attempt)
-                        answer = next(a for a in attempt.answers.all() if a.phase == number)
+                        if request.POST.get("redraw"):
+                            # Errors were on show: send the form back without them.
+                            forms = forms_class(
+                                document=answer.data,
+                                requirement_choices=choices,
+                                base_revision=answer.revision,
+                            )
             if not saved and not conflict:
                 notice = "Not saved: correct the fields marked below. Everything you typed is kept."
                 status_code = 422
@@ -286,8 +291,10 @@ def phase(request, attempt_id, number):
             base_revision=answer.revision if answer else 0,
         )
 
-    context = _phase_context(request, attempt, design, phase_info, answer, forms, module)
+    context = _phase_context(request, attempt, design, phase_info, answer, forms, module, findings)
     context.update(
+        # Errors or a conflict on show: the next save sends the whole form back.
+        redraw=status_code != 200 or bool(forms and forms.errors_count),
         comments=attempt.comments.filter(phase=number).select_related("author"),
         notice=notice,
         saved=saved,
@@ -297,14 +304,17 @@ def phase(request, attempt_id, number):
     )
     if request.htmx and request.method == "GET" and request.htmx.target == "report":
         return render(request, "tutor/phase.html#report", context)
+    if saved and not request.POST.get("redraw"):
+        # The form stays as the learner left it: only what the save changed goes back,
+        # each part swapped out of band by its id, nothing into the form's target.
+        return reswap(render(request, "tutor/_saved.html", context), "none")
     if request.htmx and request.method == "POST":
         # htmx swaps only successful responses; the notice carries the outcome instead.
-        status_code = 200
         html = render_to_string("tutor/phase.html#workspace", context, request=request)
         html += render_to_string(
             "tutor/phase.html#progress", {**context, "oob": True}, request=request
         )
-        return HttpResponse(html, status=status_code)
+        return HttpResponse(html)
     return render(request, "tutor/phase.html", context, status=status_code)
 
 
@@ -369,11 +379,27 @@ def _component_names(design) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.name for c in components if c.name))
 
 
-def _phase_context(request, attempt, design, phase_info, answer, forms, module) -> dict:
+def _refreshed(attempt, saved: PhaseAnswer) -> PhaseAnswer | None:
+    """The attempt's own (prefetched) copy of a just-saved answer, brought up to date
+    with it; None when the attempt had no answer for that phase before the save."""
+    current = next((a for a in attempt.answers.all() if a.phase == saved.phase), None)
+    if current is None:
+        return None
+    for name in ("data", "schema_version", "status", "revision", "checked_at", "updated_at"):
+        setattr(current, name, getattr(saved, name))
+    return current
+
+
+def _phase_context(
+    request, attempt, design, phase_info, answer, forms, module, findings=None
+) -> dict:
+    """What the phase page shows. ``findings``: the answer's, when the caller has them
+    (a save just stored them); otherwise they are read."""
     by_field: dict[str, list] = {}
     number = phase_info.number
     lists = forms.formsets if forms else {}
-    findings = list(answer.findings.all()) if answer else []
+    if findings is None:
+        findings = list(answer.findings.all()) if answer else []
     for finding in findings:
         finding.anchor = html_name(finding.field) if finding.field else ""
         elsewhere = finding.field_phase and finding.field_phase != number
@@ -391,7 +417,8 @@ def _phase_context(request, attempt, design, phase_info, answer, forms, module) 
     report = None
     if answer and module:
         if number in BACKGROUND_PHASES:
-            report = getattr(answer, "report", None)
+            # Read here, after any save has committed (its hook may have computed it).
+            report = Report.objects.filter(answer=answer).first()
         else:
             try:
                 computed = module.computed(design)

@@ -1,30 +1,33 @@
-/* Keep keyboard focus across htmx swaps.
+/* Keep keyboard focus across htmx saves.
  *
  * A phase form is disabled while its save is in flight (hx-disabled-elt), which takes
- * focus away from the button that was pressed; when the new form is swapped in, focus
- * would be left on <body> and a keyboard user would start again from the top of the
- * page. Remember the focused element's id before each request and, if focus was lost,
- * put it back on the element with that id in the new content.
+ * focus away from the button that was pressed. Remember the focused element's id before
+ * each request; afterwards, if focus was lost, put it back on the element with that id:
+ * in the new content when the form was sent back, or in the same form, once htmx has
+ * enabled it again, when only the findings were.
  */
 (function () {
   "use strict";
   var focusedId = null;
 
+  function restore() {
+    var id = focusedId;
+    var active = document.activeElement;
+    if (!id || (active && active !== document.body)) {
+      focusedId = null;
+      return; // nothing was focused, or focus is still (or already again) somewhere
+    }
+    var target = document.getElementById(id);
+    if (target && !target.disabled && !target.closest("fieldset:disabled")) {
+      target.focus({ preventScroll: true });
+      focusedId = null;
+    }
+  }
+
   document.addEventListener("htmx:beforeRequest", function () {
     var active = document.activeElement;
     focusedId = active && active !== document.body && active.id ? active.id : null;
   });
-
-  document.addEventListener("htmx:afterSwap", function () {
-    var id = focusedId;
-    focusedId = null;
-    var active = document.activeElement;
-    if (!id || (active && active !== document.body)) {
-      return; // nothing was focused, or focus is still (or already again) somewhere
-    }
-    var target = document.getElementById(id);
-    if (target && !target.disabled) {
-      target.focus({ preventScroll: true });
-    }
-  });
+  document.addEventListener("htmx:afterSwap", restore);
+  document.addEventListener("htmx:afterRequest", restore);
 })();

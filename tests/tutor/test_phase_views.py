@@ -1,5 +1,6 @@
 import copy
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -67,17 +68,95 @@ def test_saving_without_javascript_redirects_and_shows_the_finding(alice_client,
     assert answer.data["availability"] == "highly available"
 
 
-def test_saving_with_htmx_returns_the_workspace_and_progress_only(alice_client, attempt):
+def findings_box(html, name):
+    """The contents of a field's findings box (``findings-for-<name>``) in some HTML."""
+    box = rf'<div class="field-findings" id="findings-for-{name}"[^>]*>(.*?)</div>'
+    match = re.search(box, html)
+    assert match, f"no findings box for {name}"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("saves_before", [0, 1], ids=["first save", "later save"])
+def test_saving_with_htmx_sends_back_what_changed_and_not_the_form(
+    alice_client, attempt, saves_before
+):
+    for _ in range(saves_before):
+        alice_client.post(phase_url(attempt), requirements_post(GOOD))
     response = alice_client.post(
-        phase_url(attempt), requirements_post(with_mistake()), HTTP_HX_REQUEST="true"
+        phase_url(attempt),
+        requirements_post(with_mistake()),
+        HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
     assert response.status_code == 200
+    assert response["HX-Reswap"] == "none"  # nothing goes into the form's target
     assert "<html" not in html
-    assert 'id="workspace"' in html
-    assert 'id="phase-progress"' in html and 'hx-swap-oob="true"' in html
-    assert 'data-code="REQ-006"' in html
-    assert "has errors" in html
+    # Nothing the learner typed comes back: the form stays as it is on the page.
+    assert 'id="phase-form"' not in html and "<textarea" not in html
+    assert 'name="functional-0-text"' not in html
+    assert re.search(r'<div id="status-line" hx-swap-oob="innerHTML">.*Saved and checked', html)
+    revision = saves_before + 1
+    assert re.search(
+        rf'<input type="hidden" name="base_revision" id="base-revision" value="{revision}" '
+        r'hx-swap-oob="true">',
+        html,
+    )
+    assert '<section id="findings-column" hx-swap-oob="innerHTML">' in html
+    assert 'data-code="REQ-006"' in html and "Has errors." in html
+    assert 'id="phase-progress"' in html and "has errors" in html
+    # Each field's findings box is refilled: the mistaken one holds the finding.
+    assert "REQ-006" in findings_box(html, "availability")
+    assert findings_box(html, "clarifications__region") == ""
+    assert html.count('class="field-findings"') > 10
+
+
+def test_a_save_clears_the_findings_box_of_a_field_that_is_now_right(alice_client, attempt):
+    alice_client.post(phase_url(attempt), requirements_post(with_mistake()))
+    page = alice_client.get(phase_url(attempt)).content.decode()
+    assert "REQ-006" in findings_box(page, "availability")
+    response = alice_client.post(
+        phase_url(attempt), requirements_post(GOOD), HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert 'id="findings-for-availability" hx-swap-oob="innerHTML"' in html
+    assert findings_box(html, "availability") == ""
+    assert PhaseAnswer.objects.get(attempt=attempt, phase=1).status == PhaseAnswer.Status.PASSED
+
+
+def test_a_save_after_errors_were_shown_sends_the_whole_form_back_without_them(
+    alice_client, attempt
+):
+    document = copy.deepcopy(GOOD)
+    document["latency"][0]["target"] = "2OO ms"
+    refused = alice_client.post(
+        phase_url(attempt), requirements_post(document), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'class="error" role="alert"' in refused
+    assert '<input type="hidden" name="redraw" value="1">' in refused
+
+    response = alice_client.post(
+        phase_url(attempt), {**requirements_post(GOOD), "redraw": "1"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert 'id="workspace"' in html and 'id="phase-form"' in html
+    assert 'class="error"' not in html and 'name="redraw"' not in html
+    assert "Saved and checked." in html
+    assert 'name="base_revision" id="base-revision" value="1"' in html
+
+
+@pytest.mark.parametrize("region, redraw", [("the moon", True), ("global", False)])
+def test_a_row_action_marks_the_form_for_redrawing_only_when_it_shows_errors(
+    alice_client, attempt, region, redraw
+):
+    post = {
+        **requirements_post(GOOD),
+        "clarifications__region": region,
+        "row_action": "add:functional",
+    }
+    html = alice_client.post(phase_url(attempt), post, HTTP_HX_REQUEST="true").content.decode()
+    assert "Rows changed" in html
+    assert ('class="error" role="alert"' in html) is redraw
+    assert ('<input type="hidden" name="redraw" value="1">' in html) is redraw
 
 
 def test_fixing_the_mistake_turns_the_phase_passed_or_warning_free_of_errors(alice_client, attempt):

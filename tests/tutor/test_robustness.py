@@ -446,10 +446,10 @@ def with_mistake():
 
 def test_the_form_carries_the_revision_it_was_built_from(alice_client, attempt):
     html = alice_client.get(phase_url(attempt, 1)).content.decode()
-    assert 'name="base_revision" value="0"' in html
+    assert 'name="base_revision" id="base-revision" value="0"' in html
     save_phase(attempt, 1, ANSWERS["1"])
     html = alice_client.get(phase_url(attempt, 1)).content.decode()
-    assert 'name="base_revision" value="1"' in html
+    assert 'name="base_revision" id="base-revision" value="1"' in html
 
 
 @pytest.mark.parametrize("htmx", [False, True])
@@ -467,7 +467,8 @@ def test_a_save_from_a_stale_tab_is_a_conflict_that_keeps_the_typed_text(
     assert response.status_code == (200 if htmx else 409)
     assert "Someone (you, in another tab?) saved this phase after you opened it" in html
     assert "Only the second tab typed this" in html  # the learner's text is kept
-    assert 'name="base_revision" value="1"' in html  # now based on the saved version
+    # The form is now based on the saved version.
+    assert 'name="base_revision" id="base-revision" value="1"' in html
     assert "highly available" in html
     assert f'href="{phase_url(attempt, 1)}"' in html  # take theirs: load the saved version
     answer = PhaseAnswer.objects.get(attempt=attempt, phase=1)
@@ -505,7 +506,7 @@ def test_row_actions_keep_the_base_revision(alice_client, attempt):
         data = {**requirements_post(ANSWERS["1"]), "base_revision": "1", "row_action": action}
         for extra in ({}, {"HTTP_HX_REQUEST": "true"}):
             html = alice_client.post(phase_url(attempt, 1), data, **extra).content.decode()
-            assert 'name="base_revision" value="1"' in html
+            assert 'name="base_revision" id="base-revision" value="1"' in html
 
 
 def test_an_invalid_form_keeps_its_base_revision(alice_client, attempt):
@@ -513,7 +514,7 @@ def test_an_invalid_form_keeps_its_base_revision(alice_client, attempt):
     data["latency-0-percentile"] = "p42"
     response = alice_client.post(phase_url(attempt, 1), data)
     assert response.status_code == 422
-    assert 'name="base_revision" value="0"' in response.content.decode()
+    assert 'name="base_revision" id="base-revision" value="0"' in response.content.decode()
 
 
 def test_a_form_without_a_base_revision_saves_as_before(alice_client, attempt):
@@ -533,4 +534,4 @@ def test_a_forged_future_base_revision_is_a_conflict(alice_client, attempt):
     response = alice_client.post(phase_url(attempt, 1), data)
     assert response.status_code == 409
     assert not PhaseAnswer.objects.filter(attempt=attempt, phase=1).exists()
-    assert 'name="base_revision" value="0"' in response.content.decode()
+    assert 'name="base_revision" id="base-revision" value="0"' in response.content.decode()

@@ -1,4 +1,6 @@
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from phases.quantities import format_value
@@ -40,6 +42,73 @@ def times(value):
     if value >= 0.1:
         return f"{value:.2g}×"
     return f"1/{1 / value:,.3g}×" if value > 0 else "0×"
+
+
+def findings_slot(name: str, findings, oob: bool = False) -> str:
+    """The box under a field (or a list of rows) holding the findings that point at it.
+
+    Every field has one, empty or not, so that a save answered over htmx can refill each
+    box by its id (``findings-for-<field name>``) without sending the form back.
+    """
+    rules = reverse("rules")
+    return format_html(
+        '<div class="field-findings" id="findings-for-{}"{}>{}</div>',
+        name,
+        mark_safe(' hx-swap-oob="innerHTML"') if oob else "",
+        format_html_join(
+            "",
+            '<p class="field-finding sev-{}"><a href="{}#{}">{}</a> {}</p>',
+            ((f.severity, rules, f.code, f.code, f.message) for f in findings),
+        ),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def list_findings(context, prefix):
+    """The findings box of a list of rows (a formset), by its prefix."""
+    return findings_slot(prefix, (context.get("findings_by_field") or {}).get(prefix, ()))
+
+
+@register.simple_tag(takes_context=True)
+def field_row(context, field):
+    """One phase-form field: label, widget, help text, errors, then its findings box.
+
+    Written in Python rather than as an included template: a phase form has dozens of
+    fields, and an include per field was most of the time a phase page took to render.
+    """
+    errors = field.errors
+    help_text = field.help_text
+    return format_html(
+        '<div class="field{}">\n  <label for="{}">{}</label>\n  {}\n  {}{}{}\n</div>',
+        " has-error" if errors else "",
+        field.id_for_label,
+        field.label,
+        str(field),
+        format_html('<p class="help" id="{}_helptext">{}</p>', field.auto_id, help_text)
+        if help_text
+        else "",
+        format_html_join(
+            "",
+            '<p class="error" role="alert">{}: {}</p>',
+            ((field.label, error) for error in errors),
+        ),
+        findings_slot(
+            field.html_name, (context.get("findings_by_field") or {}).get(field.html_name, ())
+        ),
+    )
+
+
+@register.simple_tag
+def findings_slots(forms, findings_by_field):
+    """Every field's findings box of a phase form, each marked to replace its twin on the
+    page (htmx out-of-band): what a save answered over htmx sends instead of the form."""
+    names = [field.html_name for field in forms.main]
+    for prefix, formset in forms.formsets.items():
+        names.append(prefix)
+        names.extend(field.html_name for form in formset.forms for field in form)
+    return mark_safe(
+        "\n".join(findings_slot(name, findings_by_field.get(name, ()), oob=True) for name in names)
+    )
 
 
 @register.simple_tag
