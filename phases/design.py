@@ -33,9 +33,16 @@ class Design:
     def __init__(self, answers: dict[int, dict], problem: ProblemSpec):
         self.answers = {int(k): v for k, v in answers.items()}
         self.problem = problem
+        self._memo: dict = {}
 
     def has(self, phase: int) -> bool:
         return phase in self.answers
+
+    def memo(self, compute):
+        """``compute(design)``, worked out once per design: for what several rules read."""
+        if compute not in self._memo:
+            self._memo[compute] = compute(self)
+        return self._memo[compute]
 
     @cached_property
     def requirements(self):

@@ -163,8 +163,9 @@ def _n(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.3g}"
 
 
-def recompute(assumptions: dict[str, float]) -> dict[str, Figure]:
-    """Every result from assumptions in base units (per second, bytes, seconds).
+def recompute(assumptions: dict[str, float], *, explain: bool = True) -> dict[str, Figure]:
+    """Every result from assumptions in base units (per second, bytes, seconds), each
+    with its arithmetic written out unless ``explain`` is false (values only).
 
     Missing peak factor and overhead count as 1 (their rules say so); a missing cache
     share counts as 20% of a day's reads, the usual hot-set rule of thumb. Results that
@@ -189,7 +190,8 @@ def recompute(assumptions: dict[str, float]) -> dict[str, Figure]:
     share = assumptions.get("cache_fraction", DEFAULT_CACHE_FRACTION)
 
     def put(key, value, arithmetic):
-        figures[key] = Figure(key, value, f"{arithmetic} = {format_value(value, key_kind(key))}")
+        text = f"{arithmetic} = {format_value(value, key_kind(key))}" if explain else ""
+        figures[key] = Figure(key, value, text)
 
     put("writes_per_s", writes, writes_text)
     put("peak_writes_per_s", writes * peak, f"{_n(writes)}/s × peak {peak:g}")
@@ -396,14 +398,16 @@ def report(estimate: Estimate, givens: dict) -> dict:
 
 def sensitivity(assumptions: dict[str, float]) -> list[dict]:
     """For each assumption: which results move when it is doubled or halved, and how much."""
-    base = {k: f.value for k, f in recompute(assumptions).items()}
+    base = {k: f.value for k, f in recompute(assumptions, explain=False).items()}
     table = []
     for key in assumptions:
         moves = []
         for label, factor in (("doubled", 2.0), ("halved", 0.5)):
             changed = {
                 k: f.value
-                for k, f in recompute({**assumptions, key: assumptions[key] * factor}).items()
+                for k, f in recompute(
+                    {**assumptions, key: assumptions[key] * factor}, explain=False
+                ).items()
             }
             for result, value in changed.items():
                 if base.get(result) and not math.isclose(value, base[result], rel_tol=1e-9):

@@ -282,7 +282,12 @@ def _review(design) -> Review | None:
 
 
 def untraded(design) -> list[Choice]:
-    """The chosen mechanisms that no phase 9 trade-off row names."""
+    """The chosen mechanisms that no phase 9 trade-off row names (REV-002 and the
+    checklist both ask, so it is worked out once per design)."""
+    return design.memo(_untraded)
+
+
+def _untraded(design) -> list[Choice]:
     review = _review(design)
     rows = review.tradeoffs if review is not None else ()
     return [c for c in chosen_mechanisms(design) if not any(states(r, c) for r in rows)]

@@ -88,6 +88,13 @@ def test_arithmetic_is_shown_with_the_result():
     assert figures["storage"].arithmetic.endswith("= 36.5 TB")
 
 
+def test_values_only_recompute_gives_the_same_numbers_without_the_arithmetic():
+    explained = estimation.recompute(URL_SHORTENER)
+    bare = estimation.recompute(URL_SHORTENER, explain=False)
+    assert {k: f.value for k, f in bare.items()} == {k: f.value for k, f in explained.items()}
+    assert len(bare) > 5 and all(f.arithmetic == "" for f in bare.values())
+
+
 @pytest.mark.parametrize(
     ("slug", "base"),
     [

@@ -36,6 +36,8 @@ from phases import (
     review,
     technology,
 )
+from phases.design import Design, ProblemSpec
+from phases.engine import grade
 from phases.registry import RULES_BY_CODE
 from tests.phases.cases import ANSWERS_DIR, ROOT, CaseTable, OtherPhase
 
@@ -107,3 +109,16 @@ def test_rules_have_four_part_docstrings():
     for code in ("REV-001", "REV-002", "REV-003", "REV-004", "REV-005", "REV-006"):
         doc = RULES_BY_CODE[code].doc
         assert doc["summary"] and doc.get("why") and doc.get("triggers") and doc.get("better")
+
+
+def test_the_untraded_mechanisms_are_worked_out_once_per_design(monkeypatch):
+    calls = []
+    real = review.chosen_mechanisms
+    monkeypatch.setattr(review, "chosen_mechanisms", lambda d: calls.append(d) or real(d))
+    answers = json.loads(FIXTURE.read_text())["phases"]
+    design = Design({int(k): v for k, v in answers.items()}, ProblemSpec("url-shortener"))
+    grade(design)  # the REV-002 rule and the checklist both ask
+    assert review.untraded(design) == review.untraded(design)
+    assert len(calls) == 1
+    grade(Design(design.answers, design.problem))  # a new design works it out anew
+    assert len(calls) == 2
