@@ -7,6 +7,7 @@ Markdown produces that it lacks.
 
 import html
 import re
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -22,7 +23,11 @@ _ATTRIBUTES = {
 }
 
 
+@lru_cache(maxsize=256)
 def render_markdown(text: str) -> str:
+    """Markdown to sanitised HTML. A pure function of the text, so each web process
+    keeps the last few hundred results: a problem's statement is drawn on every phase
+    page, and rendering it costs more than the rest of the guidance column."""
     html = md.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"])
     return mark_safe(
         nh3.clean(
