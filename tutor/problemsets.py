@@ -83,13 +83,45 @@ def read_file(path: str | Path) -> dict:
     return load_text(text, str(path))
 
 
+class AliasNotAllowed(yaml.composer.ComposerError):
+    """A YAML alias (``*name``) in a problem-set text."""
+
+
+class _NoAliases(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases: an anchor used ten times at each of nine
+    levels fits in a few hundred bytes and stands for a billion values once anything
+    walks the result (validation, storage, export)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise AliasNotAllowed(None, None, "aliases are not allowed", mark)
+        return super().compose_node(parent, index)
+
+
+def parse_yaml(text: str):
+    """Problem-set YAML (or JSON) text as Python values, without aliases. Raises
+    ``yaml.YAMLError`` (``AliasNotAllowed`` for an alias), and ``ValueError`` or
+    ``RecursionError`` for numbers thousands of digits long or nesting thousands deep."""
+    return yaml.load(text, Loader=_NoAliases)  # noqa: S506 - a SafeLoader subclass
+
+
+def yaml_error_text(exc: yaml.YAMLError) -> str:
+    """Why a text is not acceptable YAML, and where, for people."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    if isinstance(exc, AliasNotAllowed):
+        return f"uses an alias (*name){where}; write the value out in full instead."
+    return f"is not valid YAML{where}."
+
+
 def load_text(text: str, name: str = "(text)"):
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ProblemSetFileError([f"{name}: not valid YAML{where}."]) from None
+        raise ProblemSetFileError([f"{name}: {yaml_error_text(exc)}"]) from None
+    except (ValueError, RecursionError):
+        raise ProblemSetFileError([f"{name}: a number too long or nesting too deep."]) from None
 
 
 # -- Validation ---------------------------------------------------------------------------

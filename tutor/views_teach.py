@@ -133,11 +133,9 @@ class ProblemForm(forms.Form):
         for name in self.YAML_FIELDS:
             text = cleaned.get(name, "")
             try:
-                value = yaml.safe_load(text) if text and text.strip() else None
+                value = problemsets.parse_yaml(text) if text and text.strip() else None
             except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" at line {mark.line + 1}" if mark else ""
-                self.add_error(name, f"This is not valid YAML{where}.")
+                self.add_error(name, f"This {problemsets.yaml_error_text(exc)}")
                 continue
             except (ValueError, RecursionError):
                 # PyYAML raises these for integers of thousands of digits and for
@@ -254,8 +252,10 @@ def set_import(request, slug):
         errors = ["The file is larger than 2 MB."]
     else:
         try:
-            data = yaml.safe_load(upload.read().decode("utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError):
+            data = problemsets.parse_yaml(upload.read().decode("utf-8"))
+        except yaml.YAMLError as exc:
+            errors = [f"The file {problemsets.yaml_error_text(exc)}"]
+        except (UnicodeDecodeError, ValueError, RecursionError):
             errors = ["The file is not valid YAML (or JSON) text."]
         else:
             if unstorable(data):

@@ -190,3 +190,40 @@ def test_export_then_import_through_the_site(dora_client, foundations):
     assert response.status_code == 400
     assert "Nothing was imported" in response.content.decode()
     assert ProblemSet.objects.get(slug="foundations").title == "Foundations, revised"
+
+
+# Nine levels of ten references each: 300 bytes of YAML that stand for 10^9 values.
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+)
+
+
+def test_a_yaml_alias_is_a_field_error_not_a_billion_values(dora_client, foundations):
+    assert len(ALIAS_BOMB) < 1000 and "*h" in ALIAS_BOMB
+    data = {**PROBLEM, "expectations": ALIAS_BOMB}
+    response = dora_client.post(reverse("teach_problem_new", args=["foundations"]), data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Expectations: This uses an alias (*name) at line 2, column 8" in html
+    assert "*a, *a" in html  # the text is kept
+    assert not Problem.objects.filter(slug="counter").exists()
+    response = dora_client.post(reverse("teach_problem_new", args=["foundations"]), PROBLEM)
+    assert response.status_code == 302  # the same form without the alias is stored
+    assert Problem.objects.get(slug="counter").expectations
+
+
+def test_a_problem_set_file_with_an_alias_is_refused_on_upload_and_import(
+    dora_client, foundations, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import CommandError, call_command
+
+    text = "format: 1\nslug: foundations\ntitle: Foundations\n" + ALIAS_BOMB
+    upload = SimpleUploadedFile("foundations.yaml", text.encode())
+    response = dora_client.post(reverse("teach_set_import", args=["foundations"]), {"file": upload})
+    assert response.status_code == 400
+    assert "The file uses an alias (*name) at line 5" in response.content.decode()
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    with pytest.raises(CommandError, match=r"uses an alias \(\*name\) at line 5"):
+        call_command("import_problemset", str(path))
