@@ -44,6 +44,15 @@ CROSS_REGION_RTT_MS = 100.0
 HIGH_AVAILABILITY = 99.99
 # Percentiles that include the users farthest from the servers.
 TAIL = ("p95", "p99", "p99.9")
+# An operation inside the datacenter (a cache or database read, a call between
+# services) is not a user's round trip, and a target served from the edge or from each
+# region has its plan for distance: neither is held to the cross-region floor.
+_NEAR_OPERATION = re.compile(
+    r"\b(cache|caches|cached|redis|memcached|database|db|replica|replicas|queue|internal|"
+    r"rpc|service[- ]to[- ]service|between services|edge|cdn|regional|per region|"
+    r"in[- ]region|nearest region|each region|same region)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -604,7 +613,9 @@ def below_network_floor(design) -> Iterator[Hit]:
         tail target (p95 and above) below the second, for users around the world, means
         serving them from several regions, which must then be in the design.
     Triggers:
-        p99 of 0.2 ms for an API call; or p99 50 ms for a global audience from one region.
+        p99 of 0.2 ms for an API call; or p99 50 ms for a global audience from one region
+        (not for an operation inside the datacenter, such as a cache read, nor one the
+        row says is served from the edge or each region).
     Better:
         p99 100 ms for users in one region; or 200 ms globally, or an explicit plan for
         edge or multi-region serving.
@@ -625,7 +636,12 @@ def below_network_floor(design) -> Iterator[Hit]:
                 fix="Set a target the network allows: a few milliseconds inside a datacenter, "
                 "tens to hundreds for users on the internet.",
             )
-        elif req.region == "global" and target.percentile in TAIL and ms < CROSS_REGION_RTT_MS:
+        elif (
+            req.region == "global"
+            and target.percentile in TAIL
+            and ms < CROSS_REGION_RTT_MS
+            and not _NEAR_OPERATION.search(target.operation)
+        ):
             yield Hit(
                 field=f"{target.field}.target",
                 message=f"{target.label}: {target.target} {target.unit} for users around the "
