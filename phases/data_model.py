@@ -19,6 +19,7 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -516,6 +517,24 @@ def _reported_elsewhere(p: AccessPattern) -> bool:
     return p.lookup in ("text_search", "traversal") or p.storage in ("object", "wide_column")
 
 
+# A "nearby" lookup on a key-value store is no scan: Redis answers radius queries with its
+# geo index, and any key-value store answers them when positions are keyed by a
+# geographic cell (geohash, H3, S2), read together with the neighbouring cells.
+_GEO = re.compile(
+    r"\b(geo\w*|h3|s2|quadtree|cells?|grid|tiles?|nearby|near|nearest|radius|"
+    r"lat(itude)?|lng|lon(gitude)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _geo_on_key_value(p) -> bool:
+    return (
+        p.storage == "key_value"
+        and p.lookup in ("by_range", "ad_hoc")
+        and bool(_GEO.search(f"{p.name} {p.key}"))
+    )
+
+
 def lookup_fits_badly(design) -> Iterator[Hit]:
     """A lookup the chosen store serves badly, by the storage decision table.
 
@@ -524,13 +543,14 @@ def lookup_fits_badly(design) -> Iterator[Hit]:
         the store for the lookup, not the lookup for the store; a store picked because
         it is popular makes every pattern it does not fit fight the data layer.
     Triggers:
-        "Clicks per day over the last month": a range lookup on a key-value store.
+        "Clicks per day over the last month": a range lookup on a key-value store (but
+        not "drivers near a point": a geo index or geographic cells as keys serve it).
     Better:
         A store whose strengths include the lookup: a relational or time-series
         database for ranges, or totals kept up to date as the writes arrive.
     """
     for p in design.data_model.access_patterns:
-        if not (p.storage and p.lookup) or _reported_elsewhere(p):
+        if not (p.storage and p.lookup) or _reported_elsewhere(p) or _geo_on_key_value(p):
             continue
         if storage.bad_fit(p.storage, p.lookup):
             better = storage.suggestion(p.lookup)
