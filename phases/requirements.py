@@ -297,7 +297,8 @@ def missing_capabilities(design) -> Iterator[Hit]:
         missed here is missing from the whole design.
     Triggers:
         A URL shortener whose requirements cover creating short links but say nothing
-        about a visitor following one.
+        about a visitor following one; or one row naming two capabilities ("a user can
+        shorten a link and see its clicks"), which counts for one.
     Better:
         One requirement per capability, phrased as an operation: "A visitor can open a
         short link and be redirected to the original URL".
@@ -305,9 +306,24 @@ def missing_capabilities(design) -> Iterator[Hit]:
     capabilities = design.problem.expect(1).get("capabilities", [])
     if not capabilities:
         return
-    covered = covered_capabilities(capabilities, [fr.text for fr in design.requirements.functional])
+    functional = design.requirements.functional
+    covered = covered_capabilities(capabilities, [fr.text for fr in functional])
     missed = [cap for index, cap in enumerate(capabilities) if index not in covered]
     for cap in missed:
+        phrases = [cap["label"], *cap.get("synonyms", [])]
+        shared = next(
+            (fr for fr in functional if any(match_strength(fr.text, p) for p in phrases)), None
+        )
+        if shared is not None:
+            # The capability is named, but inside a row that already counts for another.
+            yield Hit(
+                field=f"{shared.field}.text",
+                message=f"“{shared.text}” also names {cap['label']}, but a row is one "
+                "operation, so it counts for one capability only.",
+                hint="How many things does the actor do in this row?",
+                fix=f'Split it, one operation per row: add "{cap.get("example", cap["label"])}".',
+            )
+            continue
         yield Hit(
             field="functional",
             message=f"None of your functional requirements covers: {cap['label']}.",
