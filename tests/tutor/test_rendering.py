@@ -32,3 +32,19 @@ def test_the_fast_renderer_draws_the_same_widgets_as_djangos_own(number, setting
     assert len(fast) > 5 and all(html.startswith("<") for html in fast)
     settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"
     assert drawn_widgets(number) == fast
+
+
+def test_the_review_page_draws_both_paths_where_the_file_has_mermaid(alice_client, attempt):
+    from django.urls import reverse
+
+    from tutor.services import save_phase
+
+    for number in (1, 5):
+        save_phase(attempt, number, ANSWERS[str(number)])
+    page = alice_client.get(reverse("phase", args=[attempt.pk, 9])).content.decode()
+    document = page[page.index('class="design-document"') :]
+    assert document.count('<figure class="diagram"><svg') == 2
+    assert "language-mermaid" not in document
+    assert "Write path" in document and "Read path" in document
+    exported = alice_client.get(reverse("export", args=[attempt.pk])).content.decode()
+    assert exported.count("```mermaid") == 2  # the file keeps the source

@@ -1,3 +1,5 @@
+import re
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -135,9 +137,30 @@ def capacity_chart(rows):
     return mark_safe(capacity_svg(rows or []))  # noqa: S308 - built from escaped parts
 
 
+# How python-markdown renders the export's ```mermaid blocks (one per path, write first).
+_MERMAID_BLOCK = re.compile(r'<pre><code class="language-mermaid">.*?</code></pre>', re.S)
+
+
 @register.simple_tag
 def design_document(attempt):
-    """The whole design as one document: the Markdown export, rendered and sanitised."""
+    """The whole design as one document: the Markdown export, rendered and sanitised.
+
+    On the page the two paths are drawn (phase 5's SVGs, built from escaped text) where
+    the downloaded file has their Mermaid source.
+    """
+    from phases import architecture
+    from phases.answers import AnswerShapeError
     from tutor import services
 
-    return render_markdown(services.export_markdown(attempt))
+    html = render_markdown(services.export_markdown(attempt))
+    try:
+        figures = architecture.computed(services.design_for(attempt))
+    except AnswerShapeError:
+        return html
+    drawings = iter((figures["write_svg"], figures["read_svg"]))
+
+    def draw(match):
+        svg = next(drawings, None)
+        return f'<figure class="diagram">{svg}</figure>' if svg else match.group(0)
+
+    return mark_safe(_MERMAID_BLOCK.sub(draw, html))  # noqa: S308 - sanitised, and our SVG
