@@ -1,0 +1,122 @@
+"""In process: what a request costs the framework before the tutor's own work.
+
+    make bench                      # or: .venv/bin/python scripts/bench_framework.py [RUNS]
+
+With Django's test client (no HTTP, no other process) and one logged-in learner of the
+``tutor_bench`` database (set up as ``scripts/bench_http.py`` does), the median time of:
+
+- ``GET /healthz/live``, the HTTP benchmark's floor;
+- a logged-in GET that only reads ``request.user`` (session and user loaded);
+- a logged-in POST that runs one ``UPDATE`` in a transaction;
+- the phase 1 page, and the phase 1 save-and-check over htmx (the real views).
+
+The two middle ones are views this script adds to a URLconf of its own for the
+measurement; the site has no such URLs. Each line gives its multiple of
+``/healthz/live``: the HTTP goal (a save at a fifth of the floor's throughput) asks a
+save to cost at most about five times as much, all overheads included. Not a test:
+timings on a shared machine are noisy, so they are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+import types
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import bench_http  # noqa: E402 - sets the environment (bench database, DEBUG=0)
+
+os.environ["ALLOWED_HOSTS"] = "testserver"
+RUNS = 300
+
+
+def median_ms(call, runs: int) -> float:
+    for _ in range(20):  # warm-up: connections, caches, template loading
+        call()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1e3
+
+
+def main(runs: int) -> None:
+    pairs, _ = bench_http.setup_data(1)
+    from django.contrib.auth.decorators import login_required
+    from django.db import transaction
+    from django.db.models.functions import Now
+    from django.http import HttpResponse
+    from django.test import Client, override_settings
+    from django.urls import path
+
+    import tutor.urls
+    from tutor.models import Attempt, User
+
+    @login_required
+    def user_only(request):
+        return HttpResponse(str(request.user.pk))
+
+    @login_required
+    def one_update(request):
+        with transaction.atomic():
+            Attempt.objects.filter(learner=request.user).update(updated_at=Now())
+        return HttpResponse("ok")
+
+    urls = types.ModuleType("bench_framework_urls")
+    urls.urlpatterns = [
+        path("bench/user-only/", user_only),
+        path("bench/one-update/", one_update),
+        *tutor.urls.urlpatterns,
+    ]
+    sys.modules[urls.__name__] = urls
+
+    username, attempt_id = pairs[0]
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    page_path = f"/attempts/{attempt_id}/phases/1/"
+    fields = bench_http.form_fields(client.get(page_path).content.decode(), 'id="phase-form"')
+    notes = fields.get("clarifications__notes", "")
+    form = "application/x-www-form-urlencoded"
+    saves = 0
+
+    def save():
+        nonlocal saves
+        saves += 1
+        fields["clarifications__notes"] = notes + (" Checked again." if saves % 2 else "")
+        response = client.post(
+            page_path, urlencode(fields), content_type=form, HTTP_HX_REQUEST="true"
+        )
+        text = response.content.decode()
+        if bench_http.SAVED_TEXT not in text:
+            raise SystemExit(f"the save did not say {bench_http.SAVED_TEXT!r}")
+        fields.update(bench_http.hidden_fields(text))
+
+    with override_settings(ROOT_URLCONF=urls.__name__):
+        targets = (
+            ("GET /healthz/live", lambda: client.get("/healthz/live")),
+            ("logged-in GET reading request.user", lambda: client.get("/bench/user-only/")),
+            (
+                "logged-in POST, one UPDATE in a transaction",
+                lambda: client.post("/bench/one-update/", "a=1", content_type=form),
+            ),
+            ("GET phase 1 page", lambda: client.get(page_path)),
+            ("POST phase 1 save-and-check (htmx)", save),
+        )
+        print(f"in process (Django test client, no HTTP), median of {runs} runs:")
+        floor = None
+        for label, call in targets:
+            ms = median_ms(call, runs)
+            floor = floor or ms
+            print(f"  {label:45s} {ms:7.2f} ms  {ms / floor:6.1f}× the floor")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS)
