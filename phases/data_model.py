@@ -521,7 +521,7 @@ def _reported_elsewhere(p: AccessPattern) -> bool:
 # geo index, and any key-value store answers them when positions are keyed by a
 # geographic cell (geohash, H3, S2), read together with the neighbouring cells.
 _GEO = re.compile(
-    r"\b(geo\w*|h3|s2|quadtree|cells?|grid|tiles?|nearby|near|nearest|radius|"
+    r"\b(geo\w*|h3|s2|quadtree|cells?|grid|tiles?|nearby|nearest|radius|"
     r"lat(itude)?|lng|lon(gitude)?)\b",
     re.IGNORECASE,
 )

@@ -52,7 +52,7 @@ def findings_slot(name: str, findings, oob: bool = False) -> str:
     Every field has one, empty or not, so that a save answered over htmx can refill each
     box by its id (``findings-for-<field name>``) without sending the form back.
     """
-    rules = reverse("rules")
+    rules = reverse("rules") if findings else ""  # most boxes are empty
     return format_html(
         '<div class="field-findings" id="findings-for-{}"{}>{}</div>',
         name,
