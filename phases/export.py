@@ -77,8 +77,11 @@ def block(text: object) -> str:
     return "\n\n".join(paragraphs)
 
 
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    """A GFM table; ``rows`` are already escaped cells."""
+def table(headers: list[str], rows: list[list[str]], empty: str | None = None) -> str:
+    """A GFM table; ``rows`` are already escaped cells. With no rows, ``empty`` instead
+    (a sentence in italics) when given."""
+    if not rows and empty is not None:
+        return empty
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     for row in rows:
         out.append("| " + " | ".join(row) + " |")
@@ -129,12 +132,13 @@ def _phase1(design) -> list[str]:
 
     req = design.requirements
     out = ["### Functional requirements", ""]
-    if req.functional:
-        out.append(
-            table(["Requirement", "Path"], [[cell(f.text), cell(f.path)] for f in req.functional])
+    out.append(
+        table(
+            ["Requirement", "Path"],
+            [[cell(f.text), cell(f.path)] for f in req.functional],
+            empty="_None listed._",
         )
-    else:
-        out.append("_None listed._")
+    )
     out += ["", "### Clarifications", ""]
     out.append(_field_line("Region", req.region))
     out.append(_field_line("Ordering", req.ordering))
@@ -158,38 +162,32 @@ def _phase1(design) -> list[str]:
     out.append(_field_line("Availability", availability))
     out.append(_field_line("Throughput", req.throughput))
     out += ["", "#### Latency targets", ""]
-    if req.latency:
-        out.append(
-            table(
-                ["Operation", "Percentile", "Target"],
-                [
-                    [cell(t.operation), cell(t.percentile), cell(f"{t.target} {t.unit}".strip())]
-                    for t in req.latency
-                ],
-            )
+    out.append(
+        table(
+            ["Operation", "Percentile", "Target"],
+            [
+                [cell(t.operation), cell(t.percentile), cell(f"{t.target} {t.unit}".strip())]
+                for t in req.latency
+            ],
+            empty="_None stated._",
         )
-    else:
-        out.append("_None stated._")
+    )
     out += ["", "#### Consistency", ""]
-    if req.consistency:
-        out.append(
-            table(
-                ["Data", "Model", "Staleness"],
-                [[cell(c.data), cell(c.model), cell(c.staleness)] for c in req.consistency],
-            )
+    out.append(
+        table(
+            ["Data", "Model", "Staleness"],
+            [[cell(c.data), cell(c.model), cell(c.staleness)] for c in req.consistency],
+            empty="_None stated._",
         )
-    else:
-        out.append("_None stated._")
+    )
     out += ["", "#### Durability", ""]
-    if req.durability:
-        out.append(
-            table(
-                ["Data", "Cost of loss", "Notes"],
-                [[cell(d.data), cell(d.cost_of_loss), cell(d.notes)] for d in req.durability],
-            )
+    out.append(
+        table(
+            ["Data", "Cost of loss", "Notes"],
+            [[cell(d.data), cell(d.cost_of_loss), cell(d.notes)] for d in req.durability],
+            empty="_None stated._",
         )
-    else:
-        out.append("_None stated._")
+    )
     return out
 
 
@@ -204,7 +202,7 @@ def _phase2(design) -> list[str]:
         if f.key in est.assumptions
     ]
     rows += [[cell(name), cell(value)] for name, value in est.extra]
-    out.append(table(["Assumption", "Value"], rows) if rows else "_None stated._")
+    out.append(table(["Assumption", "Value"], rows, empty="_None stated._"))
     out += ["", "### Results, recomputed", ""]
     try:
         report = design.estimate_report
@@ -239,117 +237,107 @@ def _phase2(design) -> list[str]:
 def _phase3(design) -> list[str]:
     model = design.data_model
     out = ["### Access patterns", ""]
-    if model.access_patterns:
-        out.append(
-            table(
+    out.append(
+        table(
+            [
+                "Operation",
+                "Requirement",
+                "Entity",
+                "Data",
+                "Key",
+                "Kind",
+                "Lookup",
+                "Rate",
+                "Records",
+                "Storage",
+                "ACID",
+                "Large objects",
+            ],
+            [
                 [
-                    "Operation",
-                    "Requirement",
-                    "Entity",
-                    "Data",
-                    "Key",
-                    "Kind",
-                    "Lookup",
-                    "Rate",
-                    "Records",
-                    "Storage",
-                    "ACID",
-                    "Large objects",
-                ],
-                [
-                    [
-                        cell(p.name),
-                        cell(p.requirement),
-                        cell(p.entity),
-                        cell(p.data),
-                        cell(p.key),
-                        cell(p.kind),
-                        cell(p.lookup),
-                        cell(p.rate),
-                        cell(p.records),
-                        cell(p.storage),
-                        _yes(p.transactional),
-                        _yes(p.large_objects),
-                    ]
-                    for p in model.access_patterns
-                ],
-            )
+                    cell(p.name),
+                    cell(p.requirement),
+                    cell(p.entity),
+                    cell(p.data),
+                    cell(p.key),
+                    cell(p.kind),
+                    cell(p.lookup),
+                    cell(p.rate),
+                    cell(p.records),
+                    cell(p.storage),
+                    _yes(p.transactional),
+                    _yes(p.large_objects),
+                ]
+                for p in model.access_patterns
+            ],
+            empty="_None listed._",
         )
-    else:
-        out.append("_None listed._")
+    )
     out += ["", "### Entities", ""]
-    if model.entities:
-        out.append(
-            table(
-                ["Entity", "Fields", "Key"],
-                [[cell(e.name), cell(e.fields), cell(e.key)] for e in model.entities],
-            )
+    out.append(
+        table(
+            ["Entity", "Fields", "Key"],
+            [[cell(e.name), cell(e.fields), cell(e.key)] for e in model.entities],
+            empty="_None listed._",
         )
-    else:
-        out.append("_None listed._")
+    )
     out += ["", "### Modelling choices", ""]
-    if model.modelling:
-        out.append(
-            table(
-                ["Choice", "Fan-out", "What", "Why"],
-                [
-                    [cell(m.choice), cell(m.fanout), cell(m.what), cell(m.reason)]
-                    for m in model.modelling
-                ],
-            )
+    out.append(
+        table(
+            ["Choice", "Fan-out", "What", "Why"],
+            [
+                [cell(m.choice), cell(m.fanout), cell(m.what), cell(m.reason)]
+                for m in model.modelling
+            ],
+            empty="_None stated._",
         )
-    else:
-        out.append("_None stated._")
+    )
     return out
 
 
 def _phase4(design) -> list[str]:
     api = design.api
     out = ["### Protocols", ""]
-    if api.protocols:
-        out.append(
-            table(
-                ["Client", "Protocol", "Why"],
-                [[cell(p.client), cell(p.protocol), cell(p.reason)] for p in api.protocols],
-            )
+    out.append(
+        table(
+            ["Client", "Protocol", "Why"],
+            [[cell(p.client), cell(p.protocol), cell(p.reason)] for p in api.protocols],
+            empty="_None stated._",
         )
-    else:
-        out.append("_None stated._")
+    )
     out += ["", "### Endpoints", ""]
-    if api.endpoints:
-        out.append(
-            table(
+    out.append(
+        table(
+            [
+                "Method",
+                "Path",
+                "Requirement",
+                "Request",
+                "Response",
+                "Status",
+                "Idempotency",
+                "Redirect",
+                "Pagination",
+                "Notes",
+            ],
+            [
                 [
-                    "Method",
-                    "Path",
-                    "Requirement",
-                    "Request",
-                    "Response",
-                    "Status",
-                    "Idempotency",
-                    "Redirect",
-                    "Pagination",
-                    "Notes",
-                ],
-                [
-                    [
-                        cell(e.method),
-                        cell(e.path),
-                        cell(e.requirement),
-                        cell(e.request),
-                        cell(e.response),
-                        cell(e.status),
-                        cell(e.idempotency),
-                        cell(e.redirect),
-                        cell(e.pagination),
-                        cell(e.notes),
-                    ]
-                    for e in api.endpoints
-                ],
-            )
+                    cell(e.method),
+                    cell(e.path),
+                    cell(e.requirement),
+                    cell(e.request),
+                    cell(e.response),
+                    cell(e.status),
+                    cell(e.idempotency),
+                    cell(e.redirect),
+                    cell(e.pagination),
+                    cell(e.notes),
+                ]
+                for e in api.endpoints
+            ],
+            empty="_None listed._",
         )
-    else:
-        out.append("_None listed._")
+    )
     return out
 
 
@@ -358,25 +346,23 @@ def _phase5(design) -> list[str]:
 
     arch = design.architecture
     out = ["### Components", ""]
-    if arch.components:
-        out.append(
-            table(
-                ["Name", "Type", "Count", "Why", "Without it", "Stateful"],
+    out.append(
+        table(
+            ["Name", "Type", "Count", "Why", "Without it", "Stateful"],
+            [
                 [
-                    [
-                        cell(c.name),
-                        cell(COMPONENT_TYPES.get(c.type, c.type)),
-                        cell(c.count_text or "1"),
-                        cell(c.why),
-                        cell(c.without),
-                        _yes(c.stateful),
-                    ]
-                    for c in arch.components
-                ],
-            )
+                    cell(c.name),
+                    cell(COMPONENT_TYPES.get(c.type, c.type)),
+                    cell(c.count_text or "1"),
+                    cell(c.why),
+                    cell(c.without),
+                    _yes(c.stateful),
+                ]
+                for c in arch.components
+            ],
+            empty="_None listed._",
         )
-    else:
-        out.append("_None listed._")
+    )
     for key, label in (("write_path", "Write path"), ("read_path", "Read path")):
         out += ["", f"### {label}", ""]
         out.append(inline(diagram.describe(arch, key)))
@@ -435,15 +421,13 @@ def _phase7(design) -> list[str]:
     out.append(_field_line("Database survives a cache outage", b.cache_outage))
     out.append(_field_line("Reasoning", b.reasoning))
     out += ["", "#### Mitigations", ""]
-    if b.mitigations:
-        out.append(
-            table(
-                ["Target", "Kind", "Detail"],
-                [[cell(m.target), cell(m.kind), cell(m.detail)] for m in b.mitigations],
-            )
+    out.append(
+        table(
+            ["Target", "Kind", "Detail"],
+            [[cell(m.target), cell(m.kind), cell(m.detail)] for m in b.mitigations],
+            empty="_None stated._",
         )
-    else:
-        out.append("_None stated._")
+    )
     return out
 
 
@@ -456,45 +440,41 @@ def _plain(value) -> str:
 def _phase8(design) -> list[str]:
     f = design.failure
     out = ["### Components", ""]
-    if f.components:
-        out.append(
-            table(
+    out.append(
+        table(
+            [
+                "Component",
+                "Dependency",
+                "What users see",
+                "Mitigation",
+                "Replication",
+                "Automatic failover",
+            ],
+            [
                 [
-                    "Component",
-                    "Dependency",
-                    "What users see",
-                    "Mitigation",
-                    "Replication",
-                    "Automatic failover",
-                ],
-                [
-                    [
-                        cell(c.component),
-                        cell(c.dependency),
-                        cell(c.user_sees),
-                        cell(c.mitigation),
-                        cell(c.replication),
-                        _yes(c.automatic_failover),
-                    ]
-                    for c in f.components
-                ],
-            )
+                    cell(c.component),
+                    cell(c.dependency),
+                    cell(c.user_sees),
+                    cell(c.mitigation),
+                    cell(c.replication),
+                    _yes(c.automatic_failover),
+                ]
+                for c in f.components
+            ],
+            empty="_None classified._",
         )
-    else:
-        out.append("_None classified._")
+    )
     out += ["", "### Calls", ""]
-    if f.calls:
-        out.append(
-            table(
-                ["Caller", "Callee", "Timeout", "Circuit breaker"],
-                [
-                    [cell(c.caller), cell(c.callee), cell(c.timeout), _yes(c.circuit_breaker)]
-                    for c in f.calls
-                ],
-            )
+    out.append(
+        table(
+            ["Caller", "Callee", "Timeout", "Circuit breaker"],
+            [
+                [cell(c.caller), cell(c.callee), cell(c.timeout), _yes(c.circuit_breaker)]
+                for c in f.calls
+            ],
+            empty="_None listed._",
         )
-    else:
-        out.append("_None listed._")
+    )
     r = f.retries
     out += ["", "### Retries", ""]
     out.append(_field_line("Retries", _yes(r.enabled)))
@@ -518,15 +498,13 @@ def _phase9(design) -> list[str]:
 
     review = design.review
     out = ["### Trade-offs", ""]
-    if review.tradeoffs:
-        out.append(
-            table(
-                ["Wanted", "Gave up", "Mechanism"],
-                [[cell(t.wanted), cell(t.gave_up), cell(t.mechanism)] for t in review.tradeoffs],
-            )
+    out.append(
+        table(
+            ["Wanted", "Gave up", "Mechanism"],
+            [[cell(t.wanted), cell(t.gave_up), cell(t.mechanism)] for t in review.tradeoffs],
+            empty="_None stated._",
         )
-    else:
-        out.append("_None stated._")
+    )
     out += ["", "### What I would revisit at ten times the scale", ""]
     out.append(block(review.revisit_at_10x) or "_Not answered._")
     out += ["", "### Why the design starts this simple", ""]

@@ -5,9 +5,11 @@ import json
 import re
 
 import pytest
+from django.urls import reverse
 
 from tests.factories import FIXTURES
 from tutor.forms import PHASE_FORMS
+from tutor.services import save_phase
 
 ANSWERS = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
 REQUIREMENTS = tuple(row["text"] for row in ANSWERS["1"]["functional"])
@@ -35,10 +37,6 @@ def test_the_fast_renderer_draws_the_same_widgets_as_djangos_own(number, setting
 
 
 def test_the_review_page_draws_both_paths_where_the_file_has_mermaid(alice_client, attempt):
-    from django.urls import reverse
-
-    from tutor.services import save_phase
-
     for number in (1, 5):
         save_phase(attempt, number, ANSWERS[str(number)])
     page = alice_client.get(reverse("phase", args=[attempt.pk, 9])).content.decode()
