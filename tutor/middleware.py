@@ -4,16 +4,19 @@ When PostgreSQL cannot be reached, any request that needs it gets the 503 page a
 (``connect_timeout`` in settings bounds the wait) instead of a stack trace or a hang.
 ``/healthz/live`` never touches the database, so it stays up; ``/healthz/ready`` says 503.
 The 500 and 503 pages are rendered without a request context: no ``request.user``, no
-session, no query, so they work whatever is down.
+session, no query, so they work whatever is down. When the failed request was a form's
+POST, they show what was sent (:func:`submitted`) so that the learner can copy it.
 """
 
 import logging
+import re
 import sys
 
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.utils.html import escape
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import permission_denied
 
@@ -25,25 +28,101 @@ RETRY_AFTER_SECONDS = 30
 _FALLBACK = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'
     "<title>{title} · System Design Tutor</title></head><body><main>"
-    "<h1>{title}</h1><p>{text}</p></main></body></html>"
+    "<h1>{title}</h1><p>{text}</p>{copy}</main></body></html>"
 )
 
+# What the error pages show of a failed POST: every field of the largest phase form with
+# room to spare, and never so much that the error page becomes the next problem.
+SHOWN_FIELDS = 300
+SHOWN_CHARACTERS = 100_000
+SHOWN_NAME_CHARACTERS = 100
+# Never echoed: passwords (whatever the field is called), the CSRF token, and the form's
+# own bookkeeping, which is no text of the learner's.
+_NOT_SHOWN = re.compile(
+    r"password|^csrfmiddlewaretoken$|^base_revision$|^redraw$|^row_action$"
+    r"|-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ROW_FIELD = re.compile(r"(\w+)-(\d+)-(\w+)")
 
-def _standalone(template_name: str, title: str, text: str) -> str:
+
+def _field_label(name: str) -> str:
+    """``functional-2-text`` → ``functional, row 3: text``; ``scale__users`` → ``scale: users``."""
+    match = _ROW_FIELD.fullmatch(name)
+    if match:
+        prefix, index, field = match.groups()
+        name = f"{prefix}, row {int(index) + 1}: {field}"
+    return name.replace("__", ": ").replace("_", " ")
+
+
+def submitted(request) -> dict | None:
+    """The fields of a failed POST that the error page shows for copying, or None.
+
+    Only a POST that passed the CSRF check (so no other site can make ours display its
+    text), only non-empty values, without control characters, and capped: see above.
+    Reading the POST may itself fail (a body too large, a broken multipart): then there
+    is nothing to show, and the page says what it always said.
+    """
+    if request is None or request.method != "POST":
+        return None
+    if not getattr(request, "csrf_processing_done", False):
+        return None
+    try:
+        lists = list(request.POST.lists())
+    except Exception:  # noqa: BLE001 - an error page must not raise
+        logger.warning("the failed POST to %s could not be read back", request.path)
+        return None
+    fields, budget, cut = [], SHOWN_CHARACTERS, False
+    for name, values in lists:
+        if _NOT_SHOWN.search(name):
+            continue
+        label = _field_label(_CONTROL.sub("", name)[:SHOWN_NAME_CHARACTERS])
+        for value in values:
+            value = _CONTROL.sub("", str(value)).strip()
+            if not value:
+                continue
+            if len(fields) == SHOWN_FIELDS or budget <= 0:
+                cut = True
+                break
+            if len(value) > budget:
+                value, cut = value[:budget], True
+            budget -= len(value)
+            fields.append({"name": label, "value": value})
+    return {"fields": fields, "cut": cut} if fields else None
+
+
+def _fallback_copy(copy: dict | None) -> str:
+    if not copy:
+        return ""
+    items = "".join(
+        f"<dt>{escape(field['name'])}</dt><dd><pre>{escape(field['value'])}</pre></dd>"
+        for field in copy["fields"]
+    )
+    return f"<p>What you sent, to copy:</p><dl>{items}</dl>"
+
+
+def _standalone(template_name: str, title: str, text: str, request=None) -> str:
     """Render a page that needs nothing but the template (and the static manifest);
     if even that fails, a plain page that needs nothing at all."""
+    copy = None
     try:
-        return loader.get_template(template_name).render()
+        copy = submitted(request)
+        return loader.get_template(template_name).render({"submitted": copy})
     except Exception:  # noqa: BLE001 - an error page must not raise
         logger.exception("rendering %s failed", template_name)
-        return _FALLBACK.format(title=title, text=text)
+        try:
+            return _FALLBACK.format(title=title, text=text, copy=_fallback_copy(copy))
+        except Exception:  # noqa: BLE001
+            return _FALLBACK.format(title=title, text=text, copy="")
 
 
-def service_unavailable() -> HttpResponse:
+def service_unavailable(request=None) -> HttpResponse:
     body = _standalone(
         "503.html",
         "Temporarily unavailable",
         "The service cannot reach its database. Your saved work is safe; try again shortly.",
+        request,
     )
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -82,7 +161,7 @@ class DatabaseUnavailableMiddleware:
             exc.__class__.__name__,
             exc,
         )
-        return service_unavailable()
+        return service_unavailable(request)
 
 
 @requires_csrf_token
@@ -90,13 +169,16 @@ def server_error(request, template_name="500.html"):
     """handler500: the 503 page when the cause was the database, else the 500 page."""
     exc = sys.exc_info()[1]
     if isinstance(exc, DATABASE_ERRORS):
-        return service_unavailable()
+        return service_unavailable(request)
     body = _standalone(
         template_name,
         "Something went wrong",
         "The error has been logged. Your saved work is safe; try again in a moment.",
+        request,
     )
-    return HttpResponseServerError(body)
+    response = HttpResponseServerError(body)
+    response["Cache-Control"] = "no-store"  # it may hold the learner's text
+    return response
 
 
 def csrf_failure(request, reason=""):

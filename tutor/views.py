@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap
+from django_htmx.http import reswap, trigger_client_event
 
 from phases.answers import AnswerShapeError
 from phases.findings import Severity
@@ -307,15 +307,22 @@ def phase(request, attempt_id, number):
     if saved and not request.POST.get("redraw"):
         # The form stays as the learner left it: only what the save changed goes back,
         # each part swapped out of band by its id, nothing into the form's target.
-        return reswap(render(request, "tutor/_saved.html", context), "none")
+        return _acknowledged(reswap(render(request, "tutor/_saved.html", context), "none"), answer)
     if request.htmx and request.method == "POST":
         # htmx swaps only successful responses; the notice carries the outcome instead.
         html = render_to_string("tutor/phase.html#workspace", context, request=request)
         html += render_to_string(
             "tutor/phase.html#progress", {**context, "oob": True}, request=request
         )
-        return HttpResponse(html)
+        return _acknowledged(HttpResponse(html), answer) if saved else HttpResponse(html)
     return render(request, "tutor/phase.html", context, status=status_code)
+
+
+def _acknowledged(response, answer):
+    """Tell the page's script (static/js/unsaved.js) that this save is stored: it drops
+    the browser's draft of the phase and any "Not saved" notice. A response without this
+    event (a row action, field errors, a conflict) leaves the draft in place."""
+    return trigger_client_event(response, "phase-saved", {"revision": answer.revision})
 
 
 def _conflict(attempt, number, stored, document) -> dict:
