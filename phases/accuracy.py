@@ -10,7 +10,9 @@ A planted mistake is *caught* when the flawed design has an error or warning fin
 the label's phase (the phase a finding's field belongs to: its ``field_phase`` when it
 points across phases), on the label's field or inside it (``results`` covers
 ``results.writes_per_s``; an empty field covers the whole phase), that the sound design of
-the same problem does not have (same code, phase and field, at any severity that fires).
+the same problem does not have (same code, phase and field, at any severity that fires;
+nor the same code with the same message, which is the sound design's finding on a row
+renumbered because the flawed copy dropped an earlier one).
 Every error finding on a sound design is a *false error*; its warnings are counted too.
 """
 
@@ -221,8 +223,18 @@ def judge_sound(found: list[dict]) -> dict:
 
 def judge_flawed(planted: list[dict], found: list[dict], sound_found: list[dict]) -> dict:
     """Each planted mistake caught or missed, with the findings that caught it."""
-    baseline = {_key(f) for f in sound_found if f["severity"] in FIRED}
-    new = [f for f in found if f["severity"] in CATCHING and _key(f) not in baseline]
+    fired = [f for f in sound_found if f["severity"] in FIRED]
+    baseline = {_key(f) for f in fired}
+    # The same message under the same code is the sound design's finding at a shifted
+    # index (a flawed copy that drops a row renumbers the rows after it).
+    said = {(f["code"], f["message"]) for f in fired}
+    new = [
+        f
+        for f in found
+        if f["severity"] in CATCHING
+        and _key(f) not in baseline
+        and (f["code"], f["message"]) not in said
+    ]
     caught, missed = [], []
     for label in planted:
         by = [f for f in new if f["phase"] == label["phase"] and within(f["field"], label["field"])]

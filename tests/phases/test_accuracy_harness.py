@@ -82,11 +82,17 @@ def test_an_error_on_a_sound_design_is_a_false_error(spec):
     assert accuracy.totals([result])["false_errors"] == len(errors)
 
 
+def finding(code, severity, phase, field, message="a message"):
+    return {"code": code, "severity": severity, "phase": phase, "field": field, "message": message}
+
+
 def test_a_finding_the_sound_design_also_has_catches_nothing():
-    shared = {"code": "ARC-004", "severity": "warning", "phase": 5, "field": "components[1].why"}
-    new = {"code": "EST-001", "severity": "error", "phase": 2, "field": "results.storage"}
-    across = {"code": "DAT-001", "severity": "error", "phase": 1, "field": "functional[2].text"}
-    info = {"code": "TEC-009", "severity": "info", "phase": 6, "field": "choices[0]"}
+    shared = finding("ARC-004", "warning", 5, "components[1].why")
+    new = finding("EST-001", "error", 2, "results.storage")
+    across = finding("DAT-001", "error", 1, "functional[2].text", "No pattern serves A.")
+    info = finding("TEC-009", "info", 6, "choices[0]")
+    # The sound design's finding on functional[3], moved up a row in the flawed copy.
+    moved = finding("API-005", "error", 4, "endpoints[1]", "No endpoint serves B.")
     planted = [
         label("shared", 5, "components"),
         label("storage", 2, "results"),
@@ -94,9 +100,11 @@ def test_a_finding_the_sound_design_also_has_catches_nothing():
         label("unserved", 1, "functional"),
         label("only-info", 6),
         label("narrow-field", 2, "results.storage_with_overhead"),
+        label("renumbered", 4, "endpoints"),
     ]
+    sound = [shared, finding("API-005", "error", 4, "endpoints[2]", "No endpoint serves B.")]
 
-    judged = accuracy.judge_flawed(planted, [shared, new, across, info], [shared])
+    judged = accuracy.judge_flawed(planted, [shared, new, across, info, moved], sound)
 
     assert [c["id"] for c in judged["caught"]] == ["storage", "unserved"]
     assert [m["id"] for m in judged["missed"]] == [
@@ -104,6 +112,7 @@ def test_a_finding_the_sound_design_also_has_catches_nothing():
         "elsewhere",
         "only-info",
         "narrow-field",
+        "renumbered",
     ]
 
 
