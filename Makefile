@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tutor
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test bench lint format check-services clean
+.PHONY: run test bench accuracy lint format check-services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ bench: $(STAMP)
 	timeout 150 $(BIN)/python scripts/bench_estimate.py 50
 	timeout 150 $(BIN)/python scripts/bench_framework.py
 	timeout 240 $(BIN)/python scripts/bench_http.py
+
+## accuracy: the rules against the labelled corpus in fixtures/accuracy/ (see its README):
+## planted mistakes caught, false errors and warnings on sound designs, per problem and in
+## total. No database or Redis needed. ACCURACY_ARGS="-v" lists warnings and catches,
+## "--json" prints JSON, "--strict" fails on a false error.
+accuracy: $(STAMP)
+	$(BIN)/python scripts/accuracy.py $(ACCURACY_ARGS)
 
 check-services: $(STAMP)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
