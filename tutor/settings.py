@@ -162,11 +162,12 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 1
 # is what brings back a task whose whole worker died (main process and pool, SIGKILL or
 # a lost machine). The timeout must be longer than the longest task, and than the
 # longest retry countdown (tasks.RETRY_BACKOFF_CAP, 8 s), or a message still being
-# worked on is handed to a second worker. The longest task is a regrade: about 25 ms
-# per attempt, so a problem with 10,000 attempts takes about 4 minutes; reports take
-# milliseconds. Two hours leaves room for problems a hundred times larger. A long
-# timeout costs nothing in recovery: the sweep below re-enqueues reports and regrades
-# left pending or running, long before kombu would.
+# worked on is handed to a second worker. The longest task is a regrade: 35 ms per
+# attempt with one phase answered (measured on a busy 2-core machine), say 0.1 s with
+# all nine, so a problem with 10,000 attempts takes about 17 minutes; reports take
+# milliseconds. Two hours leaves several times that. A long timeout costs nothing in
+# recovery: the sweep below re-enqueues reports and regrades left pending or running,
+# long before kombu would.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 1,
     "socket_connect_timeout": 1,
@@ -179,8 +180,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 # worker died with the message) and enqueued again; the per-revision guard in
 # services.run_report makes a second delivery harmless. A report takes milliseconds;
 # a task retrying a database outage takes at most about 35 s (tasks.py), and this must
-# be longer so that the sweep does not duplicate work still in flight. A learner
-# watching "Computing…" waits at most this long plus a second after a worker dies.
+# be longer so that the sweep does not duplicate work still in flight. Even when the
+# worker died, a learner watching "Computing…" sees the report at most this long after
+# the save, plus one poll (a second) and the computation.
 REPORT_STALE_SECONDS = envint("REPORT_STALE_SECONDS", 90)
 if REPORT_STALE_SECONDS < 1:
     raise ImproperlyConfigured(

@@ -7,8 +7,11 @@ periodic sweep. A report whose figures PostgreSQL refuses fails at once with a t
 message; only connection-level errors are retried as an outage.
 """
 
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -19,7 +22,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from phases import estimation
-from tests.factories import make_user
+from tests.factories import make_user, subprocess_env
 from tests.tutor import test_background
 from tests.tutor.helpers import GOOD_ESTIMATE, estimation_post
 from tests.tutor.test_background import (
@@ -35,6 +38,7 @@ from tutor import celery_app, services
 from tutor.models import Job, PhaseAnswer, Report
 from tutor.tasks import MAX_RETRIES, RETRY_BACKOFF_CAP, compute_report, recover_stale_work
 
+ROOT = Path(__file__).resolve().parents[2]
 STALE = 2  # REPORT_STALE_SECONDS for the tests that kill a worker
 
 learner_attempt = test_background.learner_attempt  # fixtures shared with the neighbour
@@ -297,6 +301,36 @@ def test_the_broker_redelivers_only_after_a_visibility_timeout_longer_than_any_t
     schedule = celery_app.conf.beat_schedule["recover-stale-work"]
     assert schedule["task"] == "tutor.tasks.recover_stale_work"
     assert schedule["schedule"] <= settings.REPORT_STALE_SECONDS
+
+
+SHOW_SETTINGS = (
+    "from tutor import settings as s; "
+    "print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'], s.REPORT_STALE_SECONDS, "
+    "s.CELERY_BEAT_SCHEDULE['recover-stale-work']['schedule'])"
+)
+
+
+def settings_with(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", SHOW_SETTINGS],
+        cwd=ROOT,
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_visibility_timeout_and_the_stale_bound_come_from_the_environment(db):
+    result = settings_with(BROKER_VISIBILITY_TIMEOUT="600", REPORT_STALE_SECONDS="10")
+    assert result.stdout.split() == ["600", "10", "5.0"], result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_a_stale_bound_that_makes_no_sense_stops_the_process(db, value):
+    result = settings_with(REPORT_STALE_SECONDS=value)
+    assert result.returncode != 0
+    assert "REPORT_STALE_SECONDS" in result.stderr
 
 
 # -- Figures the database refuses, and outages ----------------------------------------------
