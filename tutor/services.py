@@ -44,7 +44,7 @@ DATABASE_OUTAGES = (OperationalError, InterfaceError)
 UNSTORABLE = (DataError, IntegrityError, ValueError, TypeError)
 OUTAGE_MESSAGE = "The database could not be reached; save again to retry."
 UNSTORABLE_MESSAGE = (
-    "its figures were worked out but the database refused to store them. "
+    "its figures were worked out but could not be stored. "
     "Your answers are saved; this is a fault in the tutor, not in your work."
 )
 
@@ -239,7 +239,7 @@ def run_report(report_id: int, revision: int, where: str) -> None:
                 completed_at=timezone.now(),
             )
     except UNSTORABLE:
-        log.exception("report %s: the database refused its figures", report_id)
+        log.exception("report %s: its figures could not be stored", report_id)
         fail_report(report_id, revision, UNSTORABLE_MESSAGE)
 
 

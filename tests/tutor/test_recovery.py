@@ -16,7 +16,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import InterfaceError
+from django.db import DataError, InterfaceError, ProgrammingError
 from django.test import Client
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
@@ -364,7 +364,24 @@ def test_figures_the_database_refuses_fail_the_report_at_once_with_a_true_messag
     assert report.error == services.UNSTORABLE_MESSAGE
     assert "could not be reached" not in report.error
     assert report.completed_at is not None
-    assert f"report {report.pk}: the database refused its figures" in caplog.text
+    assert f"report {report.pk}: its figures could not be stored" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "error", [DataError("value out of range"), ProgrammingError("column does not exist")]
+)
+def test_a_database_error_that_is_not_an_outage_is_not_retried(attempt, eager_retries, error):
+    answer = services.save_phase(attempt, 2, GOOD_ESTIMATE)
+    report = Report.objects.get(answer=answer)
+    failing = mock.Mock(side_effect=error)
+
+    with mock.patch.object(services, "run_report", failing):
+        compute_report.apply(args=[report.pk, answer.revision])
+
+    assert failing.call_count == 1
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+    assert report.error == services.UNSTORABLE_MESSAGE
 
 
 def test_a_lost_connection_is_retried_then_reported_as_an_outage(attempt, eager_retries):
@@ -407,5 +424,5 @@ def test_a_save_with_redis_down_and_figures_the_database_refuses_still_answers(
     assert report.error == services.UNSTORABLE_MESSAGE
     html = client.get(url, **REPORT_GET).content.decode()
     assert "could not be computed" in html
-    assert "refused to store" in html
+    assert "could not be stored" in html
     assert "hx-get" not in html
