@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## run: install, migrate, import the shipped problem sets, create demo accounts, serve.
-## Embedded default (SQLite, tasks in process) unless DATABASE_URL and REDIS_URL are set.
+## Embedded default (SQLite, tasks in process) unless DATABASE_URL and REDIS_URL are set;
+## with REDIS_URL, a Celery worker with beat (-B), which sweeps up reports whose worker died.
 run: $(STAMP)
 	@export DEBUG=$${DEBUG:-1}; \
 	$(BIN)/python manage.py migrate --noinput && \
@@ -28,7 +29,7 @@ run: $(STAMP)
 	echo "Demo accounts (for this machine only):" && \
 	$(BIN)/python manage.py create_demo_accounts && \
 	if [ -n "$$REDIS_URL" ]; then \
-		$(BIN)/celery -A tutor worker --loglevel=warning --concurrency=2 & \
+		$(BIN)/celery -A tutor worker -B --loglevel=warning --concurrency=2 & \
 		worker=$$!; trap "kill $$worker 2>/dev/null" EXIT; \
 	fi; \
 	echo "Serving on http://$(HOST):$(PORT)/"; \

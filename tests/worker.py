@@ -39,10 +39,12 @@ def children_of(pid: int) -> list[int]:
 class Worker:
     """A real ``celery worker`` process, its log, and how to stop it."""
 
-    def __init__(self, log_path: Path, **env):
+    def __init__(self, log_path: Path, beat: bool = False, **env):
         self.name = f"bgtest-{uuid.uuid4().hex[:8]}@%h"
         self.log_path = log_path
         self.log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        # With beat, the worker also sends the periodic sweep (as `make run` starts it).
+        schedule = log_path.with_suffix(".beat")
         self.process = subprocess.Popen(
             [
                 str(CELERY),
@@ -59,6 +61,7 @@ class Worker:
                 "--without-mingle",
                 "-n",
                 self.name,
+                *(["--beat", "--schedule", str(schedule)] if beat else []),
             ],
             cwd=ROOT,
             env=subprocess_env(**env),
@@ -87,6 +90,11 @@ class Worker:
     def pool_children(self) -> list[int]:
         return children_of(self.process.pid)
 
+    def kill(self) -> None:
+        """SIGKILL the whole worker, main process and pool, as a lost machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)  # warm shutdown
@@ -105,8 +113,8 @@ def start_worker(transactional_db, tmp_path):
     celery_app.control.purge()
     workers: list[Worker] = []
 
-    def start(**env) -> Worker:
-        worker = Worker(tmp_path / f"worker-{len(workers)}.log", **env)
+    def start(beat: bool = False, **env) -> Worker:
+        worker = Worker(tmp_path / f"worker-{len(workers)}.log", beat=beat, **env)
         workers.append(worker)
         worker.wait_ready()
         return worker

@@ -319,6 +319,10 @@ class Job(models.Model):
     done = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When it was queued or last made progress; stale ones are queued again.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -4,8 +4,16 @@ import logging
 import os
 import secrets
 import time
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    transaction,
+)
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,6 +34,19 @@ from tutor.models import (
 )
 
 log = logging.getLogger(__name__)
+
+# The database could not be reached (down, restarting, a dropped or timed-out
+# connection): worth trying again later.
+DATABASE_OUTAGES = (OperationalError, InterfaceError)
+# The database was reached and refused the figures (PostgreSQL's JSON has no Infinity or
+# NaN, nor a NUL character), or they could not be serialised at all: trying again
+# gives the same answer.
+UNSTORABLE = (DataError, IntegrityError, ValueError, TypeError)
+OUTAGE_MESSAGE = "The database could not be reached; save again to retry."
+UNSTORABLE_MESSAGE = (
+    "its figures were worked out but could not be stored. "
+    "Your answers are saved; this is a fault in the tutor, not in your work."
+)
 
 
 class JoinError(ValueError):
@@ -146,26 +167,48 @@ def request_report(answer: PhaseAnswer) -> Report:
     return report
 
 
-def enqueue_report(report_id: int, revision: int) -> None:
-    """Publish the task; if the broker cannot take it, compute here instead.
+def publish_report(report_id: int, revision: int) -> bool:
+    """Hand the task to the broker; False if the broker cannot take it.
 
     The broker's socket timeouts (settings) bound how long this can take, so a save
     answers within about a second even when Redis is down or silent.
     """
     from tutor.tasks import compute_report
 
-    if compute_report.app.conf.task_always_eager:
-        run_report(report_id, revision, where=Report.Where.INLINE)
-        return
     try:
         compute_report.apply_async(args=[report_id, revision])
     except Exception as exc:  # noqa: BLE001 - any broker failure means "compute here"
-        log.warning("broker unavailable (%s); computing report %s in process", exc, report_id)
-        run_report(report_id, revision, where=Report.Where.WEB)
+        log.warning("broker unavailable (%s); report %s not published", exc, report_id)
+        return False
+    return True
+
+
+def enqueue_report(report_id: int, revision: int, where: str = Report.Where.WEB) -> None:
+    """Publish the task; if the broker cannot take it, compute here instead."""
+    from tutor.tasks import compute_report
+
+    if compute_report.app.conf.task_always_eager:
+        compute_here(report_id, revision, Report.Where.INLINE)
+    elif not publish_report(report_id, revision):
+        compute_here(report_id, revision, where)
+
+
+def compute_here(report_id: int, revision: int, where: str) -> None:
+    """Run the report in this process, after the answer was stored: whatever happens
+    to the report, the save that asked for it must still answer."""
+    try:
+        run_report(report_id, revision, where=where)
+    except DATABASE_OUTAGES as exc:
+        # The report stays pending; the stale-report recovery enqueues it again.
+        log.warning("report %s left pending, the database is unreachable: %s", report_id, exc)
 
 
 def run_report(report_id: int, revision: int, where: str) -> None:
-    """Compute one report and store it. Running it twice stores the same row once."""
+    """Compute one report and store it. Running it twice stores the same row once.
+
+    Connection-level database errors propagate (the task retries them); figures the
+    database refuses mark the report failed at once, since retrying cannot help.
+    """
     report = (
         Report.objects.select_related("answer__attempt__problem")
         .filter(pk=report_id, revision=revision)
@@ -186,19 +229,116 @@ def run_report(report_id: int, revision: int, where: str) -> None:
         log.exception("report %s could not be computed", report_id)
         fail_report(report_id, revision, f"The report could not be computed ({exc}).")
         return
-    Report.objects.filter(pk=report_id, revision=revision).update(
-        status=Report.Status.DONE,
-        data=data,
-        computed_in=where,
-        error="",
-        completed_at=timezone.now(),
-    )
+    try:
+        with transaction.atomic():  # a refused write leaves any outer transaction usable
+            Report.objects.filter(pk=report_id, revision=revision).update(
+                status=Report.Status.DONE,
+                data=data,
+                computed_in=where,
+                error="",
+                completed_at=timezone.now(),
+            )
+    except UNSTORABLE:
+        log.exception("report %s: its figures could not be stored", report_id)
+        fail_report(report_id, revision, UNSTORABLE_MESSAGE)
 
 
 def fail_report(report_id: int, revision: int, message: str) -> None:
     Report.objects.filter(pk=report_id, revision=revision).update(
         status=Report.Status.FAILED, error=message, completed_at=timezone.now()
     )
+
+
+# -- Recovering work whose worker died ------------------------------------------------------
+#
+# A worker killed whole (main process and pool) takes its message into Redis's unacked
+# set, where it waits out the broker's visibility timeout (settings). Rather than wait,
+# work left pending or running past REPORT_STALE_SECONDS is enqueued again: when the
+# page polls for the report, and in a periodic sweep (Celery beat). A claim moves the
+# row's clock to now in one UPDATE, so of several pollers and sweeps only one enqueues.
+
+UNSETTLED = (Report.Status.PENDING, Report.Status.RUNNING)
+SWEEP_LIMIT = 200  # reports handed back to the broker per sweep, oldest first
+# With the broker gone, a sweep computes this many itself and leaves the rest to the
+# next sweep: a worker must not spend itself computing a backlog inline.
+SWEEP_COMPUTE_LIMIT = 5
+
+
+def stale_before():
+    return timezone.now() - timedelta(seconds=settings.REPORT_STALE_SECONDS)
+
+
+def claim_stale_report(report_id: int, revision: int) -> bool:
+    """Take a report that is still at ``revision`` and stale; False if it moved on (a
+    newer save, finished, or claimed by another poll or sweep)."""
+    return bool(
+        Report.objects.filter(
+            pk=report_id, revision=revision, status__in=UNSETTLED, requested_at__lt=stale_before()
+        ).update(status=Report.Status.PENDING, requested_at=timezone.now())
+    )
+
+
+def recover_stale_report(report: Report) -> Report:
+    """When the page polls: enqueue a report left pending or running past the bound
+    again (computing it here if the broker is down). Returns the report as it now is."""
+    if report.is_settled or report.requested_at >= stale_before():
+        return report
+    if not claim_stale_report(report.pk, report.revision):
+        return report
+    log.warning("report %s stale at revision %s; enqueued again", report.pk, report.revision)
+    enqueue_report(report.pk, report.revision, where=Report.Where.WEB)
+    return Report.objects.filter(pk=report.pk).first() or report
+
+
+def recover_stale_reports(
+    limit: int = SWEEP_LIMIT, compute_limit: int = SWEEP_COMPUTE_LIMIT
+) -> int:
+    """The periodic sweep: enqueue again the reports left pending or running past the
+    bound, at most ``limit``. Returns how many it claimed."""
+    from tutor.tasks import compute_report
+
+    stale = (
+        Report.objects.filter(status__in=UNSETTLED, requested_at__lt=stale_before())
+        .order_by("requested_at")
+        .values_list("pk", "revision")[:limit]
+    )
+    eager = compute_report.app.conf.task_always_eager
+    broker_down = False
+    claimed = computed = 0
+    for report_id, revision in stale:
+        if computed >= compute_limit:
+            log.warning("broker unreachable: other stale reports wait for the next sweep")
+            break
+        if not claim_stale_report(report_id, revision):
+            continue  # moved on since the query
+        claimed += 1
+        if not (eager or broker_down) and publish_report(report_id, revision):
+            continue
+        broker_down = not eager
+        compute_here(report_id, revision, Report.Where.INLINE if eager else Report.Where.WORKER)
+        computed += 1
+    if claimed:
+        log.warning("enqueued %s stale reports again (%s computed here)", claimed, computed)
+    return claimed
+
+
+def recover_stale_jobs(limit: int = SWEEP_LIMIT) -> int:
+    """Enqueue again the regrades that showed no progress for the bound. A regrade is
+    never run inside the sweep: with the broker down it waits for the next one."""
+    unsettled = (Job.Status.PENDING, Job.Status.RUNNING)
+    claimed = 0
+    stale = Job.objects.filter(status__in=unsettled, heartbeat_at__lt=stale_before())
+    for job_id in stale.order_by("heartbeat_at").values_list("pk", flat=True)[:limit]:
+        if not Job.objects.filter(
+            pk=job_id, status__in=unsettled, heartbeat_at__lt=stale_before()
+        ).update(status=Job.Status.PENDING, heartbeat_at=timezone.now()):
+            continue
+        claimed += 1
+        if not publish_regrade(job_id):
+            break
+    if claimed:
+        log.warning("enqueued %s stale regrades again", claimed)
+    return claimed
 
 
 # -- Scores, finishing, export --------------------------------------------------------------
@@ -313,17 +453,22 @@ def start_regrade(problem: Problem, user) -> Job:
     return job
 
 
+def publish_regrade(job_id: int) -> bool:
+    from tutor.tasks import regrade_problem
+
+    try:
+        regrade_problem.apply_async(args=[job_id])
+    except Exception as exc:  # noqa: BLE001 - any broker failure
+        log.warning("broker unavailable (%s); regrade job %s not published", exc, job_id)
+        return False
+    return True
+
+
 def enqueue_regrade(job_id: int) -> None:
     from tutor.tasks import regrade_problem
 
-    if regrade_problem.app.conf.task_always_eager:
-        run_regrade(job_id)
-        return
-    try:
-        regrade_problem.apply_async(args=[job_id])
-    except Exception as exc:  # noqa: BLE001 - the broker is down: do it here
-        log.warning("broker unavailable (%s); regrading job %s in process", exc, job_id)
-        run_regrade(job_id)
+    if regrade_problem.app.conf.task_always_eager or not publish_regrade(job_id):
+        run_regrade(job_id)  # no broker, or it is down: do it here
 
 
 def run_regrade(job_id: int) -> None:
@@ -334,7 +479,9 @@ def run_regrade(job_id: int) -> None:
     job = Job.objects.select_related("problem").get(pk=job_id)
     problem = job.problem
     attempts = list(problem.attempts.prefetch_related("answers"))
-    Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING, total=len(attempts), done=0)
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.RUNNING, total=len(attempts), done=0, heartbeat_at=timezone.now()
+    )
     for done, attempt in enumerate(attempts, start=1):
         with transaction.atomic():
             attempt.expectations = problem.expectations
@@ -343,7 +490,7 @@ def run_regrade(job_id: int) -> None:
             design = design_for(attempt)
             for answer in attempt.answers.all():
                 recheck_answer(attempt, answer, design)
-        Job.objects.filter(pk=job_id).update(done=done)
+        Job.objects.filter(pk=job_id).update(done=done, heartbeat_at=timezone.now())
     Job.objects.filter(pk=job_id).update(status=Job.Status.DONE, finished_at=timezone.now())
 
 

@@ -157,12 +157,49 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery and kombu wait forever by default; a web request must never hang on the broker.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# Redis has no acknowledgements of its own: kombu keeps a delivered message in an
+# "unacked" set and gives it to another worker only after the visibility timeout. That
+# is what brings back a task whose whole worker died (main process and pool, SIGKILL or
+# a lost machine). The timeout must be longer than the longest task, and than the
+# longest retry countdown (tasks.RETRY_BACKOFF_CAP, 8 s), or a message still being
+# worked on is handed to a second worker. The longest task is a regrade: 35 ms per
+# attempt with one phase answered (measured on a busy 2-core machine), say 0.1 s with
+# all nine, so a problem with 10,000 attempts takes about 17 minutes; reports take
+# milliseconds. Two hours leaves several times that. A long timeout costs nothing in
+# recovery: the sweep below re-enqueues reports and regrades left pending or running,
+# long before kombu would.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 1,
     "socket_connect_timeout": 1,
     "max_retries": 0,
+    "visibility_timeout": envint("BROKER_VISIBILITY_TIMEOUT", 2 * 60 * 60),
 }
 CELERY_TASK_PUBLISH_RETRY = False
+
+# A report (or a regrade) pending or running longer than this is taken for lost (its
+# worker died with the message) and enqueued again; the per-revision guard in
+# services.run_report makes a second delivery harmless. A report takes milliseconds;
+# a task retrying a database outage takes at most about 35 s (tasks.py), and this must
+# be longer so that the sweep does not duplicate work still in flight. Even when the
+# worker died, a learner watching "Computing…" sees the report at most this long after
+# the save, plus one poll (a second) and the computation.
+REPORT_STALE_SECONDS = envint("REPORT_STALE_SECONDS", 90)
+if REPORT_STALE_SECONDS < 1:
+    raise ImproperlyConfigured(
+        f"REPORT_STALE_SECONDS must be at least 1, not {REPORT_STALE_SECONDS}"
+    )
+# The sweep that does it without anyone watching: Celery beat (`celery worker -B`, as
+# `make run` starts it, or one `celery beat` process) sends it twice per bound. A sweep
+# not picked up before the next one is due is dropped (expires), so sweeps do not pile
+# up while no worker runs.
+_SWEEP_EVERY = max(1.0, REPORT_STALE_SECONDS / 2)
+CELERY_BEAT_SCHEDULE = {
+    "recover-stale-work": {
+        "task": "tutor.tasks.recover_stale_work",
+        "schedule": _SWEEP_EVERY,
+        "options": {"expires": _SWEEP_EVERY},
+    }
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

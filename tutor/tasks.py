@@ -1,4 +1,10 @@
-"""Background tasks: thin wrappers over services, taking ids, safe to run twice."""
+"""Background tasks: thin wrappers over services, taking ids, safe to run twice.
+
+Database errors are told apart: a connection-level error (the database down,
+restarting, a dropped or timed-out connection) is retried with capped, jittered
+backoff and then reported as an outage; any other database error (the database was
+reached and refused the write) fails at once, since retrying gives the same answer.
+"""
 
 import logging
 import random
@@ -11,6 +17,9 @@ from tutor import services
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 4
+# Waits are at most 1, 2, 4 and 8 s: 15 s in all, plus five tries, each bounded by the
+# database timeouts in settings. REPORT_STALE_SECONDS must stay above that total.
+RETRY_BACKOFF_CAP = 8.0
 
 
 def backoff_with_jitter(retries: int, base: float = 1.0, cap: float = 30.0) -> float:
@@ -22,15 +31,17 @@ def backoff_with_jitter(retries: int, base: float = 1.0, cap: float = 30.0) -> f
 def compute_report(self, report_id: int, revision: int) -> None:
     try:
         services.run_report(report_id, revision, where="worker")
-    except DatabaseError as exc:
-        # Transient (the database restarting, a dropped connection): try again later.
+    except services.DATABASE_OUTAGES as exc:
         if self.request.retries >= self.max_retries:
             log.warning("report %s failed after %s retries: %s", report_id, self.max_retries, exc)
-            services.fail_report(
-                report_id, revision, "The database could not be reached; save again to retry."
-            )
+            services.fail_report(report_id, revision, services.OUTAGE_MESSAGE)
             return
-        raise self.retry(exc=exc, countdown=backoff_with_jitter(self.request.retries)) from exc
+        countdown = backoff_with_jitter(self.request.retries, cap=RETRY_BACKOFF_CAP)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except DatabaseError:
+        # Reached and refused (run_report already handles refused figures): no retry.
+        log.exception("report %s: the database refused a write", report_id)
+        services.fail_report(report_id, revision, services.UNSTORABLE_MESSAGE)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
@@ -39,10 +50,24 @@ def regrade_problem(self, job_id: int) -> None:
 
     try:
         services.run_regrade(job_id)
-    except DatabaseError as exc:
+    except services.DATABASE_OUTAGES as exc:
         if self.request.retries >= self.max_retries:
             Job.objects.filter(pk=job_id).update(
                 status=Job.Status.FAILED, message="The database could not be reached."
             )
             return
-        raise self.retry(exc=exc, countdown=backoff_with_jitter(self.request.retries)) from exc
+        countdown = backoff_with_jitter(self.request.retries, cap=RETRY_BACKOFF_CAP)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except DatabaseError:
+        log.exception("regrade job %s: the database refused a write", job_id)
+        Job.objects.filter(pk=job_id).update(
+            status=Job.Status.FAILED, message="The database refused to store the regrade."
+        )
+
+
+# Not acks_late: a sweep lost with its worker is simply the next one, a few seconds on.
+@shared_task(acks_late=False)
+def recover_stale_work() -> None:
+    """Run by Celery beat: enqueue again reports and regrades whose worker died."""
+    services.recover_stale_reports()
+    services.recover_stale_jobs()

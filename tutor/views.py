@@ -303,6 +303,8 @@ def phase(request, attempt_id, number):
         component_names=_component_names(design),
     )
     if request.htmx and request.method == "GET" and request.htmx.target == "report":
+        if context["report"]:  # its worker may have died: enqueue it again if stale
+            context["report"] = services.recover_stale_report(context["report"])
         return render(request, "tutor/phase.html#report", context)
     if saved and not request.POST.get("redraw"):
         # The form stays as the learner left it: only what the save changed goes back,
