@@ -457,22 +457,45 @@ class Learner:
 # -- The run ---------------------------------------------------------------------------------
 
 
-def pick_worker(workers: list[Process], hostnames: dict[str, str], timeout: float = 5.0):
-    """The worker with a report task in hand (and the task's report id and revision);
-    the second worker, with no task, if none had one within ``timeout``."""
+def kill_worker_mid_task(workers: list[Process], hostnames: dict[str, str], timeout=5.0):
+    """SIGKILL the worker that has a report task in hand, checked in PostgreSQL just
+    before the kill (the report is running at the task's revision); the last worker if
+    none had one within ``timeout``. Returns (worker, (report id, revision) or None)."""
     from tutor import celery_app
+    from tutor.models import Report
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         active = celery_app.control.inspect(list(hostnames.values()), timeout=1.0).active() or {}
         for worker in workers:
             for task in active.get(hostnames[worker.name], []):
-                if task.get("name", "").endswith("compute_report"):
-                    args = task.get("args")
-                    args = ast.literal_eval(args) if isinstance(args, str) else args
-                    return worker, (int(args[0]), int(args[1]))
+                if not task.get("name", "").endswith("compute_report"):
+                    continue
+                args = task.get("args")
+                report_id, revision = ast.literal_eval(args) if isinstance(args, str) else args
+                running = Report.objects.filter(
+                    pk=report_id, revision=revision, status=Report.Status.RUNNING
+                )
+                if running.exists():
+                    worker.kill()
+                    return worker, (int(report_id), int(revision))
         time.sleep(0.1)
+    workers[-1].kill()
     return workers[-1], None
+
+
+def log_errors(text: str) -> list[str]:
+    """The exception line closing each traceback in a log, once each."""
+    lines, found = text.splitlines(), []
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = next(
+                (x for x in lines[i + 1 :] if x and not x[0].isspace() and "Traceback" not in x),
+                "",
+            )
+            if end and end not in found:
+                found.append(end)
+    return found
 
 
 def run(tmp: Path, processes: list[Process]) -> bool:
@@ -567,29 +590,28 @@ def run(tmp: Path, processes: list[Process]) -> bool:
 
     time.sleep(max(0.0, t_run + RUN_BEFORE_KILL - time.monotonic()))
     before = {k: dict(v) for k, v in tally.by_backend.items()}
-    victim_worker, task = pick_worker(workers, hostnames)
     victim_web = webs[0][0]
+    victim_worker, task = kill_worker_mid_task(workers, hostnames)
     t_kill, t_kill_wall = time.monotonic(), time.time()
-    victim_worker.kill()
     victim_web.kill()
     frozen_report = None
-    if task:
-        report = Report.objects.select_related("answer__attempt__learner").get(pk=task[0])
+    killed = (
+        f"t+{t_kill - t_run:.1f} s: SIGKILL {victim_web.name} (master and workers) and "
+        f"{victim_worker.name} (main and pool)"
+    )
+    report = task and Report.objects.select_related("answer__attempt__learner").get(pk=task[0])
+    if report and report.revision == task[1] and report.status == Report.Status.RUNNING:
         owner = report.answer.attempt.learner.username
         tally.frozen.add(owner)
-        in_flight = report.revision == task[1] and report.status == Report.Status.RUNNING
         frozen_report = (task[0], task[1], owner)
         print(
-            f"t+{t_kill - t_run:.1f} s: SIGKILL {victim_web.name} (master and workers) and "
-            f"{victim_worker.name} (main and pool), which held report {task[0]} revision "
-            f"{task[1]} of {owner} ({'still running' if in_flight else report.status} "
-            f"at the kill); {owner} stops saving phase 2, so that report must be recovered"
+            f"{killed}, which was computing report {task[0]} (revision {task[1]}) of "
+            f"{owner}; {owner} stops saving phase 2, so that report must be recovered"
         )
+    elif report:
+        print(f"{killed}; the report it held, {task[0]}, was {report.status} by the kill")
     else:
-        print(
-            f"t+{t_kill - t_run:.1f} s: SIGKILL {victim_web.name} and {victim_worker.name}, "
-            "which held no report task"
-        )
+        print(f"{killed}, which held no report task")
     t_down = None
     while time.monotonic() < t_run + RUN_BEFORE_KILL + RUN_AFTER_KILL:
         if t_down is None and haproxy_status(lb_socket).get(victim_web.name, "").startswith("DOWN"):
@@ -765,12 +787,7 @@ def main() -> int:
             signal.alarm(0)
             stop_all(processes)
             for process in processes:
-                problems = [
-                    line
-                    for line in process.log().splitlines()
-                    if "Traceback" in line or "CRITICAL" in line
-                ]
-                for line in problems[-3:]:
+                for line in log_errors(process.log())[:3]:
                     print(f"    {process.name} log: {line}")
 
 
