@@ -194,10 +194,12 @@ def start(name: str, argv: list[str], tmp: Path, env: dict | None = None) -> Pro
 
 
 def stop_all(processes: list[Process]) -> None:
-    """SIGTERM every group, wait a little, then SIGKILL what is left."""
+    """SIGTERM every main process (a gunicorn master or a Celery worker then stops its
+    own children after their current request or task), wait a little, then SIGKILL
+    each group, so nothing outlives the check."""
     for process in processes:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.popen.pid, signal.SIGTERM)
+        if process.alive():
+            process.popen.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 5
     for process in processes:
         with contextlib.suppress(subprocess.TimeoutExpired):

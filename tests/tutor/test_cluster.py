@@ -53,6 +53,7 @@ def run_script() -> subprocess.CompletedProcess:
 def test_the_site_outlives_a_dead_web_instance_and_a_dead_worker(haproxy):
     result = run_script()
     output = result.stdout
+    print(output)  # the summary, shown with pytest -rP
     assert result.returncode == 0, output
     assert "RESULT: ok" in output
     assert "lost acknowledged saves: 0" in output
