@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tutor
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test bench accuracy lint format check-services clean
+.PHONY: run test bench accuracy cluster lint format check-services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,15 @@ bench: $(STAMP)
 ## "--json" prints JSON, "--strict" fails on a false error.
 accuracy: $(STAMP)
 	$(BIN)/python scripts/accuracy.py $(ACCURACY_ARGS)
+
+## cluster: two gunicorn instances behind HAProxy and two Celery workers on one PostgreSQL
+## (database <name>_cluster beside DATABASE_URL's) and one Redis (db CLUSTER_REDIS_DB, 2 by
+## default, emptied first); simulated learners save while one instance and one worker are
+## killed: no acknowledged save lost, every report done. About a minute; `make test` runs it
+## too (tests/tutor/test_cluster.py). Needs Debian's haproxy.
+cluster: $(STAMP) check-services
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(BIN)/python scripts/cluster_check.py
 
 check-services: $(STAMP)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
