@@ -9,6 +9,13 @@ passed this check.
 from collections.abc import Callable, Sequence
 from typing import Any
 
+# The most rows a list in an answer may hold: the forms offer no more, and parse() refuses
+# more from any other source (the grader's files).
+MAX_ROWS = 50
+# The deepest nesting of lists and objects in an answer document; the deepest the
+# documents in docs/answers.md go is four.
+MAX_DEPTH = 16
+
 
 def is_blank(value) -> bool:
     """Nothing typed: empty text, an unticked box, an empty list."""
@@ -73,6 +80,9 @@ class Reader:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.error(field, "Expected a list of text values.")
             return []
+        if len(value) > MAX_ROWS:
+            self.error(field, _too_many(len(value)))
+            return []
         unknown = [v for v in value if v not in choices]
         if unknown:
             self.error(field, f"Expected values from {', '.join(choices)} (got {unknown!r}).")
@@ -94,6 +104,9 @@ class Reader:
             return []
         if not isinstance(value, list):
             self.error(field, "Expected a list.")
+            return []
+        if len(value) > MAX_ROWS:
+            self.error(field, _too_many(len(value)))
             return []
         rows = []
         for index, row in enumerate(value):
@@ -130,3 +143,32 @@ class Reader:
     def raise_if_errors(self) -> None:
         if self.errors:
             raise AnswerShapeError(self.errors)
+
+
+def _too_many(count: int) -> str:
+    return f"At most {MAX_ROWS} rows (got {count:,})."
+
+
+def oversized(document: Any) -> tuple[str, str] | None:
+    """The first list longer than :data:`MAX_ROWS`, or nesting deeper than
+    :data:`MAX_DEPTH`, in a decoded document, as (field path, message); None if neither.
+
+    Walks without recursion, so any depth the JSON decoder managed to build is safe.
+    """
+    stack: list[tuple[str, Any, int]] = [("", document, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, dict | list) and depth >= MAX_DEPTH:  # the root is level 1
+            return path, f"Nested more than {MAX_DEPTH} levels deep."
+        if isinstance(value, dict):
+            children = [
+                (f"{path}.{key}" if path else str(key), item) for key, item in value.items()
+            ]
+        elif isinstance(value, list):
+            if len(value) > MAX_ROWS:
+                return path, _too_many(len(value))
+            children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            continue
+        stack.extend((child, item, depth + 1) for child, item in reversed(children))
+    return None

@@ -39,7 +39,7 @@ one's availability with redundancy, 1 − (1 − a)^count.
 import math
 import re
 
-from phases import catalogue, reference
+from phases import catalogue, reference, units
 from phases.answers import AnswerShapeError
 from phases.text import stems
 
@@ -70,6 +70,8 @@ _READ_WORDS = frozenset(
 def _rate(value: float | None) -> str:
     if value is None:
         return "?"
+    if not math.isfinite(value):
+        return units.TOO_LARGE
     return f"{value:,.0f}/s" if value >= 10 else f"{value:.2g}/s"
 
 
@@ -167,9 +169,10 @@ def _override(design, component) -> dict:
 
 
 def _number(value) -> float | None:
+    """An instructor's capacity a second, if it is one a system could have."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float) and value > 0 and math.isfinite(value):
+    if isinstance(value, int | float) and 0 < value <= units.LIMITS["rate"].value:
         return float(value)
     return None
 
@@ -300,7 +303,7 @@ def _route(arch, rates: dict, rate: float, cache_down: bool) -> dict:
 def _headroom(capacity: float | None, load: float) -> float | None:
     if capacity is None or load <= 0:
         return None
-    return capacity / load
+    return units.finite(capacity / load)
 
 
 def _rows(design, arch, rates: dict, rate: float, **changes) -> list[dict]:
@@ -328,7 +331,7 @@ def _rows(design, arch, rates: dict, rate: float, **changes) -> list[dict]:
             used_reads = entry["reads"] / (cap["reads"] * count)
             used_writes = entry["writes"] / (cap["writes"] * count)
             used = used_reads + used_writes
-            capacity = load / used if used > 0 else cap["reads"] * count
+            capacity = units.finite(load / used) if used > 0 else cap["reads"] * count
             kind_share = (used_reads, used_writes)
             capacity_note = (
                 f"{count} × ({_rate(cap['reads'])} reads or {_rate(cap['writes'])} writes): "
@@ -410,8 +413,11 @@ def _replica_lost(design, arch, rates: dict, rate: float) -> dict:
         if cap["reads"] and cap["writes"]:
             n = primary["count"]
             used = primary["reads"] / (cap["reads"] * n) + primary["writes"] / (cap["writes"] * n)
-            primary["capacity"] = primary["load"] / used if used > 0 else primary["capacity"]
-            primary["headroom"] = 1 / used if used > 0 else None
+            if used > 0:
+                primary["capacity"] = units.finite(primary["load"] / used)
+                primary["headroom"] = units.finite(1 / used)
+            else:
+                primary["headroom"] = None
     names = ", ".join(f'"{c.label}"' for c in replicas)
     return _what_if(f"One replica lost ({names} one fewer each)", rows)
 
@@ -504,7 +510,14 @@ def _availability(design, arch) -> dict:
 
 
 def model(design) -> dict:
-    """The capacity model for one design (shape in ``docs/answers.md``); never raises."""
+    """The capacity model for one design (shape in ``docs/answers.md``); never raises.
+
+    Every figure in it is a finite number or None (JSON has no infinity).
+    """
+    return units.finite_tree(_model(design))
+
+
+def _model(design) -> dict:
     reads, writes = peaks(design)
     rate, source = hit_rate(design)
     result: dict = {

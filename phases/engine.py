@@ -6,6 +6,7 @@ from phases.answers import AnswerShapeError
 from phases.design import Design
 from phases.findings import Finding, Severity, phase_status
 from phases.registry import PHASE_MODULES, PHASES_BY_NUMBER, rules_for
+from phases.units import finite_tree
 
 # Findings per design and phase: the review checklist checks phases 1 to 8 again on the
 # same ``Design`` that ``grade`` (or the export) has just checked. Findings are frozen and
@@ -57,6 +58,7 @@ def grade(design: Design) -> dict:
     """Check every ready phase that has answers; the grader's JSON report.
 
     A phase whose document is malformed reports its shape errors instead of findings.
+    Every computed figure is a finite number or None, so the report is valid JSON.
     """
     report: dict = {"phases": {}}
     for number in sorted(design.answers):
@@ -74,7 +76,7 @@ def grade(design: Design) -> dict:
             continue
         report["phases"][str(number)] = {
             "status": phase_status(findings),
-            "computed": PHASE_MODULES[number].computed(design),
+            "computed": finite_tree(PHASE_MODULES[number].computed(design)),
             "findings": [
                 {
                     "code": f.code,

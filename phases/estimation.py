@@ -100,9 +100,7 @@ def _parse_value(field: Field, text: str) -> Quantity:
     stripped = text.strip()
     if field.kind == "factor" and stripped.endswith("%"):
         number = units.parse_number(stripped[:-1].strip())
-        if not math.isfinite(number):
-            raise units.UnitError(f"That number is too large; write e.g. 20% (got {text!r}).")
-        return Quantity(number / 100, "factor", text)
+        return Quantity(units.check_magnitude(number / 100, "factor", text), "factor", text)
     return parse_quantity(stripped, expect=field.kind)
 
 
@@ -160,6 +158,8 @@ class Figure:
 
 
 def _n(value: float) -> str:
+    if not math.isfinite(value):
+        return units.TOO_LARGE
     return f"{value:,.0f}" if value >= 100 else f"{value:,.3g}"
 
 
@@ -169,7 +169,8 @@ def recompute(assumptions: dict[str, float], *, explain: bool = True) -> dict[st
 
     Missing peak factor and overhead count as 1 (their rules say so); a missing cache
     share counts as 20% of a day's reads, the usual hot-set rule of thumb. Results that
-    need an assumption that is missing are left out.
+    need an assumption that is missing are left out, and so is a result too large for a
+    float (the limits on what can be typed keep every result well inside one).
     """
     figures: dict[str, Figure] = {}
     writes = assumptions.get("writes")
@@ -190,6 +191,8 @@ def recompute(assumptions: dict[str, float], *, explain: bool = True) -> dict[st
     share = assumptions.get("cache_fraction", DEFAULT_CACHE_FRACTION)
 
     def put(key, value, arithmetic):
+        if not math.isfinite(value):
+            return
         text = f"{arithmetic} = {format_value(value, key_kind(key))}" if explain else ""
         figures[key] = Figure(key, value, text)
 
@@ -340,6 +343,8 @@ def headroom(figures: dict[str, float]) -> list[dict]:
         if not load:
             continue
         capacity = CAPACITIES_BY_KEY[key]
+        if units.finite(capacity.value / load) is None:
+            continue  # a load too close to zero (or too large) to divide by
         rows.append(
             {
                 "resource": key,
@@ -385,15 +390,17 @@ def report(estimate: Estimate, givens: dict) -> dict:
             elif verdict in ("warning", "error") and 0 < ratio < math.inf:
                 row["slip"] = diagnose(ratio, field.key, mine)
         rows.append(row)
-    return {
-        "results": rows,
-        "headroom": headroom({k: f.value for k, f in ours.items()}),
-        "constants": {
-            "seconds_per_day": units.SECONDS_PER_DAY,
-            "seconds_per_month": units.SECONDS_PER_MONTH,
-            "seconds_per_year": units.SECONDS_PER_YEAR,
-        },
-    }
+    return units.finite_tree(
+        {
+            "results": rows,
+            "headroom": headroom({k: f.value for k, f in ours.items()}),
+            "constants": {
+                "seconds_per_day": units.SECONDS_PER_DAY,
+                "seconds_per_month": units.SECONDS_PER_MONTH,
+                "seconds_per_year": units.SECONDS_PER_YEAR,
+            },
+        }
+    )
 
 
 def sensitivity(assumptions: dict[str, float]) -> list[dict]:
@@ -419,7 +426,11 @@ def sensitivity(assumptions: dict[str, float]) -> list[dict]:
                             "factor": value / base[result],
                         }
                     )
-        moves = [m for m in moves if m["factor"] > 0 and math.isfinite(m["factor"])]
+        moves = [
+            m
+            for m in moves
+            if m["factor"] > 0 and math.isfinite(m["factor"]) and math.isfinite(1 / m["factor"])
+        ]
         if moves:
             largest = max(max(m["factor"], 1 / m["factor"]) for m in moves)
             table.append(
@@ -438,10 +449,12 @@ def computed(design) -> dict:
 
     Computed by a background task after each save, and in process by the grader.
     """
-    return {
-        **design.estimate_report,
-        "sensitivity": sensitivity(base_values(design.estimate.assumptions)),
-    }
+    return units.finite_tree(
+        {
+            **design.estimate_report,
+            "sensitivity": sensitivity(base_values(design.estimate.assumptions)),
+        }
+    )
 
 
 # -- Rules ----------------------------------------------------------------------------------
@@ -452,6 +465,8 @@ def _check_rows(design) -> list[dict]:
 
 
 def _factor(value: float) -> str:
+    if not math.isfinite(value):
+        return units.TOO_LARGE
     return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
 
 
@@ -544,7 +559,7 @@ def contradicts_givens(design) -> Iterator[Hit]:
                 field=f"assumptions.{key}",
                 message=f"{field.label} is {quantity.text}, but the problem gives {stated}.",
                 arithmetic=f"{format_value(quantity.value, field.kind)} vs "
-                f"{format_value(given, field.kind)}: {quantity.value / given:.3g}x",
+                f"{format_value(given, field.kind)}: {_times(quantity.value / given)}",
                 hint="Compare this assumption with the problem statement.",
                 fix=f"Use the given {stated}.",
             )
@@ -616,6 +631,10 @@ def storage_without_overhead(design) -> Iterator[Hit]:
             hint="What does the overhead factor multiply?",
             fix=f"Multiply the raw storage by {overhead.text}.",
         )
+
+
+def _times(value: float) -> str:
+    return f"{value:.3g}x" if math.isfinite(value) else units.TOO_LARGE
 
 
 def _same(a: Quantity | None, b: Quantity | None) -> bool:

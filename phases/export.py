@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 
-from phases import diagram
+from phases import diagram, units
 from phases.answers import AnswerShapeError
 from phases.registry import PHASES
 
@@ -102,7 +102,7 @@ def _num(value) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         if not math.isfinite(value):
-            return "∞" if value > 0 else "—"
+            return units.TOO_LARGE if value > 0 else "—"
         if abs(value) >= 100:
             return f"{value:,.0f}"
         return f"{value:.3g}"

@@ -33,6 +33,9 @@ Conventions, chosen to match how estimates are usually written:
   (``Mb``, ``Gbps``), converted to bytes by dividing by 8.
 * Words between a number and its period are nouns and ignored: ``12,000 reads/s``.
 * When ``expect`` is ``"ratio"`` or ``"factor"``, a bare number is accepted as one.
+* Each kind has a largest value (:data:`phases.units.LIMITS`, far beyond any real system);
+  a figure above it, or one too large for a float, is an error that says the limit.
+  Numbers are never negative (the tokenizer has no minus sign), nor ``NaN`` or ``inf``.
 """
 
 import math
@@ -48,7 +51,9 @@ from phases.units import (
     SECONDS_PER_MINUTE,
     SECONDS_PER_MONTH,
     SECONDS_PER_YEAR,
+    TOO_LARGE,
     UnitError,
+    check_magnitude,
     parse_ratio,
 )
 
@@ -220,13 +225,12 @@ def parse_quantity(text: str, expect: str | None = None) -> Quantity:
         raise
     except (ValueError, ArithmeticError, pint.PintError) as exc:
         raise _error(text, expect) from exc
-    if not math.isfinite(quantity.value):
-        raise UnitError(f"That number is too large; write e.g. 100M/day (got {text!r}).")
     if expect is not None and quantity.kind != expect:
         raise UnitError(
             f"Expected a {expect}, such as {_EXAMPLES[expect]}, "
             f"but {text!r} reads as a {quantity.kind}."
         )
+    check_magnitude(quantity.value, quantity.kind, text)
     return quantity
 
 
@@ -380,7 +384,12 @@ def _seconds(unit: str) -> float:
 
 
 def format_quantity(q: Quantity) -> str:
-    """A readable form: ``1,157/s``, ``36 TB``, ``4 MB/s``, ``5 years``, ``10:1``, ``2×``."""
+    """A readable form: ``1,157/s``, ``36 TB``, ``4 MB/s``, ``5 years``, ``10:1``, ``2×``.
+
+    A figure that overflowed (infinite or not a number) reads "too large to compute".
+    """
+    if not math.isfinite(q.value):
+        return TOO_LARGE
     if q.kind == "rate":
         if q.value == 0 or q.value >= 1:
             return f"{_format_count(q.value)}/s"

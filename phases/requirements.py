@@ -173,6 +173,15 @@ def parse(data: dict) -> Requirements:
                     f"The target says {typed_unit} but the unit says {normalised}; keep one.",
                 )
             unit = normalised or ""
+        if value is not None and unit and not typed_unit:
+            # "200" with the unit chosen beside it: the limit applies in that unit.
+            r.parsed(
+                f"{path}.target",
+                lambda text, v=value, u=unit: units.check_magnitude(
+                    units.to_milliseconds(v, u), "latency", f"{text} {u}"
+                ),
+                target,
+            )
         latency.append(
             LatencyTarget(
                 field=path,

@@ -5,7 +5,9 @@ expected with an example, so a form can show it next to the field. Text with no 
 at all is not an error here: it is a vague answer, and judging it is a rule's job.
 """
 
+import math
 import re
+from dataclasses import dataclass
 
 from phases.text import has_number
 
@@ -24,6 +26,69 @@ SECONDS_PER_HOUR = 3_600
 SECONDS_PER_DAY = 86_400
 SECONDS_PER_MONTH = 30 * SECONDS_PER_DAY
 SECONDS_PER_YEAR = 365 * SECONDS_PER_DAY
+
+
+@dataclass(frozen=True)
+class Limit:
+    value: float  # in the base unit of its kind
+    text: str  # the same, as an error message writes it
+
+
+# The largest figure of each kind a learner may type, in the kind's base unit (a plain
+# number, per second, bytes, bytes per second, seconds, reads per write, a multiplier,
+# milliseconds). Each lies far beyond anything running today -- the busiest services
+# count requests in the billions a second, the largest stores in exabytes, the whole
+# internet carries under a petabyte a second -- so no honest estimate meets one, while a
+# slipped exponent (1e308 B) or a pasted run of digits does. Within them every product
+# the estimate, its sensitivity table and the capacity model compute stays far below
+# what a float holds (about 1e308), so the reports are finite numbers that JSON and
+# PostgreSQL accept. docs/answers.md lists them.
+LIMITS = {
+    "count": Limit(1e18, "10^18, a million trillion"),
+    "rate": Limit(1e12, "a trillion a second"),
+    "size": Limit(1e21, "1,000 EB, a zettabyte"),
+    "bandwidth": Limit(1e15, "1 PB/s"),
+    "duration": Limit(1_000 * SECONDS_PER_YEAR, "1,000 years"),
+    "ratio": Limit(1e9, "1,000,000,000:1"),
+    "factor": Limit(1e6, "1,000,000x"),
+    "latency": Limit(1_000.0 * SECONDS_PER_DAY, "a day"),  # milliseconds
+}
+TOO_LARGE = "too large to compute"
+
+
+def check_magnitude(value: float, kind: str, text: str) -> float:
+    """``value`` when it is a finite number within :data:`LIMITS` for ``kind``, else
+    UnitError; ``text`` is what was typed, for the message."""
+    limit = LIMITS[kind]
+    if math.isfinite(value) and abs(value) <= limit.value:
+        return value
+    shown = text.strip() if len(text.strip()) <= 40 else f"{text.strip()[:40]}…"
+    raise UnitError(
+        f"{shown} is larger than any system this tutor can reason about "
+        f"(at most {limit.text}); check the number and its unit."
+    )
+
+
+def finite(value: float | None) -> float | None:
+    """A computed figure, or None when it overflowed (or was never a number)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return value if math.isfinite(value) else None
+
+
+def finite_tree(value):
+    """A computed report with every non-finite float replaced by None, so that it can be
+    written as JSON (which has no infinity) and stored; the last line of defence behind
+    :data:`LIMITS` and the guards in each computation."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [finite_tree(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(finite_tree(item) for item in value)
+    return value
 
 
 def parse_number(text: str) -> float:
@@ -53,7 +118,7 @@ def parse_ratio(text: str) -> float | None:
     writes = _group_number(match.group(3), match.group(4)) if match.group(3) else 1.0
     if writes == 0:
         raise UnitError("The writes side of a ratio cannot be zero; for example 100:1.")
-    return reads / writes
+    return check_magnitude(reads / writes, "ratio", text)
 
 
 _NINES_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
@@ -118,6 +183,7 @@ def parse_latency(text: str) -> tuple[float | None, str | None]:
         unit = normalise_time_unit(unit)
         if unit is None:
             raise UnitError(f"Use a time unit such as µs, ms or s (got {match.group(3)!r}).")
+    check_magnitude(to_milliseconds(value, unit or "ms"), "latency", text)
     return value, unit
 
 

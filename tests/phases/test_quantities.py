@@ -144,8 +144,6 @@ def test_wrong_kind_names_the_expected_kind_with_an_example(text, expect):
         "5 apples/fortnight",
         "4 MB/s extra",
         "10 Gbps/s",
-        "1e999",
-        "1e308 TB",
         "10:0",
         "10::1",
         "1" * 300,

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import FIXTURES, subprocess_env
+from tutor.management.commands.grade import MAX_FILE_BYTES
 from tutor.models import Problem, ProblemSet
 
 EXAMPLE = FIXTURES / "answers" / "url-shortener.json"
@@ -76,6 +77,80 @@ def test_grade_reports_shape_errors_inside_a_phase(imported, tmp_path):
     phase = json.loads(result.stdout)["phases"]["1"]
     assert phase["status"] == "invalid"
     assert phase["errors"][0]["field"] == "latency[0].target"
+
+
+def _reject_constant(name):
+    raise AssertionError(f"{name} is not JSON")
+
+
+def strict_loads(text: str) -> dict:
+    """Parse as any strict JSON parser (and PostgreSQL) would: no Infinity, no NaN."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def test_grade_refuses_a_size_no_system_has_as_a_field_error(imported, tmp_path):
+    answers = json.loads(EXAMPLE.read_text())
+    answers["phases"]["2"]["assumptions"]["object_size"] = "1e308 B"
+    answers["phases"]["2"]["assumptions"]["writes"] = "1e308/day"
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    result = run_grade("--problem", "url-shortener", str(path))
+    assert result.returncode == 0, result.stderr
+    phase = strict_loads(result.stdout)["phases"]["2"]
+    assert phase["status"] == "invalid"
+    fields = {e["field"]: e["message"] for e in phase["errors"]}
+    assert set(fields) == {"assumptions.object_size", "assumptions.writes"}
+    assert "larger than any system this tutor can reason about" in fields["assumptions.writes"]
+
+
+def test_grade_prints_valid_json_when_a_division_would_overflow(imported, tmp_path):
+    answers = json.loads(EXAMPLE.read_text())
+    answers["phases"]["2"]["assumptions"]["writes"] = "1e-320/s"  # headroom: 5,000 ÷ 1e-320
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    result = run_grade("--problem", "url-shortener", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "Infinity" not in result.stdout
+    strict_loads(result.stdout)
+
+
+def one_line_exit_2(result, message: str) -> None:
+    assert result.returncode == 2, result.stderr[-500:]
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_grade_refuses_deeply_nested_json_with_one_line(imported, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"phases": {"1": {"functional": ' + "[" * 100_000 + "]" * 100_000 + "}}}")
+    result = run_grade("--problem", "url-shortener", str(path))
+    one_line_exit_2(result, "nests lists or objects too deeply")
+
+
+def test_grade_refuses_nesting_deeper_than_an_answer_needs(imported, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"phases": {"1": {"notes": ' + "[" * 100 + "]" * 100 + "}}}")
+    result = run_grade("--problem", "url-shortener", str(path))
+    one_line_exit_2(result, f"phase 1, notes{'[0]' * 15}: Nested more than 16 levels deep.")
+
+
+def test_grade_refuses_a_file_over_the_size_limit(imported, tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"phases": {}, "padding": "x" * MAX_FILE_BYTES}))
+    result = run_grade("--problem", "url-shortener", str(path))
+    one_line_exit_2(result, "is larger than 4 MB")
+
+
+def test_grade_refuses_more_rows_than_the_forms_offer(imported, tmp_path):
+    answers = json.loads(EXAMPLE.read_text())
+    answers["phases"]["3"]["access_patterns"] *= 30
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    result = run_grade("--problem", "url-shortener", str(path))
+    count = len(answers["phases"]["3"]["access_patterns"])
+    one_line_exit_2(result, f"phase 3, access_patterns: At most 50 rows (got {count:,}).")
 
 
 def test_grade_unknown_problem_exits_2(imported):

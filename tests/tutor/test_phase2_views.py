@@ -105,6 +105,19 @@ def test_a_newer_save_supersedes_the_pending_report(alice_client, attempt):
         ("object_size", "2OO B", "Size of one object: Expected a size, such as 200 B"),
         ("object_size", "5 years", "Size of one object: Expected a size"),
         ("writes", "lots", "Writes (events created): Enter a rate"),
+        (
+            "object_size",
+            "1e308 B",
+            "Size of one object: 1e308 B is larger than any system this tutor can reason "
+            "about (at most 1,000 EB, a zettabyte)",
+        ),
+        (
+            "writes",
+            "1e308/day",
+            "Writes (events created): 1e308/day is larger than any system this tutor can "
+            "reason about (at most a trillion a second)",
+        ),
+        ("cache_fraction", "9" * 400 + "%", "Hot set cached (share of a day&#x27;s reads): 99"),
     ],
 )
 def test_unreadable_quantities_are_field_errors_and_keep_the_text(

@@ -3,7 +3,10 @@
     python manage.py grade --problem url-shortener answers.json
 
 The file holds one JSON document per phase under "phases" (docs/answers.md). A file
-that cannot be read exits with status 2 and a one-line error.
+that cannot be read exits with status 2 and a one-line error; so does one larger than
+:data:`MAX_FILE_BYTES`, one nested deeper than ``phases.answers.MAX_DEPTH`` or one with a
+list longer than ``phases.answers.MAX_ROWS`` (the most rows the forms offer). What is
+printed is always valid JSON: no ``Infinity`` or ``NaN``.
 """
 
 import json
@@ -12,10 +15,15 @@ import sys
 from django.core.management.base import BaseCommand
 
 from phases import variants
+from phases.answers import oversized
 from phases.design import Design, ProblemSpec
 from phases.engine import grade
 from phases.registry import PHASE_NUMBERS
 from tutor.models import Problem
+
+# Real answer files are tens of kilobytes; a whole attempt typed to the forms' limits
+# (every list at 50 rows, every field at 500 characters) is about 1.4 million characters.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 class Command(BaseCommand):
@@ -47,7 +55,11 @@ class Command(BaseCommand):
             expectations=problem_obj.expectations,
         )
         report = grade(Design(answers, spec))
-        self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+        try:
+            text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
+        except ValueError:  # engine.grade keeps every figure finite; never print Infinity
+            self.fail("the report holds a number too large to write as JSON.")
+        self.stdout.write(text)
 
     def find_problem(self, slug: str) -> Problem:
         problems = Problem.objects.select_related("problem_set")
@@ -63,13 +75,19 @@ class Command(BaseCommand):
 
     def read_answers(self, path: str) -> dict[int, dict]:
         try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
+            with open(path, "rb") as handle:
+                content = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             self.fail(f"cannot read {path}: {exc.strerror}.")
+        if len(content) > MAX_FILE_BYTES:
+            self.fail(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        try:
+            data = json.loads(content.decode("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
             self.fail(f"{path} is not valid JSON{where}.")
+        except RecursionError:
+            self.fail(f"{path} nests lists or objects too deeply.")
         if not isinstance(data, dict) or not isinstance(data.get("phases"), dict):
             self.fail(f'{path} must be a JSON object with a "phases" object inside.')
         answers = {}
@@ -78,5 +96,9 @@ class Command(BaseCommand):
                 self.fail(f'{path}: "phases" keys are phase numbers 1 to 9 (got {key!r}).')
             if not isinstance(document, dict):
                 self.fail(f"{path}: phase {key} must be a JSON object.")
+            problem = oversized(document)
+            if problem is not None:
+                field, message = problem
+                self.fail(f"{path}: phase {key}, {field}: {message}")
             answers[int(key)] = document
         return answers
