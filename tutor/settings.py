@@ -136,7 +136,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "tutor.middleware.axes_username"  # NUL-free, at most 255
-# The client address is REMOTE_ADDR (django-ipware is not installed).
+# The client address is REMOTE_ADDR (django-ipware is not installed), or behind
+# TRUSTED_PROXY_COUNT proxies that append to X-Forwarded-For (HAProxy's `option
+# forwardfor`), the address the outermost one saw. Leave it 0 without such proxies:
+# a client could otherwise name any address it likes.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "tutor.throttling.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

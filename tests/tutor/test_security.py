@@ -292,6 +292,36 @@ def test_logging_in_to_ones_own_account_does_not_reset_the_address(client, alice
     assert login_from(client, SPRAYER, "alice", PASSWORD).status_code == 429
 
 
+BALANCER = "10.0.0.2"
+
+
+def login_via_balancer(client, forwarded_for, username, password="guess"):
+    data = {"username": username, "password": password}
+    return client.post(
+        reverse("login"), data, REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=forwarded_for
+    )
+
+
+def test_behind_a_trusted_proxy_the_address_is_the_one_it_forwarded(client, alice, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    limit = settings.AXES_ADDRESS_FAILURE_LIMIT
+    for attempt in range(limit):
+        # The left entry is the client's own word: spraying cannot hide behind it.
+        login_via_balancer(client, f"192.0.2.{attempt}, {SPRAYER}", f"nobody{attempt % 7}")
+    assert login_via_balancer(client, SPRAYER, "alice", PASSWORD).status_code == 429
+    # Another learner behind the same balancer is not locked out with the sprayer.
+    assert login_via_balancer(Client(), "198.51.100.7", "alice", PASSWORD).status_code == 302
+    # A header that holds no address there counts as the balancer's own address.
+    assert login_via_balancer(Client(), "not an address", "alice", "guess").status_code == 200
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(client, alice):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    for attempt in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+        login_via_balancer(client, f"192.0.2.{attempt}", f"nobody{attempt % 7}")
+    assert login_via_balancer(Client(), "198.51.100.7", "alice", PASSWORD).status_code == 429
+
+
 def test_signup_still_logs_in_with_the_throttling_backend_first(client, db):
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     response = client.post(
