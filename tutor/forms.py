@@ -71,10 +71,23 @@ def _choice(label, values, labels=None, help_text=""):
     )
 
 
+# The largest revision a PhaseAnswer can hold (a PostgreSQL integer).
+MAX_REVISION = 2**31 - 1
+
+OUT_OF_DATE_FORM = (
+    "Not saved: this form is out of date (it carries no valid record of which saved "
+    "version of the phase it was built from), so saving it could overwrite newer work. "
+    "Everything you typed is kept below: copy what you need, reload the page and save again."
+)
+
+
 def parse_revision(value) -> int | None:
-    """The ``base_revision`` a form carries, or None when it is missing or not a revision."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
-        return int(value)
+    """The ``base_revision`` a form carries, or None when it is missing or not a revision
+    (not plain ASCII digits, or beyond what a revision can be)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        revision = int(value)
+        if revision <= MAX_REVISION:
+            return revision
     return None
 
 
@@ -83,7 +96,8 @@ class PhaseForms:
 
     ``base_revision`` is the stored answer's revision the form was built from; the page
     sends it back (a hidden input) so a save can tell whether someone saved in between.
-    Bound forms read it from the data unless it is given.
+    Bound forms read it from the data unless it is given. Every page's form carries it,
+    so a bound form without a valid one is not valid: saving it would skip that check.
     """
 
     main_class: type[forms.Form]
@@ -129,7 +143,12 @@ class PhaseForms:
 
     def is_valid(self) -> bool:
         results = [self.main.is_valid()] + [fs.is_valid() for fs in self.formsets.values()]
-        return all(results)
+        return all(results) and not self.out_of_date
+
+    @property
+    def out_of_date(self) -> bool:
+        """Posted without a usable ``base_revision``: missing, not a number, out of range."""
+        return self.is_bound and self.base_revision is None
 
     def document(self, version: int) -> dict:
         """The phase document from cleaned data, blank rows kept so paths line up."""

@@ -12,10 +12,12 @@ import logging
 import re
 import sys
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import permission_denied
@@ -162,6 +164,33 @@ class DatabaseUnavailableMiddleware:
             exc,
         )
         return service_unavailable(request)
+
+
+class PrivateCacheMiddleware:
+    """``Cache-Control: private, no-store`` on every answer that may belong to one person.
+
+    That is any request carrying a session cookie (everyone logged in, and visitors with
+    a message waiting) and any response setting a cookie other than the CSRF one (the
+    login that sets the session, the logout that ends it, a message). ``private`` keeps
+    shared caches (a proxy, a CDN) from storing the page for the next visitor;
+    ``no-store`` also keeps the browser from writing learners' answers to disk, where the
+    next person at a shared computer could open them from the history after logging out.
+    Pages for visitors without a session stay cacheable as before: every page sets the
+    CSRF cookie for htmx (base.html), which Django answers with ``Vary: Cookie``. Static
+    files never get here (WhiteNoise answers them first, with its own long caching). Only
+    cookies are read, so this costs no database query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or any(
+            name != settings.CSRF_COOKIE_NAME for name in response.cookies
+        ):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 @requires_csrf_token

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the session middleware, so it sees the session cookie being set; below
+    # WhiteNoise, so static files keep their long caching.
+    "tutor.middleware.PrivateCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     # Turns a database outage anywhere below into the 503 page. Session and auth
     # middleware touch the database lazily, so /healthz/live never reaches it.
@@ -113,20 +116,32 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
 # username from one address, that pair is refused for AXES_COOLOFF_TIME, even with the
-# right password. Failures are kept in the database, so it works with Redis down.
-# Signup logs in with ModelBackend by name, which bypasses authenticate() on purpose.
+# right password; after AXES_ADDRESS_FAILURE_LIMIT wrong passwords from one address for
+# any usernames (password spraying), the whole address is (tutor/throttling.py gives
+# the address its own limit). Failures are kept in the database, so it works with Redis
+# down. Signup logs in with ModelBackend by name, which bypasses authenticate() on purpose.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "tutor.throttling.LoginThrottle"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = envint("AXES_ADDRESS_FAILURE_LIMIT", 20)
+if AXES_FAILURE_LIMIT < 1 or AXES_ADDRESS_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured(
+        "AXES_FAILURE_LIMIT and AXES_ADDRESS_FAILURE_LIMIT must be 1 or more."
+    )
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "tutor.middleware.axes_username"  # NUL-free, at most 255
-# The client address is REMOTE_ADDR (django-ipware is not installed).
+# The client address is REMOTE_ADDR (django-ipware is not installed), or behind
+# TRUSTED_PROXY_COUNT proxies that append to X-Forwarded-For (HAProxy's `option
+# forwardfor`), the address the outermost one saw. Leave it 0 without such proxies:
+# a client could otherwise name any address it likes.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "tutor.throttling.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -28,6 +28,7 @@ from phases.registry import (
 )
 from tutor import services
 from tutor.forms import (
+    OUT_OF_DATE_FORM,
     PHASE_FORMS,
     JoinForm,
     SignupForm,
@@ -281,7 +282,10 @@ def phase(request, attempt_id, number):
                                 requirement_choices=choices,
                                 base_revision=answer.revision,
                             )
-            if not saved and not conflict:
+            if forms.out_of_date:
+                notice = OUT_OF_DATE_FORM
+                status_code = 422
+            elif not saved and not conflict:
                 notice = "Not saved: correct the fields marked below. Everything you typed is kept."
                 status_code = 422
     else:

@@ -3,10 +3,12 @@
 from tutor.forms import MAX_ROWS, EstimationForms, RequirementsForms
 
 
-def phase_post(forms_class, document: dict) -> dict:
+def phase_post(forms_class, document: dict, base_revision: int = 0) -> dict:
     """Flatten a phase document into the POST fields of ``forms_class``: the main form's
-    fields (``group__key`` names nested keys) and each formset with its management form."""
-    data: dict = {}
+    fields (``group__key`` names nested keys), each formset with its management form, and
+    the revision the form was built from (0: the phase was never saved; a later save
+    passes the stored revision, as the page's hidden input does)."""
+    data: dict = {"base_revision": str(base_revision)}
     for name in forms_class.main_class.base_fields:
         value = document
         for key in name.split("__"):
@@ -24,14 +26,14 @@ def phase_post(forms_class, document: dict) -> dict:
     return data
 
 
-def requirements_post(document: dict) -> dict:
+def requirements_post(document: dict, base_revision: int = 0) -> dict:
     """Flatten a phase 1 document into the form's POST fields."""
-    return phase_post(RequirementsForms, document)
+    return phase_post(RequirementsForms, document, base_revision)
 
 
-def estimation_post(document: dict) -> dict:
+def estimation_post(document: dict, base_revision: int = 0) -> dict:
     """Flatten a phase 2 document into the form's POST fields."""
-    return phase_post(EstimationForms, document)
+    return phase_post(EstimationForms, document, base_revision)
 
 
 # A sound phase 2 answer for the URL shortener: every result follows from the assumptions.

@@ -90,7 +90,7 @@ def test_without_a_broker_the_report_is_computed_in_process(
 def test_a_newer_save_supersedes_the_pending_report(alice_client, attempt):
     alice_client.post(url(attempt), estimation_post(with_slip()))
     first = Report.objects.get(answer__attempt=attempt)
-    alice_client.post(url(attempt), estimation_post(GOOD_ESTIMATE))
+    alice_client.post(url(attempt), estimation_post(GOOD_ESTIMATE, base_revision=1))
     run_report(first.pk, 1, where=Report.Where.WORKER)  # the stale task arrives late
     report = Report.objects.get(answer__attempt=attempt)
     assert report.revision == 2 and report.status == Report.Status.PENDING

@@ -15,12 +15,14 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import OperationalError
+from django.templatetags.static import static
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from tests.factories import PASSWORD, make_user
 from tests.tutor.helpers import requirements_post
 from tutor.middleware import server_error, service_unavailable
+from tutor.services import save_phase
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = json.loads((ROOT / "fixtures" / "answers" / "url-shortener.json").read_text())["phases"]["1"]
@@ -250,6 +252,76 @@ def test_a_success_before_the_limit_resets_the_count(client, alice):
     assert client.post(login, {"username": "alice", "password": PASSWORD}).status_code == 302
 
 
+SPRAYER = "203.0.113.9"  # axes reads REMOTE_ADDR
+
+
+def login_from(client, address, username, password="guess"):
+    data = {"username": username, "password": password}
+    return client.post(reverse("login"), data, REMOTE_ADDR=address)
+
+
+def test_password_spraying_from_one_address_locks_the_address(client, alice):
+    """8 usernames x 4 wrong passwords: under the per-username limit for each of them."""
+    limit = settings.AXES_ADDRESS_FAILURE_LIMIT
+    assert settings.AXES_FAILURE_LIMIT < limit < 8 * 4
+    statuses = [
+        login_from(client, SPRAYER, username).status_code
+        for username in ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hugo"]
+        for _ in range(4)
+    ]
+    assert statuses[: limit - 1] == [200] * (limit - 1)  # the password check answered
+    assert statuses[limit - 1 :] == [429] * (8 * 4 - limit + 1)
+
+    # alice typed hers wrong only 4 times, but her right password is refused from there...
+    response = login_from(client, SPRAYER, "alice", PASSWORD)
+    assert response.status_code == 429
+    assert f"After {limit} wrong passwords from your network address" in response.content.decode()
+    assert client.get(reverse("dashboard")).status_code == 302
+    # ...and accepted from anywhere else.
+    assert login_from(Client(), "198.51.100.7", "alice", PASSWORD).status_code == 302
+
+
+def test_logging_in_to_ones_own_account_does_not_reset_the_address(client, alice, bob):
+    limit = settings.AXES_ADDRESS_FAILURE_LIMIT
+    for attempt in range(limit - 1):
+        login_from(client, SPRAYER, f"nobody{attempt % 7}")
+    # Anyone can sign up: the sprayer's own login forgets only that username's failures.
+    assert login_from(client, SPRAYER, "bob", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    assert login_from(client, SPRAYER, "nobody7").status_code == 429
+    assert login_from(client, SPRAYER, "alice", PASSWORD).status_code == 429
+
+
+BALANCER = "10.0.0.2"
+
+
+def login_via_balancer(client, forwarded_for, username, password="guess"):
+    data = {"username": username, "password": password}
+    return client.post(
+        reverse("login"), data, REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=forwarded_for
+    )
+
+
+def test_behind_a_trusted_proxy_the_address_is_the_one_it_forwarded(client, alice, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    limit = settings.AXES_ADDRESS_FAILURE_LIMIT
+    for attempt in range(limit):
+        # The left entry is the client's own word: spraying cannot hide behind it.
+        login_via_balancer(client, f"192.0.2.{attempt}, {SPRAYER}", f"nobody{attempt % 7}")
+    assert login_via_balancer(client, SPRAYER, "alice", PASSWORD).status_code == 429
+    # Another learner behind the same balancer is not locked out with the sprayer.
+    assert login_via_balancer(Client(), "198.51.100.7", "alice", PASSWORD).status_code == 302
+    # A header that holds no address there counts as the balancer's own address.
+    assert login_via_balancer(Client(), "not an address", "alice", "guess").status_code == 200
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(client, alice):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    for attempt in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+        login_via_balancer(client, f"192.0.2.{attempt}", f"nobody{attempt % 7}")
+    assert login_via_balancer(Client(), "198.51.100.7", "alice", PASSWORD).status_code == 429
+
+
 def test_signup_still_logs_in_with_the_throttling_backend_first(client, db):
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     response = client.post(
@@ -262,6 +334,57 @@ def test_signup_still_logs_in_with_the_throttling_backend_first(client, db):
     )
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+# --- Caching --------------------------------------------------------------------------
+
+
+def cache_directives(response) -> set[str]:
+    return {d.strip() for d in response.get("Cache-Control", "").split(",") if d.strip()}
+
+
+def test_pages_of_a_logged_in_learner_are_private_and_never_stored(alice_client, attempt):
+    save_phase(attempt, 1, GOOD)
+    for url in [
+        reverse("home"),
+        reverse("dashboard"),
+        reverse("phase", args=[attempt.pk, 1]),
+        reverse("attempt", args=[attempt.pk]),
+        reverse("export", args=[attempt.pk]),
+    ]:
+        response = alice_client.get(url)
+        assert response.status_code == 200, url
+        assert {"private", "no-store"} <= cache_directives(response), url
+    saved = alice_client.post(
+        reverse("phase", args=[attempt.pk, 1]),
+        requirements_post(GOOD, base_revision=1),
+        HTTP_HX_REQUEST="true",
+    )
+    assert {"private", "no-store"} <= cache_directives(saved)
+
+
+def test_instructor_pages_are_private_and_never_stored(client, foundations):
+    dora = make_user("dora", "instructor")
+    foundations.instructors.add(dora)
+    client.force_login(dora)
+    for url in [reverse("teach_home"), reverse("teach_set_export", args=["foundations"])]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert {"private", "no-store"} <= cache_directives(response), url
+
+
+def test_public_pages_for_visitors_and_static_files_stay_cacheable(client, alice, foundations):
+    for url in [reverse("home"), reverse("problemsets"), reverse("rules"), "/healthz/live"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not {"private", "no-store"} & cache_directives(response), url
+    stylesheet = static("css/tutor.css")
+    assert stylesheet != "/static/css/tutor.css"  # the hashed name WhiteNoise caches for good
+    client.force_login(alice)
+    response = client.get(stylesheet)
+    assert response.status_code == 200
+    assert {"public", "immutable"} <= cache_directives(response)
+    assert "no-store" not in cache_directives(response)
 
 
 # --- Sessions -----------------------------------------------------------------------
