@@ -36,5 +36,7 @@ timeout = 30
 # On restart or shutdown (SIGTERM), requests in flight get this long to finish: longer
 # than the longest bounded request, so an acknowledged save is never cut off.
 graceful_timeout = 30
-# Idle keep-alive connections wait in the main thread's poller, not in a request thread.
-keepalive = 5
+# Idle kept-alive connections wait in the main thread's poller, not in a request thread.
+# gunicorn's default; not 0, which in gthread also drops at once a new connection whose
+# request has not arrived yet.
+keepalive = 2

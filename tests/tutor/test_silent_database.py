@@ -194,7 +194,7 @@ def gunicorn(db_proxy, tmp_path):
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [str(GUNICORN), "--bind", f"127.0.0.1:{port}"],
+            [str(GUNICORN), "tutor.wsgi", "--bind", f"127.0.0.1:{port}"],
             cwd=ROOT,  # gunicorn reads ./gunicorn.conf.py
             env=subprocess_env(
                 DATABASE_URL=proxied_database_url(db_proxy),
