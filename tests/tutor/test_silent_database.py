@@ -369,3 +369,41 @@ def test_ready_with_redis_down_stays_ready_and_shows_redis_degraded(client, db, 
     assert body["ready"] is True
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["redis"].startswith("degraded")
+
+
+# -- The settings --------------------------------------------------------------------------
+
+
+def settings_in_child(**env) -> subprocess.CompletedProcess:
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.DB_QUERY_TIMEOUT, settings.DATABASES['default']['OPTIONS']]))"
+    )
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", code],
+        cwd=ROOT,
+        env=subprocess_env(DJANGO_SETTINGS_MODULE="tutor.settings", **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_db_query_timeout_sets_the_servers_statement_timeout_a_little_below_it(db):
+    result = settings_in_child(DB_QUERY_TIMEOUT="5")
+    assert result.returncode == 0, result.stderr
+    seconds, options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seconds == 5
+    assert "-c statement_timeout=4000" in options["options"]
+    assert options["connect_timeout"] == 3
+
+    result = settings_in_child(DB_QUERY_TIMEOUT="0")  # off: neither bound
+    seconds, options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seconds == 0 and "options" not in options
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_a_nonsense_db_query_timeout_stops_the_process_naming_it(db, value):
+    result = settings_in_child(DB_QUERY_TIMEOUT=value)
+    assert result.returncode != 0
+    assert "DB_QUERY_TIMEOUT" in result.stderr
