@@ -135,6 +135,8 @@ class TcpProxy:
     def _close_listener(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
+            with contextlib.suppress(OSError):  # stops listening at once, even mid-accept
+                listener.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 listener.close()
 
