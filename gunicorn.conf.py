@@ -36,7 +36,13 @@ timeout = 30
 # On restart or shutdown (SIGTERM), requests in flight get this long to finish: longer
 # than the longest bounded request, so an acknowledged save is never cut off.
 graceful_timeout = 30
-# Idle kept-alive connections wait in the main thread's poller, not in a request thread.
-# gunicorn's default; not 0, which in gthread also drops at once a new connection whose
-# request has not arrived yet.
-keepalive = 2
+# A gthread worker would otherwise accept every connection it can and queue it for its
+# own threads even while they are all busy (stuck on a silent database, or on the CPU),
+# and keep each kept-alive connection for itself: a probe could wait behind a stuck worker
+# while another idles. So a worker takes only as many connections as it has threads, and a
+# connection serves one request (as with sync workers; behind a proxy on the same network
+# a new connection costs well under a millisecond): the rest wait in the listen queue,
+# shared by all workers, for the first thread free anywhere. /healthz/live then answers
+# as long as one thread of one worker is not waiting.
+worker_connections = threads
+keepalive = 0  # also drops a new connection that sends nothing for 5 s (a slow client)

@@ -201,6 +201,7 @@ def gunicorn(db_proxy, tmp_path):
                 DB_QUERY_TIMEOUT=str(QUERY_TIMEOUT),
                 DB_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT),
                 WEB_CONCURRENCY="2",
+                GUNICORN_THREADS="4",
                 ALLOWED_HOSTS="127.0.0.1",
                 DEBUG="0",
                 SECURE_COOKIES="0",
@@ -259,8 +260,9 @@ def test_gunicorn_on_a_silent_database_answers_503_fast_and_stays_live(db_proxy,
     assert [status for status, _, _ in results] == [200] * 3
 
     db_proxy.silent()
-    # Three requests that need the database are in flight (fewer than one worker's threads)
-    threads, results = in_parallel(3, lambda: http_get(port, dashboard, cookie))
+    # Six requests that need the database are in flight: all the threads of one worker
+    # and some of the other's (two workers of four threads) ...
+    threads, results = in_parallel(6, lambda: http_get(port, dashboard, cookie))
     time.sleep(0.5)
     # ... while liveness and static files answer at once, not behind them.
     live_status, _, live_elapsed = http_get(port, "/healthz/live", timeout=QUERY_TIMEOUT)
