@@ -10,10 +10,10 @@ tutor.wsgi`` with the repository's ``gunicorn.conf.py`` (threaded workers, two p
 plus one, or ``BENCH_WORKERS``) on a free loopback port with DEBUG=0; logs every simulated
 client in through the login form (session cookie, CSRF token).
 
-Then, for each target, 16 threads, each with its own learner and its own keep-alive
-``http.client`` connection, send requests back to back for a fixed time (a short warm-up
-is not counted) and it prints requests per second, p50 and p99, and the ratio of the
-throughput to the floor's:
+Then, for each target, 16 threads, each with its own learner and its own ``http.client``
+connection (reopened after each response: gunicorn.conf.py turns keep-alive off), send
+requests back to back for a fixed time (a short warm-up is not counted) and it prints
+requests per second, p50 and p99, and the ratio of the throughput to the floor's:
 
 - ``/healthz/live``: the floor (no session, no database);
 - a phase page: GET of phase 1, logged in;
