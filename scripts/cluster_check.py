@@ -84,6 +84,9 @@ os.environ.update(
     ),
     REDIS_URL=cluster_redis_url(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379", REDIS_DB),
     REPORT_STALE_SECONDS=str(REPORT_STALE_SECONDS),
+    # HAProxy appends the client's address to X-Forwarded-For (option forwardfor): the
+    # log-in lock-outs count per client, not per balancer.
+    TRUSTED_PROXY_COUNT="1",
 )
 
 import bench_http  # noqa: E402 - reads the environment set above
@@ -134,6 +137,7 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response
+    option forwardfor
 
 frontend tutor
     bind {host}:{port}

@@ -1,7 +1,9 @@
 """Error handling: the database-down page and error views that never need the database.
 
-When PostgreSQL cannot be reached, any request that needs it gets the 503 page at once
-(``connect_timeout`` in settings bounds the wait) instead of a stack trace or a hang.
+When PostgreSQL cannot be reached, any request that needs it gets the 503 page instead of
+a stack trace or a hang: ``connect_timeout`` bounds a new connection and
+``DB_QUERY_TIMEOUT`` (tutor/database.py) every wait on an open one, so a silent database
+is an error within seconds too.
 ``/healthz/live`` never touches the database, so it stays up; ``/healthz/ready`` says 503.
 The 500 and 503 pages are rendered without a request context: no ``request.user``, no
 session, no query, so they work whatever is down. When the failed request was a form's
