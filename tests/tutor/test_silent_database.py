@@ -333,7 +333,9 @@ def test_a_worker_on_a_silent_database_does_not_hang_and_completes_once_it_is_ba
     db_proxy.silent()
     conclusion = {**GOOD_ESTIMATE["conclusion"], "implication": "Sharded store; reads cached."}
     changed = {**GOOD_ESTIMATE, "conclusion": conclusion}
-    assert client.post(url, estimation_post(changed), HTTP_HX_REQUEST="true").status_code == 200
+    response = client.post(url, estimation_post(changed, base_revision=1), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert PhaseAnswer.objects.get(attempt=attempt, phase=2).revision == 2, "the save was stored"
     # The worker meets the silence: its waits end (bounded) and the task is retried.
     wait_for(
         lambda: "did not answer within" in worker.output() or "Retry in" in worker.output(),
