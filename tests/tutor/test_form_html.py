@@ -22,12 +22,15 @@ RECORDED = Path(__file__).resolve().parent / "form_html"
 
 
 def form_html(client, attempt, number: int) -> str:
-    """The phase form as the page draws it; the CSRF token and attempt id normalised."""
+    """The phase form as the page draws it; the CSRF token, the attempt's id and the key
+    of the browser's draft (learner and attempt ids) normalised."""
     page = client.get(reverse("phase", args=[attempt.pk, number])).content.decode()
     start = page.index('<form id="phase-form"')
     html = page[start : page.index("</form>", start) + len("</form>")]
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', html)
-    return html.replace(f"/attempts/{attempt.pk}/", "/attempts/N/")
+    html = html.replace(f"/attempts/{attempt.pk}/", "/attempts/N/")
+    draft = f'data-draft-key="tutor-draft:{attempt.learner_id}:{attempt.pk}:'
+    return html.replace(draft, 'data-draft-key="tutor-draft:U:N:')
 
 
 def check(name: str, html: str) -> None:
