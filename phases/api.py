@@ -22,7 +22,18 @@ from dataclasses import dataclass
 
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
+from phases.requirements import capability_rows
 from phases.text import mentions, stem, stems
+from phases.unit import (
+    Expectation,
+    Layout,
+    PhaseUnit,
+    Problems,
+    Rows,
+    choice_field,
+    requirement_field,
+    text_field,
+)
 
 SCHEMA_VERSION = 1
 
@@ -64,6 +75,59 @@ class Endpoint:
 class Api:
     protocols: tuple[Protocol, ...]
     endpoints: tuple[Endpoint, ...]
+
+
+# The form: a protocol per kind of client, then the endpoints.
+LAYOUT = Layout(
+    lists=(
+        Rows(
+            "protocols",
+            (
+                text_field("client", "Client", placeholder="browsers and mobile apps"),
+                choice_field(
+                    "protocol",
+                    "Protocol",
+                    PROTOCOLS,
+                    {
+                        "rest": "REST",
+                        "grpc": "gRPC",
+                        "websocket": "WebSocket",
+                        "sse": "Server-Sent Events",
+                        "graphql": "GraphQL",
+                    },
+                ),
+                text_field(
+                    "reason", "Why", placeholder="public, cacheable, every client speaks HTTP"
+                ),
+            ),
+        ),
+        Rows(
+            "endpoints",
+            (
+                requirement_field(),
+                choice_field("method", "Method", METHODS),
+                text_field("path", "Path", placeholder="/v1/urls"),
+                text_field("request", "Request fields", placeholder="long_url, alias"),
+                text_field("response", "Response fields", placeholder="short_url, expires_at"),
+                text_field("status", "Success status", placeholder="201"),
+                choice_field(
+                    "idempotency",
+                    "Idempotency",
+                    IDEMPOTENCY,
+                    {
+                        "idempotency_key": "idempotency key",
+                        "deterministic_id": "deterministic id",
+                        "conditional_write": "conditional write",
+                        "natural": "naturally idempotent",
+                    },
+                ),
+                choice_field("redirect", "Redirect", REDIRECTS),
+                choice_field("pagination", "Pagination", PAGINATION),
+                text_field("notes", "Notes", placeholder="302 so every click is counted"),
+            ),
+        ),
+    ),
+)
 
 
 def empty() -> dict:
@@ -859,3 +923,41 @@ def expected_endpoint_missing(design) -> Iterator[Hit]:
             fix=f"Serve this requirement with a {method} endpoint, or say in its notes why "
             "another method is right here.",
         )
+
+
+# -- Expectations: the method of each capability's endpoint ---------------------------------
+
+ENDPOINT_KEYS = ("capability", "method")
+
+
+def check_endpoints(problems: Problems, where: str, rows, expectations: dict) -> None:
+    """``phase4.endpoints``: rows of ``{capability, method}``."""
+    for path, row in capability_rows(problems, where, rows, expectations, ENDPOINT_KEYS):
+        if row.get("method") not in METHODS:
+            problems.add(
+                f"{path}.method",
+                f"expected one of {', '.join(METHODS)} (got {row.get('method')!r}).",
+            )
+
+
+UNIT = PhaseUnit(
+    number=4,
+    slug="api",
+    title="API",
+    goal="Write the contract clients will call before the boxes behind it. If you cannot "
+    "state the API, the problem is not yet understood.",
+    questions=(
+        "Which protocol suits each client, and why?",
+        "Is every path versioned and named by intent?",
+        "What happens when a client retries a write?",
+        "Which status code and method fit each operation?",
+        "Which redirect, which pagination, and what does each choice cost?",
+    ),
+    rule_prefix="API",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+    expectations=(Expectation("endpoints", check_endpoints, ENDPOINT_KEYS),),
+)

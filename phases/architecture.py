@@ -29,6 +29,17 @@ from functools import cached_property
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.text import has_figure, stems, words
+from phases.unit import (
+    Expectation,
+    Layout,
+    PhaseUnit,
+    Problems,
+    Rows,
+    checkbox_field,
+    choice_field,
+    is_text_list,
+    text_field,
+)
 
 SCHEMA_VERSION = 1
 
@@ -99,6 +110,44 @@ class Architecture:
 
     def path(self, key: str) -> tuple[Step, ...]:
         return getattr(self, key)
+
+
+# A step of the write or the read path; the component is suggested from those declared.
+STEP_FIELDS = (
+    text_field("component", "Component", placeholder="app", suggest="declared-components"),
+    text_field("action", "What happens", placeholder="look up the short code"),
+    choice_field("branch", "Branch", BRANCHES, {"hit": "cache hit", "miss": "cache miss"}),
+    checkbox_field("async", "Asynchronous", "Happens after the user has their answer."),
+)
+
+# The form: the components, then the write path and the read path.
+LAYOUT = Layout(
+    lists=(
+        Rows(
+            "components",
+            (
+                text_field("name", "Name", placeholder="cache"),
+                choice_field("type", "Kind", tuple(COMPONENT_TYPES), COMPONENT_TYPES),
+                text_field("count", "How many", placeholder="2"),
+                text_field(
+                    "why",
+                    "Why it exists",
+                    placeholder="99% of 23,000 reads/s never reach the database",
+                ),
+                text_field(
+                    "without", "What breaks without it", placeholder="the database takes every read"
+                ),
+                checkbox_field(
+                    "stateful",
+                    "Keeps state",
+                    "Sessions or data in the server's own memory or disk.",
+                ),
+            ),
+        ),
+        Rows("write_path", STEP_FIELDS),
+        Rows("read_path", STEP_FIELDS),
+    ),
+)
 
 
 def empty() -> dict:
@@ -864,3 +913,44 @@ def expected_component_missing(design) -> Iterator[Hit]:
             fix=f"Add a component of the type {label} with its count and reason, and place "
             "it on a path; or explain in the other components' reasons why it is not needed.",
         )
+
+
+# -- Expectations: the component types a problem's design needs ---------------------------
+
+
+def check_component_types(problems: Problems, where: str, components, expectations: dict) -> None:
+    """``phase5.components``: a list of component types."""
+    if components is None:
+        return
+    if not is_text_list(components):
+        problems.add(where, "expected a list of component types.")
+        return
+    for index, code in enumerate(components):
+        if code not in COMPONENT_TYPES:
+            problems.add(
+                f"{where}[{index}]",
+                f"unknown component type {code!r} (expected {', '.join(COMPONENT_TYPES)}).",
+            )
+
+
+UNIT = PhaseUnit(
+    number=5,
+    slug="architecture",
+    title="Architecture",
+    goal="Draw the components from the client down to the data, then the write path and "
+    "the read path separately. Every box must be explained by a requirement.",
+    questions=(
+        "Why does each component exist, and what breaks without it?",
+        "How many of each, and who balances the load between them?",
+        "Where does the write path become durable?",
+        "On a cache miss, where does the read path go?",
+        "Which steps can happen after the user has their answer?",
+    ),
+    rule_prefix="ARC",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+    expectations=(Expectation("components", check_component_types),),
+)

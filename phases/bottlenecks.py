@@ -20,7 +20,19 @@ from dataclasses import dataclass
 
 from phases import units
 from phases.answers import AnswerShapeError, Reader
+from phases.architecture import COMPONENT_TYPES
 from phases.findings import Hit
+from phases.unit import (
+    Expectation,
+    Layout,
+    PhaseUnit,
+    Problems,
+    Rows,
+    choice_field,
+    is_number,
+    longtext_field,
+    text_field,
+)
 
 SCHEMA_VERSION = 1
 
@@ -63,6 +75,42 @@ class Bottlenecks:
     mitigations: tuple[Mitigation, ...]
     cache_outage: str
     reasoning: str
+
+
+# The form: the component that runs out first, the cache's part, the mitigations.
+LAYOUT = Layout(
+    fields=(
+        text_field(
+            "bottleneck",
+            "The component that runs out first",
+            placeholder="db",
+            suggest="declared-components",
+        ),
+        text_field("hit_rate", "Cache hit rate you assume", placeholder="99%"),
+        choice_field(
+            "cache_outage",
+            "Does the database survive the cache going down?",
+            OUTAGE_ANSWERS,
+            {"yes": "yes", "no": "no"},
+        ),
+        longtext_field("reasoning", "Your reasoning"),
+    ),
+    lists=(
+        Rows(
+            "mitigations",
+            (
+                text_field("target", "Component", placeholder="db", suggest="declared-components"),
+                choice_field(
+                    "kind",
+                    "Mitigation",
+                    tuple(MITIGATIONS),
+                    {key: label for key, (_, label) in MITIGATIONS.items()},
+                ),
+                text_field("detail", "Detail", placeholder="two replicas behind the primary"),
+            ),
+        ),
+    ),
+)
 
 
 def empty() -> dict:
@@ -582,3 +630,61 @@ def not_the_expected_bottleneck(design) -> Iterator[Hit]:
         fix=f"Check the headroom of the {wanted.lower()} against your choice, and say in the "
         "reasoning why yours gives out first.",
     )
+
+
+# -- Expectations: capacities of the problem's components, and its bottleneck -------------
+
+CAPACITY_KEYS = ("requests_per_s", "reads_per_s", "writes_per_s")
+
+
+def check_capacities(problems: Problems, where: str, capacities, expectations: dict) -> None:
+    """``phase7.capacities``: component name or type -> limits a second."""
+    if capacities is None:
+        return
+    if not isinstance(capacities, dict):
+        problems.add(where, "expected a mapping of component name or type to limits.")
+        return
+    for name, limits in capacities.items():
+        path = f"{where}.{name}"
+        if not isinstance(limits, dict):
+            problems.add(path, f"expected a mapping of {', '.join(CAPACITY_KEYS)}.")
+            continue
+        problems.unknown_keys(path, limits, CAPACITY_KEYS)
+        for key in CAPACITY_KEYS:
+            if key in limits and not (is_number(limits[key]) and limits[key] > 0):
+                problems.add(f"{path}.{key}", "expected a positive number a second.")
+
+
+def check_bottleneck(problems: Problems, where: str, bottleneck, expectations: dict) -> None:
+    """``phase7.bottleneck``: the component type that should run out first."""
+    if bottleneck not in COMPONENT_TYPES:
+        problems.add(
+            where,
+            f"expected a component type, one of {', '.join(COMPONENT_TYPES)} (got {bottleneck!r}).",
+        )
+
+
+UNIT = PhaseUnit(
+    number=7,
+    slug="bottlenecks",
+    title="Bottlenecks",
+    goal="Put the estimated load against each component's capacity and find where the "
+    "headroom runs out first; then decide how to live with it.",
+    questions=(
+        "Which component saturates first, and at how many times today's load?",
+        "What hit rate does the cache need, and what if it drops?",
+        "Does the database survive the cache going down?",
+        "Does the synchronous chain meet the latency target?",
+    ),
+    rule_prefix="BOT",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+    background=True,
+    expectations=(
+        Expectation("capacities", check_capacities),
+        Expectation("bottleneck", check_bottleneck),
+    ),
+)

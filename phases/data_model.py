@@ -28,7 +28,20 @@ from phases import storage
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.quantities import UnitError, parse_quantity
+from phases.requirements import capability_rows
 from phases.text import stems, words
+from phases.unit import (
+    Expectation,
+    Layout,
+    PhaseUnit,
+    Problems,
+    Rows,
+    checkbox_field,
+    choice_field,
+    is_text_list,
+    requirement_field,
+    text_field,
+)
 
 SCHEMA_VERSION = 1
 
@@ -93,6 +106,77 @@ class DataModel:
     access_patterns: tuple[AccessPattern, ...]
     entities: tuple[Entity, ...]
     modelling: tuple[Modelling, ...]
+
+
+# The form: access patterns first, then entities, then how the data is modelled.
+LAYOUT = Layout(
+    lists=(
+        Rows(
+            "access_patterns",
+            (
+                requirement_field(),
+                text_field("name", "Access pattern", placeholder="resolve a short code"),
+                text_field("entity", "Entity", placeholder="Link"),
+                text_field("data", "Data needed", placeholder="long URL, expiry"),
+                text_field("key", "Looked up by", placeholder="short code"),
+                choice_field("kind", "Read or write", KINDS),
+                choice_field(
+                    "lookup",
+                    "Lookup",
+                    LOOKUPS,
+                    {
+                        "by_key": "by key",
+                        "by_range": "by range",
+                        "text_search": "text search",
+                        "ad_hoc": "ad-hoc query",
+                    },
+                ),
+                text_field("rate", "Rate", placeholder="20,000/s"),
+                choice_field("records", "Records touched", RECORDS),
+                choice_field(
+                    "storage",
+                    "Storage",
+                    STORAGE,
+                    {
+                        "key_value": "key-value",
+                        "wide_column": "wide-column",
+                        "object": "object storage",
+                        "time_series": "time-series",
+                    },
+                ),
+                checkbox_field(
+                    "transactional",
+                    "Needs a transaction",
+                    "Money, inventory: a partial write is a disaster.",
+                ),
+                checkbox_field(
+                    "large_objects",
+                    "Large objects",
+                    "Files, images, big text: megabytes, not bytes.",
+                ),
+            ),
+        ),
+        Rows(
+            "entities",
+            (
+                text_field("name", "Entity", placeholder="Link"),
+                text_field("fields", "Fields", placeholder="code, long_url, owner_id, created_at"),
+                text_field("key", "Key", placeholder="code"),
+            ),
+        ),
+        Rows(
+            "modelling",
+            (
+                choice_field("choice", "Choice", CHOICES),
+                choice_field(
+                    "fanout", "Fan-out", FANOUTS, {"write": "on write", "read": "on read"}
+                ),
+                text_field("what", "What", placeholder="click counts kept per link"),
+                text_field("reason", "Why", placeholder="read 10x more than written"),
+            ),
+        ),
+    ),
+)
 
 
 def empty() -> dict:
@@ -809,3 +893,46 @@ def storage_not_expected(design) -> Iterator[Hit]:
                     fix=f"Serve it from {_stores(acceptable)}, or explain in the modelling "
                     "notes why your store fits better.",
                 )
+
+
+# -- Expectations: the storage each capability's access pattern should use -----------------
+
+PATTERN_KEYS = ("capability", "storage")
+
+
+def check_patterns(problems: Problems, where: str, rows, expectations: dict) -> None:
+    """``phase3.patterns``: rows of ``{capability, storage: [types]}``."""
+    for path, row in capability_rows(problems, where, rows, expectations, PATTERN_KEYS):
+        storage = row.get("storage")
+        if not is_text_list(storage) or not storage:
+            problems.add(f"{path}.storage", "expected a non-empty list of storage types.")
+            continue
+        for code in storage:
+            if code not in STORAGE:
+                problems.add(
+                    f"{path}.storage",
+                    f"unknown storage type {code!r} (expected {', '.join(STORAGE)}).",
+                )
+
+
+UNIT = PhaseUnit(
+    number=3,
+    slug="data-model",
+    title="Data model",
+    goal="Start from how data is read and written, not from the entities. The access "
+    "patterns choose the storage; the storage does not choose the patterns.",
+    questions=(
+        "For each operation: what data, looked up by what key, how often?",
+        "Does it touch one record, a few, or millions aggregated?",
+        "Which store fits each pattern, and which would fight it?",
+        "Where do you duplicate data to avoid joins, and what does each write cost then?",
+        "Fan-out on write, on read, or a mix for accounts with huge followings?",
+    ),
+    rule_prefix="DAT",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+    expectations=(Expectation("patterns", check_patterns, PATTERN_KEYS),),
+)

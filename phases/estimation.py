@@ -25,6 +25,7 @@ from phases.answers import Reader
 from phases.findings import Hit, Severity
 from phases.quantities import Quantity, format_value, parse_quantity
 from phases.reference import CAPACITIES, CAPACITIES_BY_KEY
+from phases.unit import Layout, PhaseUnit, Rows, choice_field, longtext_field, text_field
 
 SCHEMA_VERSION = 1
 
@@ -93,6 +94,40 @@ def empty() -> dict:
         "results": {f.key: "" for f in RESULTS},
         "conclusion": {"pressure": "", "implication": ""},
     }
+
+
+# The form: a text input per assumption and result, then the conclusion.
+LAYOUT = Layout(
+    fields=(
+        *(
+            text_field(f"{group}.{item.key}", item.label, placeholder=item.example)
+            for group, items in (("assumptions", ASSUMPTIONS), ("results", RESULTS))
+            for item in items
+        ),
+        choice_field(
+            "conclusion.pressure",
+            "Resource under pressure",
+            PRESSURES,
+            {
+                "writes": "write throughput",
+                "reads": "read throughput",
+                "storage": "storage",
+                "bandwidth": "network bandwidth",
+                "memory": "cache memory",
+            },
+        ),
+        longtext_field("conclusion.implication", "What it implies for the design"),
+    ),
+    lists=(
+        Rows(
+            "extra_assumptions",
+            (
+                text_field("name", "Assumption", placeholder="average feed size"),
+                text_field("value", "Value", placeholder="20 posts"),
+            ),
+        ),
+    ),
+)
 
 
 def _parse_value(field: Field, text: str) -> Quantity:
@@ -761,3 +796,27 @@ def no_implication(design) -> Iterator[Hit]:
             hint="What does this pressure force you to build, or allow you to skip?",
             fix="Add one or two sentences: what the design must do about it.",
         )
+
+
+UNIT = PhaseUnit(
+    number=2,
+    slug="estimation",
+    title="Scale estimation",
+    goal="Turn the targets into rates, storage and bandwidth, so you know which resource "
+    "is under pressure before you choose any component.",
+    questions=(
+        "How many writes and reads a second, on average and at peak?",
+        "How big is one object, and how long is it kept?",
+        "How much storage over the retention period, with indexes and replicas?",
+        "How much bandwidth comes in and goes out?",
+        "How much memory would the hot set need in a cache?",
+        "Which resource runs out first, and what does that force on the design?",
+    ),
+    rule_prefix="EST",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+    background=True,
+)

@@ -23,6 +23,7 @@ from phases import units
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.text import stems
+from phases.unit import Layout, PhaseUnit, Rows, checkbox_field, choice_field, text_field
 
 SCHEMA_VERSION = 1
 
@@ -72,6 +73,55 @@ class Failure:
         return next(
             (c for c in self.components if " ".join(c.component.lower().split()) == wanted), None
         )
+
+
+# The form: each component's failure, the calls between components, the retry policy.
+LAYOUT = Layout(
+    fields=(
+        checkbox_field("retries.enabled", "Clients or servers retry failed calls"),
+        text_field(
+            "retries.operations",
+            "Which operations are retried",
+            placeholder="create link (keyed)",
+        ),
+        checkbox_field("retries.backoff", "Exponential backoff"),
+        checkbox_field("retries.jitter", "Jitter"),
+        text_field("retries.max_attempts", "Attempts at most", placeholder="3"),
+    ),
+    lists=(
+        Rows(
+            "components",
+            (
+                text_field(
+                    "component", "Component", placeholder="db", suggest="declared-components"
+                ),
+                choice_field("dependency", "Dependency", DEPENDENCIES),
+                text_field(
+                    "user_sees",
+                    "What users see when it fails",
+                    placeholder="no new links for 30 s",
+                ),
+                choice_field("mitigation", "Mitigation", MITIGATIONS),
+                choice_field(
+                    "replication",
+                    "Replication",
+                    REPLICATION,
+                    {"sync": "synchronous", "async": "asynchronous"},
+                ),
+                checkbox_field("automatic_failover", "Automatic failover"),
+            ),
+        ),
+        Rows(
+            "calls",
+            (
+                text_field("caller", "Caller", placeholder="app", suggest="declared-components"),
+                text_field("callee", "Calls", placeholder="db", suggest="declared-components"),
+                text_field("timeout", "Timeout", placeholder="200 ms"),
+                checkbox_field("circuit_breaker", "Circuit breaker"),
+            ),
+        ),
+    ),
+)
 
 
 def empty() -> dict:
@@ -776,3 +826,25 @@ def calls_not_listed(design) -> Iterator[Hit]:
             hint="Which component waits on which, and for how long at most?",
             fix="Add a row per hop with its timeout and whether a circuit breaker wraps it.",
         )
+
+
+UNIT = PhaseUnit(
+    number=8,
+    slug="failure",
+    title="Failure",
+    goal="Assume every component fails. Classify each dependency, and make sure that "
+    "hard ones are redundant and that no fallback sets off a cascade.",
+    questions=(
+        "For each component: hard, soft or transparent dependency?",
+        "What do users see when it fails?",
+        "Replication, failover, degradation or fallback: which, and how fast?",
+        "Does every external call have a timeout and a circuit breaker?",
+        "Which retries are safe, and with what backoff and jitter?",
+    ),
+    rule_prefix="FAIL",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+)

@@ -23,188 +23,25 @@ from phases import (
     technology,
 )
 from phases.findings import Hit, Severity
+from phases.unit import PhaseUnit
 
-
-@dataclass(frozen=True)
-class Phase:
-    number: int
-    slug: str
-    title: str
-    goal: str
-    questions: tuple[str, ...]
-
-    @property
-    def ready(self) -> bool:
-        """Whether the phase's form and rules exist yet."""
-        return self.number in PHASE_MODULES
-
-    @property
-    def code_prefix(self) -> str:
-        return RULE_PREFIXES[self.number]
-
-
-PHASES: tuple[Phase, ...] = (
-    Phase(
-        1,
-        "requirements",
-        "Requirements",
-        "Pin down what the system must do and how well, before drawing anything. Each "
-        "operation you list becomes a read or write path later; each target becomes a "
-        "constraint that rules designs out.",
-        (
-            "Who are the actors, and what exactly can each one do?",
-            "Which operations read, which write, and which do both?",
-            "One region or the whole world? Ranked or chronological?",
-            "What is deliberately out of scope: analytics, search, notifications?",
-            "How many reads for every write?",
-            "How many users and requests, how much new data a day?",
-            "How fast must each key operation be, at which percentile?",
-            "How much downtime is acceptable a year?",
-            "How stale may each kind of data be, and what does losing it cost?",
-        ),
-    ),
-    Phase(
-        2,
-        "estimation",
-        "Scale estimation",
-        "Turn the targets into rates, storage and bandwidth, so you know which resource "
-        "is under pressure before you choose any component.",
-        (
-            "How many writes and reads a second, on average and at peak?",
-            "How big is one object, and how long is it kept?",
-            "How much storage over the retention period, with indexes and replicas?",
-            "How much bandwidth comes in and goes out?",
-            "How much memory would the hot set need in a cache?",
-            "Which resource runs out first, and what does that force on the design?",
-        ),
-    ),
-    Phase(
-        3,
-        "data-model",
-        "Data model",
-        "Start from how data is read and written, not from the entities. The access "
-        "patterns choose the storage; the storage does not choose the patterns.",
-        (
-            "For each operation: what data, looked up by what key, how often?",
-            "Does it touch one record, a few, or millions aggregated?",
-            "Which store fits each pattern, and which would fight it?",
-            "Where do you duplicate data to avoid joins, and what does each write cost then?",
-            "Fan-out on write, on read, or a mix for accounts with huge followings?",
-        ),
-    ),
-    Phase(
-        4,
-        "api",
-        "API",
-        "Write the contract clients will call before the boxes behind it. If you cannot "
-        "state the API, the problem is not yet understood.",
-        (
-            "Which protocol suits each client, and why?",
-            "Is every path versioned and named by intent?",
-            "What happens when a client retries a write?",
-            "Which status code and method fit each operation?",
-            "Which redirect, which pagination, and what does each choice cost?",
-        ),
-    ),
-    Phase(
-        5,
-        "architecture",
-        "Architecture",
-        "Draw the components from the client down to the data, then the write path and "
-        "the read path separately. Every box must be explained by a requirement.",
-        (
-            "Why does each component exist, and what breaks without it?",
-            "How many of each, and who balances the load between them?",
-            "Where does the write path become durable?",
-            "On a cache miss, where does the read path go?",
-            "Which steps can happen after the user has their answer?",
-        ),
-    ),
-    Phase(
-        6,
-        "technology",
-        "Technology choices",
-        "Justify each technology four ways: the problem it solves, the alternatives and "
-        "why they fit worse, what it costs you, and what would change your mind.",
-        (
-            "Which requirement does this technology answer?",
-            "Which alternatives of the same kind did you reject, and why?",
-            "What are its known weaknesses in this design?",
-            "At what measurable point would you choose differently?",
-        ),
-    ),
-    Phase(
-        7,
-        "bottlenecks",
-        "Bottlenecks",
-        "Put the estimated load against each component's capacity and find where the "
-        "headroom runs out first; then decide how to live with it.",
-        (
-            "Which component saturates first, and at how many times today's load?",
-            "What hit rate does the cache need, and what if it drops?",
-            "Does the database survive the cache going down?",
-            "Does the synchronous chain meet the latency target?",
-        ),
-    ),
-    Phase(
-        8,
-        "failure",
-        "Failure",
-        "Assume every component fails. Classify each dependency, and make sure that "
-        "hard ones are redundant and that no fallback sets off a cascade.",
-        (
-            "For each component: hard, soft or transparent dependency?",
-            "What do users see when it fails?",
-            "Replication, failover, degradation or fallback: which, and how fast?",
-            "Does every external call have a timeout and a circuit breaker?",
-            "Which retries are safe, and with what backoff and jitter?",
-        ),
-    ),
-    Phase(
-        9,
-        "review",
-        "Review",
-        "Read the design as one document. Name each trade-off you made, what you would "
-        "revisit at ten times the scale, and why it starts as simple as it does.",
-        (
-            "What did you gain, what did you give up, and by which mechanism?",
-            "Is every component explained, every failure named?",
-            "Does the data model fit the access patterns?",
-            "What breaks first at ten times the load?",
-        ),
-    ),
+# The nine phases in order. Each module declares its own unit (phases/unit.py): title,
+# questions, rule prefix, answer shape, form layout, computed figures, expectations.
+PHASES: tuple[PhaseUnit, ...] = (
+    requirements.UNIT,
+    estimation.UNIT,
+    data_model.UNIT,
+    api.UNIT,
+    architecture.UNIT,
+    technology.UNIT,
+    bottlenecks.UNIT,
+    failure.UNIT,
+    review.UNIT,
 )
 
 PHASE_NUMBERS = tuple(p.number for p in PHASES)
 PHASES_BY_NUMBER = {p.number: p for p in PHASES}
 PHASES_BY_SLUG = {p.slug: p for p in PHASES}
-# The module that owns each ready phase's answer shape: SCHEMA_VERSION, empty(),
-# parse() and computed(design).
-PHASE_MODULES = {
-    1: requirements,
-    2: estimation,
-    3: data_model,
-    4: api,
-    5: architecture,
-    6: technology,
-    7: bottlenecks,
-    8: failure,
-    9: review,
-}
-# Phases whose ``computed()`` runs in the background after each save (a Report row);
-# the others compute theirs in process when the page is shown.
-BACKGROUND_PHASES = frozenset({2, 7})
-RULE_PREFIXES = {
-    1: "REQ",
-    2: "EST",
-    3: "DAT",
-    4: "API",
-    5: "ARC",
-    6: "TEC",
-    7: "BOT",
-    8: "FAIL",
-    9: "REV",
-}
 
 Check = Callable[..., Iterable[Hit]]
 

@@ -26,6 +26,18 @@ from phases import units
 from phases.answers import Reader
 from phases.findings import Hit, Severity
 from phases.text import has_figure, match_strength, words
+from phases.unit import (
+    Expectation,
+    Layout,
+    PhaseUnit,
+    Problems,
+    Rows,
+    choice_field,
+    is_text_list,
+    longtext_field,
+    multichoice_field,
+    text_field,
+)
 
 SCHEMA_VERSION = 1
 
@@ -139,6 +151,84 @@ def empty() -> dict:
         "durability": [],
         "throughput": "",
     }
+
+
+# The form: what each key of the document is called on the page.
+LAYOUT = Layout(
+    fields=(
+        choice_field(
+            "clarifications.region",
+            "Users are",
+            REGIONS,
+            {"global": "around the world", "single_region": "in one region"},
+        ),
+        choice_field(
+            "clarifications.ordering",
+            "Lists are",
+            ORDERINGS,
+            {"not_applicable": "not applicable (no lists)"},
+        ),
+        multichoice_field("clarifications.left_out", "Left out on purpose", LEFT_OUT),
+        longtext_field("clarifications.notes", "Other clarifications"),
+        text_field(
+            "read_write_ratio",
+            "Read:write ratio",
+            placeholder="10:1",
+            help_text="Reads for every write, e.g. 10:1.",
+        ),
+        text_field("scale.users", "Users", placeholder="50M monthly active users"),
+        text_field("scale.requests", "Requests", placeholder="100M new links a day"),
+        text_field("scale.data_growth", "Data growth", placeholder="20 GB a day"),
+        text_field(
+            "availability",
+            "Availability",
+            placeholder="99.9%",
+            help_text="A percentage, or a number of nines.",
+        ),
+        text_field("throughput", "Throughput", placeholder="20,000 redirects/s at peak"),
+    ),
+    lists=(
+        Rows(
+            "functional",
+            (
+                text_field("text", "Requirement", placeholder="A visitor can open a short link"),
+                choice_field("path", "Path", PATHS, {"both": "read and write"}),
+            ),
+        ),
+        Rows(
+            "latency",
+            (
+                text_field("operation", "Operation", placeholder="redirect"),
+                choice_field("percentile", "Percentile", PERCENTILES),
+                text_field("target", "Target", placeholder="100"),
+                choice_field("unit", "Unit", ("us", "ms", "s"), {"us": "µs"}),
+            ),
+        ),
+        Rows(
+            "consistency",
+            (
+                text_field("data", "Data", placeholder="click counts"),
+                choice_field(
+                    "model",
+                    "Model",
+                    CONSISTENCY_MODELS,
+                    {"read_your_writes": "read your writes"},
+                ),
+                text_field("staleness", "Staleness bound", placeholder="within 5 s"),
+            ),
+        ),
+        Rows(
+            "durability",
+            (
+                text_field("data", "Data", placeholder="links"),
+                choice_field("cost_of_loss", "Cost of loss", LOSS_COSTS),
+                text_field(
+                    "notes", "Notes", placeholder="a lost link breaks every page that embeds it"
+                ),
+            ),
+        ),
+    ),
+)
 
 
 def parse(data: dict) -> Requirements:
@@ -838,3 +928,102 @@ def high_availability_noted(design) -> Iterator[Hit]:
             "to be redundant with automatic failover.",
             arithmetic=downtime.arithmetic,
         )
+
+
+# -- Expectations: the capabilities a problem needs ---------------------------------------
+
+CAPABILITY_KEYS = ("id", "label", "feature", "synonyms", "hint", "example")
+
+
+def check_capabilities(problems: Problems, where: str, capabilities, expectations: dict) -> None:
+    """``phase1.capabilities``: each a mapping with a label, ids unique."""
+    if capabilities is None:
+        return
+    if not isinstance(capabilities, list):
+        problems.add(where, "expected a list.")
+        return
+    ids: set[str] = set()
+    for index, cap in enumerate(capabilities):
+        path = f"{where}[{index}]"
+        if not isinstance(cap, dict):
+            problems.add(path, "expected a mapping with a label.")
+            continue
+        problems.unknown_keys(path, cap, CAPABILITY_KEYS)
+        problems.text(path, cap, "label", required=True)
+        for key in ("id", "hint", "example"):
+            problems.text(path, cap, key)
+        if isinstance(cap.get("id"), str):
+            if cap["id"] in ids:
+                problems.add(f"{path}.id", f"{cap['id']!r} appears twice.")
+            ids.add(cap["id"])
+        if "synonyms" in cap and not is_text_list(cap["synonyms"]):
+            problems.add(f"{path}.synonyms", "expected a list of phrases.")
+        if "feature" in cap and cap["feature"] not in LEFT_OUT:
+            problems.add(
+                f"{path}.feature",
+                f"expected one of {', '.join(LEFT_OUT)} (got {cap['feature']!r}).",
+            )
+
+
+def capability_rows(
+    problems: Problems, where: str, rows, expectations: dict, keys: tuple[str, ...]
+) -> Iterator[tuple[str, dict]]:
+    """Rows of a later phase's expectations that name a phase 1 capability by its id
+    (``phase3.patterns``, ``phase4.endpoints``): checks the list, each row's keys and
+    capability, and yields ``(path, row)`` for the phase's own checks of the row."""
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        problems.add(where, "expected a list.")
+        return
+    phase1 = expectations.get("phase1")
+    capabilities = phase1.get("capabilities") if isinstance(phase1, dict) else None
+    ids = {
+        cap["id"]
+        for cap in (capabilities if isinstance(capabilities, list) else [])
+        if isinstance(cap, dict) and isinstance(cap.get("id"), str)
+    }
+    for index, row in enumerate(rows):
+        path = f"{where}[{index}]"
+        if not isinstance(row, dict):
+            problems.add(path, f"expected a mapping with {' and '.join(keys)}.")
+            continue
+        problems.unknown_keys(path, row, keys)
+        capability = row.get("capability")
+        if not isinstance(capability, str) or not capability:
+            problems.add(f"{path}.capability", "required: the id of a phase1 capability.")
+        elif capability not in ids:
+            known = ", ".join(sorted(ids)) or "none have an id"
+            problems.add(
+                f"{path}.capability",
+                f"no phase1 capability has the id {capability!r} (ids: {known}).",
+            )
+        yield path, row
+
+
+UNIT = PhaseUnit(
+    number=1,
+    slug="requirements",
+    title="Requirements",
+    goal="Pin down what the system must do and how well, before drawing anything. Each "
+    "operation you list becomes a read or write path later; each target becomes a "
+    "constraint that rules designs out.",
+    questions=(
+        "Who are the actors, and what exactly can each one do?",
+        "Which operations read, which write, and which do both?",
+        "One region or the whole world? Ranked or chronological?",
+        "What is deliberately out of scope: analytics, search, notifications?",
+        "How many reads for every write?",
+        "How many users and requests, how much new data a day?",
+        "How fast must each key operation be, at which percentile?",
+        "How much downtime is acceptable a year?",
+        "How stale may each kind of data be, and what does losing it cost?",
+    ),
+    rule_prefix="REQ",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+    expectations=(Expectation("capabilities", check_capabilities, CAPABILITY_KEYS),),
+)

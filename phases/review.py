@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.text import has_figure, mentions, stems
+from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
 
 SCHEMA_VERSION = 1
 
@@ -35,6 +36,25 @@ class Review:
     tradeoffs: tuple[TradeOff, ...]
     revisit_at_10x: str
     why_simple: str
+
+
+# The form: the trade-offs made, then what to revisit and why it starts simple.
+LAYOUT = Layout(
+    fields=(
+        longtext_field("revisit_at_10x", "What you would revisit at ten times the scale"),
+        longtext_field("why_simple", "Why the design starts as simple as it does"),
+    ),
+    lists=(
+        Rows(
+            "tradeoffs",
+            (
+                text_field("wanted", "You wanted", placeholder="fast redirects"),
+                text_field("gave_up", "You gave up", placeholder="fresh click counts"),
+                text_field("mechanism", "By", placeholder="a cache in front of the database"),
+            ),
+        ),
+    ),
+)
 
 
 def empty() -> dict:
@@ -519,3 +539,24 @@ def all_explicit(design) -> Iterator[Hit]:
         "item is met.",
         severity=Severity.PASS,
     )
+
+
+UNIT = PhaseUnit(
+    number=9,
+    slug="review",
+    title="Review",
+    goal="Read the design as one document. Name each trade-off you made, what you would "
+    "revisit at ten times the scale, and why it starts as simple as it does.",
+    questions=(
+        "What did you gain, what did you give up, and by which mechanism?",
+        "Is every component explained, every failure named?",
+        "Does the data model fit the access patterns?",
+        "What breaks first at ten times the load?",
+    ),
+    rule_prefix="REV",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+)

@@ -20,7 +20,7 @@ from phases.answers import AnswerShapeError
 from phases.design import Design, ProblemSpec
 from phases.engine import check_phase
 from phases.findings import Severity
-from phases.registry import PHASE_MODULES
+from phases.registry import PHASES_BY_NUMBER
 
 FIRED = frozenset({Severity.ERROR, Severity.WARNING, Severity.INFO})
 
@@ -42,7 +42,7 @@ def parse_answers(answers) -> tuple[dict[int, dict], list[dict]]:
             )
             continue
         try:
-            PHASE_MODULES[number].parse(document)
+            PHASES_BY_NUMBER[number].parse(document)
         except AnswerShapeError as exc:
             invalid.extend({"phase": number, "field": f, "message": m} for f, m in exc.errors)
             continue
@@ -54,7 +54,7 @@ def _phase_number(key) -> int | None:
     if isinstance(key, bool):
         return None
     text = str(key)
-    if not text.isdigit() or int(text) not in PHASE_MODULES:
+    if not text.isdigit() or int(text) not in PHASES_BY_NUMBER:
         return None
     return int(text)
 

@@ -23,6 +23,7 @@ from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.quantities import format_value
 from phases.text import STOPWORDS, has_figure, stems, words
+from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
 
 SCHEMA_VERSION = 1
 
@@ -45,6 +46,37 @@ class Choice:
 @dataclass(frozen=True)
 class Technologies:
     choices: tuple[Choice, ...]
+
+
+# The form: one row per technology, justified four ways.
+LAYOUT = Layout(
+    lists=(
+        Rows(
+            "choices",
+            (
+                text_field(
+                    "technology",
+                    "Technology",
+                    placeholder="PostgreSQL",
+                    suggest="catalogue-technologies",
+                ),
+                text_field("component", "Component it serves", placeholder="db"),
+                longtext_field("problem", "Problem it solves"),
+                longtext_field(
+                    "alternatives",
+                    "Alternatives, and why each fits worse",
+                    placeholder="Cassandra: ...; DynamoDB: ...",
+                ),
+                longtext_field("tradeoffs", "Trade-offs"),
+                text_field(
+                    "trigger",
+                    "What would make you choose differently",
+                    placeholder="writes above 10,000/s",
+                ),
+            ),
+        ),
+    ),
+)
 
 
 def empty() -> dict:
@@ -643,3 +675,24 @@ def unknown_technology(design) -> Iterator[Hit]:
                 message=f'"{choice.technology}" is not in the technology catalogue; the '
                 "checks that read the catalogue are skipped for it.",
             )
+
+
+UNIT = PhaseUnit(
+    number=6,
+    slug="technology",
+    title="Technology choices",
+    goal="Justify each technology four ways: the problem it solves, the alternatives and "
+    "why they fit worse, what it costs you, and what would change your mind.",
+    questions=(
+        "Which requirement does this technology answer?",
+        "Which alternatives of the same kind did you reject, and why?",
+        "What are its known weaknesses in this design?",
+        "At what measurable point would you choose differently?",
+    ),
+    rule_prefix="TEC",
+    schema_version=SCHEMA_VERSION,
+    parse=parse,
+    empty=empty,
+    layout=LAYOUT,
+    computed=computed,
+)

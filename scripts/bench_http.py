@@ -328,7 +328,7 @@ def setup_data(learners: int) -> tuple[list[tuple[str, int]], dict[int, dict]]:
 
     from tests.tutor.helpers import phase_post
     from tutor import services
-    from tutor.forms import PHASE_FORMS
+    from tutor.forms import forms_for
     from tutor.models import Problem, User
 
     call_command("migrate", verbosity=0)
@@ -353,7 +353,7 @@ def setup_data(learners: int) -> tuple[list[tuple[str, int]], dict[int, dict]]:
     # slow every query until autovacuum comes by: start each run from the same state.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    posts = {n: phase_post(PHASE_FORMS[n], phases[n]) for n in sorted(phases) if n in PHASE_FORMS}
+    posts = {n: phase_post(forms_for(n), phases[n]) for n in sorted(phases)}
     return pairs, posts
 
 

@@ -509,7 +509,7 @@ def run(tmp: Path, processes: list[Process]) -> bool:
     pairs = setup_data(LEARNERS)  # sets Django up
     from tests.tutor.helpers import phase_post
     from tutor import celery_app
-    from tutor.forms import PHASE_FORMS
+    from tutor.forms import forms_for
     from tutor.models import PhaseAnswer, Report
 
     print(
@@ -578,7 +578,7 @@ def run(tmp: Path, processes: list[Process]) -> bool:
     )
 
     document = json.loads((ROOT / "fixtures/answers/url-shortener.json").read_text())
-    posts = {n: phase_post(PHASE_FORMS[n], document["phases"][str(n)]) for n in (1, 2)}
+    posts = {n: phase_post(forms_for(n), document["phases"][str(n)]) for n in (1, 2)}
     tally = Tally()
     learners = [Learner(lb_port, name, attempt, tally, posts) for name, attempt in pairs]
     for learner in learners:

@@ -1,7 +1,9 @@
 """Forms: they check the shape of what was typed; the rules in ``phases/`` judge quality.
 
 A phase's page is one main form plus a formset per list (requirements, latency targets
-and so on). ``PhaseForms`` turns them into the phase's JSON document and back, and maps
+and so on), built from the layout the phase declares (``UNIT.layout`` in its module in
+``phases/``: field names, labels, help, choices, placeholders); ``forms_for(number)``
+gives them. ``PhaseForms`` turns them into the phase's JSON document and back, and maps
 the field paths the phase uses (``latency[1].unit``) onto form fields and anchors.
 """
 
@@ -12,19 +14,12 @@ from django.contrib.auth.forms import UserCreationForm
 from django.forms import formset_factory
 from django.http import QueryDict
 
-from phases import (
-    api,
-    architecture,
-    bottlenecks,
-    data_model,
-    estimation,
-    failure,
-    requirements,
-)
 from phases.answers import MAX_ROWS, is_blank_row  # the forms offer the rows parse() allows
+from phases.registry import PHASES
+from phases.unit import MAX_TEXT, Field, PhaseUnit
 from tutor.models import User
 
-TEXT = 500  # longest free-text answer, in characters
+TEXT = MAX_TEXT  # longest free-text answer, in characters
 
 
 class SignupForm(UserCreationForm):
@@ -49,26 +44,6 @@ def html_name(path: str) -> str:
     name = re.sub(r"\[(\d+)\]\.", r"-\1-", path)
     name = re.sub(r"\[(\d+)\]$", r"-\1", name)
     return name.replace(".", "__")
-
-
-def _choices(values, labels=None):
-    labels = labels or {}
-    return [("", "—")] + [(v, labels.get(v, v.replace("_", " "))) for v in values]
-
-
-def _text(label, *, help_text="", placeholder="", long=False):
-    widget = forms.Textarea(attrs={"rows": 2}) if long else forms.TextInput()
-    if placeholder:
-        widget.attrs["placeholder"] = placeholder
-    return forms.CharField(
-        label=label, required=False, max_length=TEXT, help_text=help_text, widget=widget
-    )
-
-
-def _choice(label, values, labels=None, help_text=""):
-    return forms.ChoiceField(
-        label=label, required=False, choices=_choices(values, labels), help_text=help_text
-    )
 
 
 # The largest revision a PhaseAnswer can hold (a PostgreSQL integer).
@@ -101,7 +76,8 @@ class PhaseForms:
     """
 
     main_class: type[forms.Form]
-    row_classes: dict[str, type[forms.Form]] = {}
+    row_classes: dict[str, type["RowForm"]] = {}
+    unit: PhaseUnit
 
     def __init__(
         self,
@@ -128,7 +104,7 @@ class PhaseForms:
                 prefix=name,
                 initial=None if data is not None else rows,
                 form_kwargs={"requirement_choices": requirement_choices}
-                if "requirement" in form_class.base_fields
+                if form_class.requirement_fields
                 else {},
             )
 
@@ -243,133 +219,68 @@ def apply_row_action(data: QueryDict, action: str, row_classes: dict) -> QueryDi
     return result
 
 
-# -- Phase 1: requirements ------------------------------------------------------------------
+# -- The forms of a phase, built from its declared layout (phases/unit.py) -------------------
 
 
-class FunctionalRowForm(forms.Form):
-    text = _text("Requirement", placeholder="A visitor can open a short link")
-    path = _choice(
-        "Path",
-        requirements.PATHS,
-        {"read": "read", "write": "write", "both": "read and write"},
-    )
-
-
-class LatencyRowForm(forms.Form):
-    operation = _text("Operation", placeholder="redirect")
-    percentile = _choice("Percentile", requirements.PERCENTILES)
-    target = _text("Target", placeholder="100")
-    unit = _choice("Unit", ("us", "ms", "s"), {"us": "µs"})
-
-
-class ConsistencyRowForm(forms.Form):
-    data = _text("Data", placeholder="click counts")
-    model = _choice(
-        "Model", requirements.CONSISTENCY_MODELS, {"read_your_writes": "read your writes"}
-    )
-    staleness = _text("Staleness bound", placeholder="within 5 s")
-
-
-class DurabilityRowForm(forms.Form):
-    data = _text("Data", placeholder="links")
-    cost_of_loss = _choice("Cost of loss", requirements.LOSS_COSTS)
-    notes = _text("Notes", placeholder="a lost link breaks every page that embeds it")
-
-
-class RequirementsMainForm(forms.Form):
-    clarifications__region = _choice(
-        "Users are",
-        requirements.REGIONS,
-        {"global": "around the world", "single_region": "in one region"},
-    )
-    clarifications__ordering = _choice(
-        "Lists are",
-        requirements.ORDERINGS,
-        {"not_applicable": "not applicable (no lists)"},
-    )
-    clarifications__left_out = forms.MultipleChoiceField(
-        label="Left out on purpose",
-        required=False,
-        choices=[(v, v) for v in requirements.LEFT_OUT],
-        widget=forms.CheckboxSelectMultiple,
-    )
-    clarifications__notes = _text("Other clarifications", long=True)
-    read_write_ratio = _text(
-        "Read:write ratio", placeholder="10:1", help_text="Reads for every write, e.g. 10:1."
-    )
-    scale__users = _text("Users", placeholder="50M monthly active users")
-    scale__requests = _text("Requests", placeholder="100M new links a day")
-    scale__data_growth = _text("Data growth", placeholder="20 GB a day")
-    availability = _text(
-        "Availability", placeholder="99.9%", help_text="A percentage, or a number of nines."
-    )
-    throughput = _text("Throughput", placeholder="20,000 redirects/s at peak")
-
-
-class RequirementsForms(PhaseForms):
-    main_class = RequirementsMainForm
-    row_classes = {
-        "functional": FunctionalRowForm,
-        "latency": LatencyRowForm,
-        "consistency": ConsistencyRowForm,
-        "durability": DurabilityRowForm,
-    }
-
-
-# -- Phase 2: scale estimation --------------------------------------------------------------
-
-
-class ExtraAssumptionRowForm(forms.Form):
-    name = _text("Assumption", placeholder="average feed size")
-    value = _text("Value", placeholder="20 posts")
-
-
-def _estimation_fields() -> dict:
-    fields = {}
-    for group, items in (("assumptions", estimation.ASSUMPTIONS), ("results", estimation.RESULTS)):
-        for item in items:
-            fields[f"{group}__{item.key}"] = _text(item.label, placeholder=item.example)
-    fields["conclusion__pressure"] = _choice(
-        "Resource under pressure",
-        estimation.PRESSURES,
-        {
-            "writes": "write throughput",
-            "reads": "read throughput",
-            "storage": "storage",
-            "bandwidth": "network bandwidth",
-            "memory": "cache memory",
-        },
-    )
-    fields["conclusion__implication"] = _text("What it implies for the design", long=True)
-    return fields
-
-
-EstimationMainForm = type("EstimationMainForm", (forms.Form,), _estimation_fields())
-
-
-class EstimationForms(PhaseForms):
-    main_class = EstimationMainForm
-    row_classes = {"extra_assumptions": ExtraAssumptionRowForm}
-
-
-# -- Phases 3 and 4: rows that name a phase 1 requirement ----------------------------------
-
-
-class RequirementRowForm(forms.Form):
-    """A row whose ``requirement`` is chosen from the learner's own phase 1 list."""
-
-    requirement = forms.ChoiceField(label="Requirement", required=False, choices=[])
-
-    def __init__(self, *args, requirement_choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        current = self.initial.get("requirement") or (
-            self.data.get(self.add_prefix("requirement"), "") if self.is_bound else ""
+def _form_field(field: Field) -> forms.Field:
+    """The Django field for one declared answer field."""
+    if field.kind in ("text", "longtext"):
+        widget = (
+            forms.Textarea(attrs={"rows": 2}) if field.kind == "longtext" else forms.TextInput()
         )
-        choices = [("", "— choose from phase 1 —")] + [(text, text) for text in requirement_choices]
-        if current and current not in requirement_choices and _storable(current):
-            # Keep what was chosen even if phase 1 has changed since; a rule says so.
-            choices.append((current, f"{current} (not in phase 1 any more)"))
-        self.fields["requirement"].choices = choices
+        if field.placeholder:
+            widget.attrs["placeholder"] = field.placeholder
+        text = forms.CharField(
+            label=field.label,
+            required=False,
+            max_length=TEXT,
+            help_text=field.help_text,
+            widget=widget,
+        )
+        if field.suggest:  # after max_length, so the attributes keep their order
+            text.widget.attrs["list"] = field.suggest
+        return text
+    if field.kind == "choice":
+        return forms.ChoiceField(
+            label=field.label,
+            required=False,
+            choices=[("", "—"), *field.choices],
+            help_text=field.help_text,
+        )
+    if field.kind == "multichoice":
+        return forms.MultipleChoiceField(
+            label=field.label,
+            required=False,
+            choices=list(field.choices),
+            help_text=field.help_text,
+            widget=forms.CheckboxSelectMultiple,
+        )
+    if field.kind == "checkbox":
+        return forms.BooleanField(label=field.label, required=False, help_text=field.help_text)
+    if field.kind == "requirement":
+        # The choices are the learner's own phase 1 requirements: see RowForm.
+        return forms.ChoiceField(label=field.label, required=False, choices=[])
+    raise ValueError(f"{field.key}: no form field for kind {field.kind!r}")
+
+
+class RowForm(forms.Form):
+    """One row of a list. Its ``requirement`` fields choose from the learner's own
+    phase 1 list (``requirement_choices``)."""
+
+    requirement_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, requirement_choices: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.requirement_fields:
+            current = self.initial.get(name) or (
+                self.data.get(self.add_prefix(name), "") if self.is_bound else ""
+            )
+            choices = [("", "— choose from phase 1 —")]
+            choices += [(text, text) for text in requirement_choices]
+            if current and current not in requirement_choices and _storable(current):
+                # Keep what was chosen even if phase 1 has changed since; a rule says so.
+                choices.append((current, f"{current} (not in phase 1 any more)"))
+            self.fields[name].choices = choices
 
 
 def _storable(text: str) -> bool:
@@ -377,288 +288,41 @@ def _storable(text: str) -> bool:
     return isinstance(text, str) and len(text) <= TEXT and "\x00" not in text
 
 
-def _check(label, help_text=""):
-    return forms.BooleanField(label=label, required=False, help_text=help_text)
+def _class_name(slug: str, part: str) -> str:
+    return "".join(word.capitalize() for word in slug.split("-")) + part
 
 
-class AccessPatternRowForm(RequirementRowForm):
-    name = _text("Access pattern", placeholder="resolve a short code")
-    entity = _text("Entity", placeholder="Link")
-    data = _text("Data needed", placeholder="long URL, expiry")
-    key = _text("Looked up by", placeholder="short code")
-    kind = _choice("Read or write", data_model.KINDS)
-    lookup = _choice(
-        "Lookup",
-        data_model.LOOKUPS,
-        {
-            "by_key": "by key",
-            "by_range": "by range",
-            "text_search": "text search",
-            "ad_hoc": "ad-hoc query",
-        },
-    )
-    rate = _text("Rate", placeholder="20,000/s")
-    records = _choice("Records touched", data_model.RECORDS)
-    storage = _choice(
-        "Storage",
-        data_model.STORAGE,
-        {
-            "key_value": "key-value",
-            "wide_column": "wide-column",
-            "object": "object storage",
-            "time_series": "time-series",
-        },
-    )
-    transactional = _check(
-        "Needs a transaction", "Money, inventory: a partial write is a disaster."
-    )
-    large_objects = _check("Large objects", "Files, images, big text: megabytes, not bytes.")
-
-
-class EntityRowForm(forms.Form):
-    name = _text("Entity", placeholder="Link")
-    fields = _text("Fields", placeholder="code, long_url, owner_id, created_at")
-    key = _text("Key", placeholder="code")
-
-
-class ModellingRowForm(forms.Form):
-    choice = _choice("Choice", data_model.CHOICES)
-    fanout = _choice("Fan-out", data_model.FANOUTS, {"write": "on write", "read": "on read"})
-    what = _text("What", placeholder="click counts kept per link")
-    reason = _text("Why", placeholder="read 10x more than written")
-
-
-class DataModelMainForm(forms.Form):
-    pass
-
-
-class DataModelForms(PhaseForms):
-    main_class = DataModelMainForm
-    row_classes = {
-        "access_patterns": AccessPatternRowForm,
-        "entities": EntityRowForm,
-        "modelling": ModellingRowForm,
-    }
-
-
-class ProtocolRowForm(forms.Form):
-    client = _text("Client", placeholder="browsers and mobile apps")
-    protocol = _choice(
-        "Protocol",
-        api.PROTOCOLS,
-        {
-            "rest": "REST",
-            "grpc": "gRPC",
-            "websocket": "WebSocket",
-            "sse": "Server-Sent Events",
-            "graphql": "GraphQL",
-        },
-    )
-    reason = _text("Why", placeholder="public, cacheable, every client speaks HTTP")
-
-
-class EndpointRowForm(RequirementRowForm):
-    method = _choice("Method", api.METHODS)
-    path = _text("Path", placeholder="/v1/urls")
-    request = _text("Request fields", placeholder="long_url, alias")
-    response = _text("Response fields", placeholder="short_url, expires_at")
-    status = _text("Success status", placeholder="201")
-    idempotency = _choice(
-        "Idempotency",
-        api.IDEMPOTENCY,
-        {
-            "idempotency_key": "idempotency key",
-            "deterministic_id": "deterministic id",
-            "conditional_write": "conditional write",
-            "natural": "naturally idempotent",
-        },
-    )
-    redirect = _choice("Redirect", api.REDIRECTS)
-    pagination = _choice("Pagination", api.PAGINATION)
-    notes = _text("Notes", placeholder="302 so every click is counted")
-
-
-class ApiMainForm(forms.Form):
-    pass
-
-
-class ApiForms(PhaseForms):
-    main_class = ApiMainForm
-    row_classes = {"protocols": ProtocolRowForm, "endpoints": EndpointRowForm}
-
-
-# -- Phase 5: architecture -----------------------------------------------------------------
-
-
-class ComponentRowForm(forms.Form):
-    name = _text("Name", placeholder="cache")
-    type = _choice("Kind", tuple(architecture.COMPONENT_TYPES), architecture.COMPONENT_TYPES)
-    count = _text("How many", placeholder="2")
-    why = _text("Why it exists", placeholder="99% of 23,000 reads/s never reach the database")
-    without = _text("What breaks without it", placeholder="the database takes every read")
-    stateful = _check("Keeps state", "Sessions or data in the server's own memory or disk.")
-
-
-def _step_form():
-    """A path step; built with type() because one of its fields is named ``async``."""
-    component = _text("Component", placeholder="app")
-    component.widget.attrs["list"] = "declared-components"
-    return type(
-        "StepRowForm",
+def build_forms(unit: PhaseUnit) -> type[PhaseForms]:
+    """The ``PhaseForms`` class of a phase: its main form and a row form per list, with
+    the field names, labels, help, choices and placeholders its layout declares."""
+    layout = unit.layout
+    main_class = type(
+        _class_name(unit.slug, "MainForm"),
         (forms.Form,),
-        {
-            "component": component,
-            "action": _text("What happens", placeholder="look up the short code"),
-            "branch": _choice(
-                "Branch", architecture.BRANCHES, {"hit": "cache hit", "miss": "cache miss"}
-            ),
-            "async": _check("Asynchronous", "Happens after the user has their answer."),
-        },
+        {html_name(field.key): _form_field(field) for field in layout.fields},
+    )
+    row_classes = {}
+    for rows in layout.lists:
+        attrs: dict = {field.key: _form_field(field) for field in rows.fields}
+        attrs["requirement_fields"] = tuple(
+            field.key for field in rows.fields if field.kind == "requirement"
+        )
+        row_classes[rows.key] = type(
+            _class_name(unit.slug, f"{rows.key.title().replace('_', '')}RowForm"),
+            (RowForm,),
+            attrs,
+        )
+    return type(
+        _class_name(unit.slug, "Forms"),
+        (PhaseForms,),
+        {"main_class": main_class, "row_classes": row_classes, "unit": unit},
     )
 
 
-StepRowForm = _step_form()
+# Derived from the units, built once: phase number -> its forms.
+_FORMS: dict[int, type[PhaseForms]] = {unit.number: build_forms(unit) for unit in PHASES}
 
 
-class ArchitectureMainForm(forms.Form):
-    pass
-
-
-class ArchitectureForms(PhaseForms):
-    main_class = ArchitectureMainForm
-    row_classes = {
-        "components": ComponentRowForm,
-        "write_path": StepRowForm,
-        "read_path": StepRowForm,
-    }
-
-
-# -- Phase 6: technology choices ----------------------------------------------------------
-
-
-class TechnologyRowForm(forms.Form):
-    technology = _text("Technology", placeholder="PostgreSQL")
-    component = _text("Component it serves", placeholder="db")
-    problem = _text("Problem it solves", long=True)
-    alternatives = _text(
-        "Alternatives, and why each fits worse",
-        long=True,
-        placeholder="Cassandra: ...; DynamoDB: ...",
-    )
-    tradeoffs = _text("Trade-offs", long=True)
-    trigger = _text("What would make you choose differently", placeholder="writes above 10,000/s")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["technology"].widget.attrs["list"] = "catalogue-technologies"
-
-
-class TechnologyMainForm(forms.Form):
-    pass
-
-
-class TechnologyForms(PhaseForms):
-    main_class = TechnologyMainForm
-    row_classes = {"choices": TechnologyRowForm}
-
-
-# -- Phase 7: bottlenecks ------------------------------------------------------------------
-
-
-def _component_input(label, placeholder="db"):
-    """A text input suggesting the components declared in phase 5."""
-    field = _text(label, placeholder=placeholder)
-    field.widget.attrs["list"] = "declared-components"
-    return field
-
-
-class MitigationRowForm(forms.Form):
-    target = _component_input("Component")
-    kind = _choice(
-        "Mitigation",
-        tuple(bottlenecks.MITIGATIONS),
-        {key: label for key, (_, label) in bottlenecks.MITIGATIONS.items()},
-    )
-    detail = _text("Detail", placeholder="two replicas behind the primary")
-
-
-class BottlenecksMainForm(forms.Form):
-    bottleneck = _component_input("The component that runs out first")
-    hit_rate = _text("Cache hit rate you assume", placeholder="99%")
-    cache_outage = _choice(
-        "Does the database survive the cache going down?",
-        bottlenecks.OUTAGE_ANSWERS,
-        {"yes": "yes", "no": "no"},
-    )
-    reasoning = _text("Your reasoning", long=True)
-
-
-class BottlenecksForms(PhaseForms):
-    main_class = BottlenecksMainForm
-    row_classes = {"mitigations": MitigationRowForm}
-
-
-# -- Phase 8: failure ----------------------------------------------------------------------
-
-
-class FailureRowForm(forms.Form):
-    component = _component_input("Component")
-    dependency = _choice("Dependency", failure.DEPENDENCIES)
-    user_sees = _text("What users see when it fails", placeholder="no new links for 30 s")
-    mitigation = _choice("Mitigation", failure.MITIGATIONS)
-    replication = _choice(
-        "Replication", failure.REPLICATION, {"sync": "synchronous", "async": "asynchronous"}
-    )
-    automatic_failover = _check("Automatic failover")
-
-
-class CallRowForm(forms.Form):
-    caller = _component_input("Caller", placeholder="app")
-    callee = _component_input("Calls", placeholder="db")
-    timeout = _text("Timeout", placeholder="200 ms")
-    circuit_breaker = _check("Circuit breaker")
-
-
-class FailureMainForm(forms.Form):
-    retries__enabled = _check("Clients or servers retry failed calls")
-    retries__operations = _text("Which operations are retried", placeholder="create link (keyed)")
-    retries__backoff = _check("Exponential backoff")
-    retries__jitter = _check("Jitter")
-    retries__max_attempts = _text("Attempts at most", placeholder="3")
-
-
-class FailureForms(PhaseForms):
-    main_class = FailureMainForm
-    row_classes = {"components": FailureRowForm, "calls": CallRowForm}
-
-
-# -- Phase 9: review -----------------------------------------------------------------------
-
-
-class TradeOffRowForm(forms.Form):
-    wanted = _text("You wanted", placeholder="fast redirects")
-    gave_up = _text("You gave up", placeholder="fresh click counts")
-    mechanism = _text("By", placeholder="a cache in front of the database")
-
-
-class ReviewMainForm(forms.Form):
-    revisit_at_10x = _text("What you would revisit at ten times the scale", long=True)
-    why_simple = _text("Why the design starts as simple as it does", long=True)
-
-
-class ReviewForms(PhaseForms):
-    main_class = ReviewMainForm
-    row_classes = {"tradeoffs": TradeOffRowForm}
-
-
-PHASE_FORMS: dict[int, type[PhaseForms]] = {
-    1: RequirementsForms,
-    2: EstimationForms,
-    3: DataModelForms,
-    4: ApiForms,
-    5: ArchitectureForms,
-    6: TechnologyForms,
-    7: BottlenecksForms,
-    8: FailureForms,
-    9: ReviewForms,
-}
+def forms_for(number: int) -> type[PhaseForms]:
+    """The forms of phase ``number`` (1 to 9)."""
+    return _FORMS[number]

@@ -14,12 +14,9 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from phases import estimation, samples, units
-from phases.api import METHODS
-from phases.architecture import COMPONENT_TYPES
-from phases.data_model import STORAGE
 from phases.quantities import parse_quantity
-from phases.registry import RULES_BY_CODE
-from phases.requirements import LEFT_OUT
+from phases.registry import PHASES, RULES_BY_CODE
+from phases.unit import is_number, is_text_list
 from phases.variants import range_error
 from tutor.models import Problem, ProblemSet
 
@@ -50,19 +47,10 @@ PROBLEM_KEYS = (
 )
 SAMPLE_KEYS = ("name", "seed", "must", "must_not", "answers")
 GIVEN_KEYS = ("label", "value", "min", "max")
-CAPABILITY_KEYS = ("id", "label", "feature", "synonyms", "hint", "example")
-CAPACITY_KEYS = ("requests_per_s", "reads_per_s", "writes_per_s")
-EXPECTATION_KEYS = (*(f"phase{n}" for n in range(1, 10)), "rules")
-# Phases whose expectations the rules read, with the keys they read.
-PHASE_EXPECTATION_KEYS = {
-    "phase1": ("capabilities",),
-    "phase3": ("patterns",),
-    "phase4": ("endpoints",),
-    "phase5": ("components",),
-    "phase7": ("capacities", "bottleneck"),
-}
-PATTERN_KEYS = ("capability", "storage")
-ENDPOINT_KEYS = ("capability", "method")
+EXPECTATION_KEYS = (*(f"phase{phase.number}" for phase in PHASES), "rules")
+# Phases whose expectations the rules read, each with the keys, and the checks, its unit
+# declares (``UNIT.expectations`` in its module in phases/).
+EXPECTING = {f"phase{phase.number}": phase for phase in PHASES if phase.expectations}
 OVERRIDES = ("off", "error", "warning", "info")
 SET_BOOLEANS = ("is_open", "is_published", "release_scores", "release_reference")
 # Field lengths of the models, so a long value is an error here, not in the database.
@@ -163,14 +151,6 @@ def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def _is_text_list(value) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def validate(data) -> list[str]:
     """Every problem in the document, each as 'location: what is wrong'."""
     if not isinstance(data, dict):
@@ -247,7 +227,7 @@ def _validate_givens(errors: _Errors, where: str, givens) -> None:
             if value is None:
                 errors.add(f"{path}.{end}", "required.")
                 bad = True
-            elif not isinstance(value, str) and not _is_number(value):
+            elif not isinstance(value, str) and not is_number(value):
                 errors.add(f"{path}.{end}", "expected text such as 100M/day.")
                 bad = True
             elif (message := _given_value_error(key, str(value))) is not None:
@@ -282,40 +262,21 @@ def _validate_expectations(errors: _Errors, where: str, expectations) -> None:
         if not isinstance(value, dict):
             errors.add(path, "expected a mapping.")
             continue
-        if key in PHASE_EXPECTATION_KEYS:
-            errors.unknown_keys(path, value, PHASE_EXPECTATION_KEYS[key])
-    phase1 = expectations.get("phase1")
-    if isinstance(phase1, dict):
-        _validate_capabilities(errors, f"{where}.phase1.capabilities", phase1.get("capabilities"))
-    capabilities = phase1.get("capabilities") if isinstance(phase1, dict) else None
-    ids = {
-        cap["id"]
-        for cap in (capabilities if isinstance(capabilities, list) else [])
-        if isinstance(cap, dict) and isinstance(cap.get("id"), str)
-    }
-    phase3 = expectations.get("phase3")
-    if isinstance(phase3, dict):
-        _validate_capability_rows(
-            errors, f"{where}.phase3.patterns", phase3.get("patterns"), ids, PATTERN_KEYS
-        )
-    phase4 = expectations.get("phase4")
-    if isinstance(phase4, dict):
-        _validate_capability_rows(
-            errors, f"{where}.phase4.endpoints", phase4.get("endpoints"), ids, ENDPOINT_KEYS
-        )
-    phase5 = expectations.get("phase5")
-    if isinstance(phase5, dict):
-        _validate_component_types(errors, f"{where}.phase5.components", phase5.get("components"))
-    phase7 = expectations.get("phase7")
-    if isinstance(phase7, dict):
-        _validate_capacities(errors, f"{where}.phase7.capacities", phase7.get("capacities"))
-        bottleneck = phase7.get("bottleneck")
-        if "bottleneck" in phase7 and bottleneck not in COMPONENT_TYPES:
-            errors.add(
-                f"{where}.phase7.bottleneck",
-                f"expected a component type, one of {', '.join(COMPONENT_TYPES)} "
-                f"(got {bottleneck!r}).",
-            )
+        if key in EXPECTING:
+            errors.unknown_keys(path, value, EXPECTING[key].expectation_keys)
+    # Each phase checks its own keys, in phase order (phase 3 and 4 rows name phase 1 ids).
+    for key, phase in EXPECTING.items():
+        mapping = expectations.get(key)
+        if not isinstance(mapping, dict):
+            continue
+        for expectation in phase.expectations:
+            if expectation.key in mapping:
+                expectation.check(
+                    errors,
+                    f"{where}.{key}.{expectation.key}",
+                    mapping[expectation.key],
+                    expectations,
+                )
     rules = expectations.get("rules")
     if isinstance(rules, dict):
         for code, severity in rules.items():
@@ -326,106 +287,6 @@ def _validate_expectations(errors: _Errors, where: str, expectations) -> None:
                     f"{where}.rules.{code}",
                     f"expected one of {', '.join(OVERRIDES)} (got {severity!r}).",
                 )
-
-
-def _validate_capabilities(errors: _Errors, where: str, capabilities) -> None:
-    if capabilities is None:
-        return
-    if not isinstance(capabilities, list):
-        errors.add(where, "expected a list.")
-        return
-    ids: set[str] = set()
-    for index, cap in enumerate(capabilities):
-        path = f"{where}[{index}]"
-        if not isinstance(cap, dict):
-            errors.add(path, "expected a mapping with a label.")
-            continue
-        errors.unknown_keys(path, cap, CAPABILITY_KEYS)
-        errors.text(path, cap, "label", required=True)
-        for key in ("id", "hint", "example"):
-            errors.text(path, cap, key)
-        if isinstance(cap.get("id"), str):
-            if cap["id"] in ids:
-                errors.add(f"{path}.id", f"{cap['id']!r} appears twice.")
-            ids.add(cap["id"])
-        if "synonyms" in cap and not _is_text_list(cap["synonyms"]):
-            errors.add(f"{path}.synonyms", "expected a list of phrases.")
-        if "feature" in cap and cap["feature"] not in LEFT_OUT:
-            errors.add(
-                f"{path}.feature",
-                f"expected one of {', '.join(LEFT_OUT)} (got {cap['feature']!r}).",
-            )
-
-
-def _validate_capability_rows(errors: _Errors, where: str, rows, ids: set, keys) -> None:
-    """``phase3.patterns`` or ``phase4.endpoints``: rows naming a phase 1 capability."""
-    if rows is None:
-        return
-    if not isinstance(rows, list):
-        errors.add(where, "expected a list.")
-        return
-    for index, row in enumerate(rows):
-        path = f"{where}[{index}]"
-        if not isinstance(row, dict):
-            errors.add(path, f"expected a mapping with {' and '.join(keys)}.")
-            continue
-        errors.unknown_keys(path, row, keys)
-        capability = row.get("capability")
-        if not isinstance(capability, str) or not capability:
-            errors.add(f"{path}.capability", "required: the id of a phase1 capability.")
-        elif capability not in ids:
-            known = ", ".join(sorted(ids)) or "none have an id"
-            errors.add(
-                f"{path}.capability",
-                f"no phase1 capability has the id {capability!r} (ids: {known}).",
-            )
-        if "storage" in keys:
-            storage = row.get("storage")
-            if not _is_text_list(storage) or not storage:
-                errors.add(f"{path}.storage", "expected a non-empty list of storage types.")
-            else:
-                for code in storage:
-                    if code not in STORAGE:
-                        errors.add(
-                            f"{path}.storage",
-                            f"unknown storage type {code!r} (expected {', '.join(STORAGE)}).",
-                        )
-        if "method" in keys and row.get("method") not in METHODS:
-            errors.add(
-                f"{path}.method",
-                f"expected one of {', '.join(METHODS)} (got {row.get('method')!r}).",
-            )
-
-
-def _validate_component_types(errors: _Errors, where: str, components) -> None:
-    if components is None:
-        return
-    if not _is_text_list(components):
-        errors.add(where, "expected a list of component types.")
-        return
-    for index, code in enumerate(components):
-        if code not in COMPONENT_TYPES:
-            errors.add(
-                f"{where}[{index}]",
-                f"unknown component type {code!r} (expected {', '.join(COMPONENT_TYPES)}).",
-            )
-
-
-def _validate_capacities(errors: _Errors, where: str, capacities) -> None:
-    if capacities is None:
-        return
-    if not isinstance(capacities, dict):
-        errors.add(where, "expected a mapping of component name or type to limits.")
-        return
-    for name, limits in capacities.items():
-        path = f"{where}.{name}"
-        if not isinstance(limits, dict):
-            errors.add(path, f"expected a mapping of {', '.join(CAPACITY_KEYS)}.")
-            continue
-        errors.unknown_keys(path, limits, CAPACITY_KEYS)
-        for key in CAPACITY_KEYS:
-            if key in limits and not (_is_number(limits[key]) and limits[key] > 0):
-                errors.add(f"{path}.{key}", "expected a positive number a second.")
 
 
 def _validate_samples(errors: _Errors, where: str, sample_list, overrides: dict) -> None:
@@ -462,7 +323,7 @@ def _validate_samples(errors: _Errors, where: str, sample_list, overrides: dict)
         lists = {}
         for key in ("must", "must_not"):
             codes = sample.get(key, [])
-            if not _is_text_list(codes):
+            if not is_text_list(codes):
                 errors.add(f"{path}.{key}", "expected a list of rule codes such as REQ-001.")
                 continue
             lists[key] = codes
@@ -494,21 +355,19 @@ def _canonical_givens(givens: dict) -> dict:
 
 def _canonical_expectations(expectations: dict) -> dict:
     result = {key: expectations[key] for key in EXPECTATION_KEYS if key in expectations}
-    phase1 = result.get("phase1")
-    if isinstance(phase1, dict) and isinstance(phase1.get("capabilities"), list):
-        caps = [_ordered(cap, CAPABILITY_KEYS) for cap in phase1["capabilities"]]
-        result["phase1"] = {**phase1, "capabilities": caps}
-    for phase, key, keys in (
-        ("phase3", "patterns", PATTERN_KEYS),
-        ("phase4", "endpoints", ENDPOINT_KEYS),
-    ):
-        value = result.get(phase)
-        if isinstance(value, dict) and isinstance(value.get(key), list):
-            rows = [_ordered(row, keys) if isinstance(row, dict) else row for row in value[key]]
-            result[phase] = {**value, key: rows}
-    for phase, keys in PHASE_EXPECTATION_KEYS.items():
-        if isinstance(result.get(phase), dict):
-            result[phase] = _ordered(result[phase], keys)
+    for key, phase in EXPECTING.items():
+        value = result.get(key)
+        if not isinstance(value, dict):
+            continue
+        value = dict(value)
+        for expectation in phase.expectations:
+            rows = value.get(expectation.key)
+            if expectation.row_keys and isinstance(rows, list):
+                value[expectation.key] = [
+                    _ordered(row, expectation.row_keys) if isinstance(row, dict) else row
+                    for row in rows
+                ]
+        result[key] = _ordered(value, phase.expectation_keys)
     return result
 
 

@@ -21,7 +21,7 @@ from phases import variants
 from phases.design import Design, ProblemSpec
 from phases.engine import check_phase
 from phases.findings import phase_status
-from phases.registry import BACKGROUND_PHASES, PHASE_MODULES
+from phases.registry import PHASES_BY_NUMBER
 from tutor.models import (
     Attempt,
     Enrollment,
@@ -143,7 +143,7 @@ def save_phase(
     answer.save()
     answer.saved_findings = replace_findings(answer, findings)
     Attempt.objects.filter(pk=attempt.pk).update(updated_at=timezone.now())
-    if phase in BACKGROUND_PHASES:
+    if PHASES_BY_NUMBER[phase].background:
         request_report(answer)
     return answer
 
@@ -224,7 +224,7 @@ def run_report(report_id: int, revision: int, where: str) -> None:
         time.sleep(delay / 1000)
     attempt = report.answer.attempt
     try:
-        data = PHASE_MODULES[report.answer.phase].computed(design_for(attempt))
+        data = PHASES_BY_NUMBER[report.answer.phase].figures(design_for(attempt))
     except Exception as exc:  # noqa: BLE001 - a bug must show as a failed report
         log.exception("report %s could not be computed", report_id)
         fail_report(report_id, revision, f"The report could not be computed ({exc}).")
@@ -443,7 +443,7 @@ def recheck_answer(attempt: Attempt, answer: PhaseAnswer, design: Design) -> Non
     answer.checked_at = timezone.now()
     answer.save(update_fields=["status", "checked_at", "updated_at"])
     replace_findings(answer, findings)
-    if answer.phase in BACKGROUND_PHASES:
+    if PHASES_BY_NUMBER[answer.phase].background:
         request_report(answer)
 
 

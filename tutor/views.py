@@ -18,22 +18,15 @@ from django_htmx.http import reswap, trigger_client_event
 
 from phases.answers import AnswerShapeError
 from phases.findings import Severity
-from phases.registry import (
-    BACKGROUND_PHASES,
-    PHASE_MODULES,
-    PHASES,
-    PHASES_BY_NUMBER,
-    RULES,
-    rules_for,
-)
+from phases.registry import PHASES, PHASES_BY_NUMBER, RULES, rules_for
 from tutor import services
 from tutor.forms import (
     OUT_OF_DATE_FORM,
-    PHASE_FORMS,
     JoinForm,
     SignupForm,
     apply_row_action,
     compact,
+    forms_for,
     html_name,
 )
 from tutor.models import Attempt, Enrollment, PhaseAnswer, ProblemSet, Report
@@ -209,8 +202,7 @@ def phase(request, attempt_id, number):
     if phase_info is None:
         raise Http404("There are nine phases.")
     answer = next((a for a in attempt.answers.all() if a.phase == number), None)
-    forms_class = PHASE_FORMS.get(number)
-    module = PHASE_MODULES.get(number)
+    forms_class = forms_for(number)
     notice = ""
     status_code = 200
     saved = False
@@ -238,9 +230,9 @@ def phase(request, attempt_id, number):
         else:
             forms = forms_class(data=request.POST, requirement_choices=choices)
             if forms.is_valid():
-                document = forms.document(module.SCHEMA_VERSION)
+                document = forms.document(phase_info.schema_version)
                 try:
-                    module.parse(document)
+                    phase_info.parse(document)
                 except AnswerShapeError as exc:
                     forms.add_shape_errors(exc.errors)
                 else:
@@ -290,12 +282,12 @@ def phase(request, attempt_id, number):
                 status_code = 422
     else:
         forms = forms_class(
-            document=answer.data if answer else module.empty(),
+            document=answer.data if answer else phase_info.empty(),
             requirement_choices=choices,
             base_revision=answer.revision if answer else 0,
         )
 
-    context = _phase_context(request, attempt, design, phase_info, answer, forms, module, findings)
+    context = _phase_context(request, attempt, design, phase_info, answer, forms, findings)
     context.update(
         # Errors or a conflict on show: the next save sends the whole form back.
         redraw=status_code != 200 or bool(forms and forms.errors_count),
@@ -335,7 +327,7 @@ def _conflict(attempt, number, stored, document) -> dict:
     """What the page says when the phase was saved after the learner's form was built:
     the saved revision and, field by field, where the saved text differs from theirs."""
     saved_rows = _flatten(stored.data)
-    mine = _flatten(compact(document, PHASE_FORMS[number].row_classes))
+    mine = _flatten(compact(document, forms_for(number).row_classes))
     differences = [
         {"path": path, "saved": saved_rows.get(path, ""), "yours": mine.get(path, "")}
         for path in dict.fromkeys([*saved_rows, *mine])
@@ -403,9 +395,7 @@ def _refreshed(attempt, saved: PhaseAnswer) -> PhaseAnswer | None:
     return current
 
 
-def _phase_context(
-    request, attempt, design, phase_info, answer, forms, module, findings=None
-) -> dict:
+def _phase_context(request, attempt, design, phase_info, answer, forms, findings=None) -> dict:
     """What the phase page shows. ``findings``: the answer's, when the caller has them
     (a save just stored them); otherwise they are read."""
     by_field: dict[str, list] = {}
@@ -417,7 +407,7 @@ def _phase_context(
         finding.anchor = html_name(finding.field) if finding.field else ""
         elsewhere = finding.field_phase and finding.field_phase != number
         if finding.anchor:
-            forms_class = PHASE_FORMS.get(finding.field_phase) if elsewhere else None
+            forms_class = forms_for(finding.field_phase) if elsewhere else None
             row_lists = forms_class.row_classes if forms_class else lists
             prefix = "section-" if finding.anchor in row_lists else "id_"
             page = reverse("phase", args=[attempt.pk, finding.field_phase]) if elsewhere else ""
@@ -428,13 +418,13 @@ def _phase_context(
     counts = {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity}
     computed = {}
     report = None
-    if answer and module:
-        if number in BACKGROUND_PHASES:
+    if answer:
+        if phase_info.background:
             # Read here, after any save has committed (its hook may have computed it).
             report = Report.objects.filter(answer=answer).first()
         else:
             try:
-                computed = module.computed(design)
+                computed = phase_info.figures(design)
             except AnswerShapeError:
                 # A document saved under an older shape: show the form, skip the figures.
                 computed = {}

@@ -1,6 +1,6 @@
 """Building phase POST data the way the browser sends it."""
 
-from tutor.forms import MAX_ROWS, EstimationForms, RequirementsForms
+from tutor.forms import MAX_ROWS, forms_for
 
 
 def phase_post(forms_class, document: dict, base_revision: int = 0) -> dict:
@@ -28,12 +28,12 @@ def phase_post(forms_class, document: dict, base_revision: int = 0) -> dict:
 
 def requirements_post(document: dict, base_revision: int = 0) -> dict:
     """Flatten a phase 1 document into the form's POST fields."""
-    return phase_post(RequirementsForms, document, base_revision)
+    return phase_post(forms_for(1), document, base_revision)
 
 
 def estimation_post(document: dict, base_revision: int = 0) -> dict:
     """Flatten a phase 2 document into the form's POST fields."""
-    return phase_post(EstimationForms, document, base_revision)
+    return phase_post(forms_for(2), document, base_revision)
 
 
 # A sound phase 2 answer for the URL shortener: every result follows from the assumptions.

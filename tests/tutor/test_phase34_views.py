@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.factories import FIXTURES
 from tests.tutor.helpers import phase_post
-from tutor.forms import ApiForms, DataModelForms
+from tutor.forms import forms_for
 from tutor.models import PhaseAnswer
 from tutor.services import save_phase
 
@@ -66,7 +66,7 @@ def test_without_phase_one_the_page_says_where_to_start(alice_client, attempt, n
 def test_saving_phase_three_stores_the_rows_and_links_back_to_phase_one(
     alice_client, with_phase_one
 ):
-    response = alice_client.post(url(with_phase_one, 3), phase_post(DataModelForms, one_pattern()))
+    response = alice_client.post(url(with_phase_one, 3), phase_post(forms_for(3), one_pattern()))
     assert response.status_code == 302
     answer = PhaseAnswer.objects.get(attempt=with_phase_one, phase=3)
     pattern = answer.data["access_patterns"][0]
@@ -89,7 +89,7 @@ def test_a_requirement_no_longer_in_phase_one_is_kept_and_marked(alice_client, w
 def test_an_unreadable_rate_is_a_field_error(alice_client, with_phase_one):
     document = one_pattern()
     document["access_patterns"][0]["rate"] = "very often"
-    response = alice_client.post(url(with_phase_one, 3), phase_post(DataModelForms, document))
+    response = alice_client.post(url(with_phase_one, 3), phase_post(forms_for(3), document))
     html = response.content.decode()
     assert response.status_code == 422
     assert "Rate: Enter a rate such as 100M/day" in html
@@ -115,11 +115,11 @@ def test_saving_phase_four_and_a_bad_status(alice_client, with_phase_one):
             }
         ],
     }
-    response = alice_client.post(url(with_phase_one, 4), phase_post(ApiForms, document))
+    response = alice_client.post(url(with_phase_one, 4), phase_post(forms_for(4), document))
     assert response.status_code == 422
     assert "Success status: Write the HTTP status as three digits" in response.content.decode()
     document["endpoints"][0]["status"] = "201"
-    response = alice_client.post(url(with_phase_one, 4), phase_post(ApiForms, document))
+    response = alice_client.post(url(with_phase_one, 4), phase_post(forms_for(4), document))
     assert response.status_code == 302
     answer = PhaseAnswer.objects.get(attempt=with_phase_one, phase=4)
     assert answer.data["endpoints"][0]["path"] == "/v1/urls"

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.tutor.helpers import phase_post
-from tutor.forms import ArchitectureForms, TechnologyForms
+from tutor.forms import forms_for
 from tutor.models import PhaseAnswer
 
 ARCHITECTURE = {
@@ -62,7 +62,7 @@ def url(attempt, number):
 
 
 def test_saving_the_architecture_draws_both_paths(alice_client, attempt):
-    response = alice_client.post(url(attempt, 5), phase_post(ArchitectureForms, ARCHITECTURE))
+    response = alice_client.post(url(attempt, 5), phase_post(forms_for(5), ARCHITECTURE))
     assert response.status_code == 302
     answer = PhaseAnswer.objects.get(attempt=attempt, phase=5)
     assert answer.data["read_path"][3] == {
@@ -86,7 +86,7 @@ def test_the_async_flag_round_trips(alice_client, attempt):
             {"component": "db", "action": "count the click", "branch": "", "async": True},
         ],
     }
-    alice_client.post(url(attempt, 5), phase_post(ArchitectureForms, document))
+    alice_client.post(url(attempt, 5), phase_post(forms_for(5), document))
     answer = PhaseAnswer.objects.get(attempt=attempt, phase=5)
     assert answer.data["write_path"][-1]["async"] is True
 
@@ -94,7 +94,7 @@ def test_the_async_flag_round_trips(alice_client, attempt):
 @pytest.mark.parametrize("count", ["two", "0", "-1"])
 def test_a_count_that_is_not_a_whole_number_is_a_field_error(alice_client, attempt, count):
     document = {**ARCHITECTURE, "components": [{**ARCHITECTURE["components"][0], "count": count}]}
-    response = alice_client.post(url(attempt, 5), phase_post(ArchitectureForms, document))
+    response = alice_client.post(url(attempt, 5), phase_post(forms_for(5), document))
     assert response.status_code == 422
     assert "How many: Write how many as a whole number" in response.content.decode()
 
@@ -113,7 +113,7 @@ def test_saving_technology_choices_shows_the_catalogue_entry(alice_client, attem
             },
         ],
     }
-    response = alice_client.post(url(attempt, 6), phase_post(TechnologyForms, document))
+    response = alice_client.post(url(attempt, 6), phase_post(forms_for(6), document))
     assert response.status_code == 302
     html = alice_client.get(url(attempt, 6)).content.decode()
     assert "Your choices in the catalogue" in html

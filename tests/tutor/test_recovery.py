@@ -10,6 +10,7 @@ message; only connection-level errors are retried as an outage.
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
@@ -22,6 +23,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from phases import estimation
+from phases.registry import PHASES_BY_NUMBER
 from tests.factories import make_user, subprocess_env
 from tests.tutor import test_background
 from tests.tutor.helpers import GOOD_ESTIMATE, estimation_post
@@ -343,6 +345,12 @@ UNSTORABLE = [
 ]
 
 
+def computing(figures: dict):
+    """Phase 2's report computes ``figures``, whatever the answers say."""
+    unit = replace(estimation.UNIT, computed=lambda design: figures)
+    return mock.patch.dict(PHASES_BY_NUMBER, {2: unit})
+
+
 @pytest.mark.parametrize("figures", UNSTORABLE)
 def test_figures_the_database_refuses_fail_the_report_at_once_with_a_true_message(
     attempt, eager_retries, caplog, figures
@@ -352,7 +360,7 @@ def test_figures_the_database_refuses_fail_the_report_at_once_with_a_true_messag
     runs = mock.Mock(wraps=services.run_report)
 
     with (
-        mock.patch.object(estimation, "computed", return_value=figures),
+        computing(figures),
         mock.patch.object(services, "run_report", runs),
     ):
         result = compute_report.apply(args=[report.pk, answer.revision])
@@ -411,7 +419,7 @@ def test_a_save_with_redis_down_and_figures_the_database_refuses_still_answers(
     url = phase_two_url(attempt)
     with (
         mock.patch.object(compute_report, "apply_async", side_effect=BrokerDown("refused")),
-        mock.patch.object(estimation, "computed", return_value={"total": float("inf")}),
+        computing({"total": float("inf")}),
     ):
         response = client.post(url, estimation_post(GOOD_ESTIMATE), **HTMX)
 

@@ -16,9 +16,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from phases.registry import PHASE_NUMBERS
 from tests.factories import FIXTURES, PASSWORD, make_user
 from tests.tutor.helpers import phase_post, requirements_post
-from tutor.forms import MAX_ROWS, OUT_OF_DATE_FORM, PHASE_FORMS
+from tutor.forms import MAX_ROWS, OUT_OF_DATE_FORM, forms_for
 from tutor.models import Comment, PhaseAnswer, Problem, ProblemSet, Report, User
 from tutor.services import run_report, save_phase
 
@@ -137,9 +138,9 @@ def dora(foundations):
 # -- Phase forms ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", sorted(PHASE_FORMS))
+@pytest.mark.parametrize("number", PHASE_NUMBERS)
 def test_hostile_value_in_every_field_of_every_phase(alice_client, attempt, number):
-    forms_class = PHASE_FORMS[number]
+    forms_class = forms_for(number)
     for value in HOSTILE:
         data = one_row_post(forms_class)
         for name in all_field_names(forms_class):
@@ -151,9 +152,9 @@ def test_hostile_value_in_every_field_of_every_phase(alice_client, attempt, numb
         )
 
 
-@pytest.mark.parametrize("number", sorted(PHASE_FORMS))
+@pytest.mark.parametrize("number", PHASE_NUMBERS)
 def test_hostile_text_gets_through_to_the_checks_and_the_save(alice_client, attempt, number):
-    forms_class = PHASE_FORMS[number]
+    forms_class = forms_for(number)
     for value in HOSTILE:
         data = current(attempt, number, with_text(forms_class, value))
         response = alice_client.post(phase_url(attempt, number), data)
@@ -168,13 +169,13 @@ def test_hostile_text_gets_through_to_the_checks_and_the_save(alice_client, atte
     assert_no_500(alice_client.get(reverse("export", args=[attempt.pk])))
 
 
-@pytest.mark.parametrize("number", sorted(PHASE_FORMS))
+@pytest.mark.parametrize("number", PHASE_NUMBERS)
 def test_hostile_numbers_save_and_their_reports_store_or_fail(alice_client, attempt, number):
     """Reports (phases 2 and 7) computed from hostile numbers store, or fail politely."""
     for value in ("1e308/s", "9" * 300, "-1", "0", "1e-320", "inf", "NaN", "1e999999"):
         response = alice_client.post(
             phase_url(attempt, number),
-            current(attempt, number, with_text(PHASE_FORMS[number], value)),
+            current(attempt, number, with_text(forms_for(number), value)),
         )
         assert_no_500(response)
         answer = PhaseAnswer.objects.filter(attempt=attempt, phase=number).first()
@@ -193,9 +194,9 @@ def test_hostile_numbers_save_and_their_reports_store_or_fail(alice_client, atte
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-@pytest.mark.parametrize("number", sorted(PHASE_FORMS))
+@pytest.mark.parametrize("number", PHASE_NUMBERS)
 def test_random_values_in_random_fields(alice_client, attempt, number, data):
-    forms_class = PHASE_FORMS[number]
+    forms_class = forms_for(number)
     names = all_field_names(forms_class)
     values = st.one_of(
         st.text(max_size=60),
@@ -255,9 +256,9 @@ ROW_ACTIONS = [
 ]
 
 
-@pytest.mark.parametrize("number", sorted(PHASE_FORMS))
+@pytest.mark.parametrize("number", PHASE_NUMBERS)
 def test_forged_management_forms_and_row_actions(alice_client, attempt, number):
-    forms_class = PHASE_FORMS[number]
+    forms_class = forms_for(number)
     url = phase_url(attempt, number)
     for prefix in forms_class.row_classes:
         for attack in MANAGEMENT_ATTACKS:
@@ -292,7 +293,7 @@ def test_huge_numbers_in_urls_are_404(alice_client, attempt, path):
 
 def test_a_requirement_choice_that_could_not_be_stored_is_refused(alice_client, attempt):
     """Phase 3 keeps a requirement no longer in phase 1, but never NUL or endless text."""
-    data = with_text(PHASE_FORMS[3], "ok")
+    data = with_text(forms_for(3), "ok")
     for value in ("a\x00b", "r" * 600):
         data["access_patterns-0-requirement"] = value
         response = alice_client.post(phase_url(attempt, 3), data)
