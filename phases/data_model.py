@@ -28,6 +28,7 @@ from phases import storage
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.quantities import UnitError, parse_quantity
+from phases.requirements import covered_capabilities
 from phases.text import stems, words
 
 SCHEMA_VERSION = 1
@@ -704,8 +705,6 @@ def covering_requirements(capabilities: list[dict], texts: list[str]) -> dict[in
     is exactly one smaller). A requirement that mentions two capabilities thus serves
     the one nothing else can cover, as it does for REQ-001.
     """
-    from phases.requirements import covered_capabilities
-
     texts = [t for t in texts if t]
     whole = len(covered_capabilities(capabilities, texts))
     result: dict[int, list[str]] = {}
