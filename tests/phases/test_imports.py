@@ -18,6 +18,9 @@ Imports under ``if TYPE_CHECKING:`` are not edges: they never run.
 """
 
 import ast
+import os
+import subprocess
+import sys
 from collections.abc import Iterator, Set
 from pathlib import Path
 
@@ -192,3 +195,42 @@ def test_nothing_in_phases_imports_django_or_tutor():
             names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
             for name in names:
                 assert name.split(".")[0] not in ("django", "tutor"), f"{path}: {name}"
+
+
+def test_runs_without_django(tmp_path):
+    """``pytest tests/phases`` with no settings, database or Redis, and Django unreachable.
+
+    The subprocess collects every test of the folder (which imports every module and
+    conftest) and runs two quick files; a ``django`` package that fails on import stands
+    in for a machine without Django, so any import of it fails the run.
+    """
+    (tmp_path / "django").mkdir()
+    (tmp_path / "django" / "__init__.py").write_text("raise ImportError('no Django here')\n")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    }
+    env["PYTHONPATH"] = str(tmp_path)
+    base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    collected = subprocess.run(
+        [*base, "--collect-only", "tests/phases"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    ran = subprocess.run(
+        [*base, "tests/phases/test_text.py", "tests/phases/test_variants.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert " passed" in ran.stdout
