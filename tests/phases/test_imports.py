@@ -91,6 +91,8 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, path: Path) -> Iter
         package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
         package = package[: len(package) - (node.level - 1)]
         base = ".".join([*package, base] if base else package)
+    if base.startswith("scripts."):  # ``from scripts.accuracy import ...`` is accuracy too
+        base = base.removeprefix("scripts.")
     yield base
     for alias in node.names:
         yield f"{base}.{alias.name}"  # ``from phases import design`` loads phases.design
