@@ -9,6 +9,8 @@ passed this check.
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from phases.units import UnitError
+
 # The most rows a list in an answer may hold: the forms offer no more, and parse() refuses
 # more from any other source (the grader's files).
 MAX_ROWS = 50
@@ -132,8 +134,6 @@ class Reader:
 
     def parsed(self, field: str, parser: Callable, raw: str):
         """Run a unit parser, turning its error into a field error."""
-        from phases.units import UnitError
-
         try:
             return parser(raw)
         except UnitError as exc:

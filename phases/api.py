@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from phases.answers import AnswerShapeError, Reader
+from phases.data_model import expected_capabilities
 from phases.findings import Hit, Severity
 from phases.requirements import capability_rows
 from phases.text import mentions, stem, stems
@@ -902,8 +903,6 @@ def expected_endpoint_missing(design) -> Iterator[Hit]:
         An endpoint with the expected method whose requirement is the one covering the
         capability: GET /{code} for "A visitor can open a short link".
     """
-    from phases.data_model import expected_capabilities
-
     endpoints = design.api.endpoints
     for row, cap, texts in expected_capabilities(design, 4, "endpoints"):
         method = str(row.get("method") or "").upper()

@@ -26,7 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from phases import diagram
 from phases.answers import AnswerShapeError, Reader
+from phases.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
 from phases.findings import Hit, Severity
 from phases.text import has_figure, stems, words
 from phases.unit import (
@@ -43,24 +45,6 @@ from phases.unit import (
 
 SCHEMA_VERSION = 1
 
-# The component catalogue: type → label. Storage kinds are what a path may end in.
-COMPONENT_TYPES = {
-    "dns": "DNS",
-    "cdn": "CDN",
-    "load_balancer_l4": "Load balancer (L4)",
-    "load_balancer_l7": "Load balancer (L7)",
-    "app_server": "Application servers",
-    "cache": "Cache",
-    "queue": "Message queue",
-    "db_primary": "Database primary",
-    "db_replica": "Read replicas",
-    "object_storage": "Object storage",
-    "search": "Search",
-    "worker": "Workers",
-    "batch": "Batch jobs",
-}
-DURABLE_TYPES = ("db_primary", "object_storage")
-LOAD_BALANCERS = ("load_balancer_l4", "load_balancer_l7")
 BRANCHES = ("hit", "miss")
 PATHS = ("write_path", "read_path")
 
@@ -200,8 +184,6 @@ def parse(data: dict) -> Architecture:
 
 def computed(design) -> dict:
     """The two paths drawn as SVG, for the page and the export."""
-    from phases import diagram
-
     arch = design.architecture
     return {
         "write_svg": diagram.path_svg(arch, "write_path", "Write path"),

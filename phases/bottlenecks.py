@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from phases import units
 from phases.answers import AnswerShapeError, Reader
-from phases.architecture import COMPONENT_TYPES
+from phases.components import COMPONENT_TYPES
 from phases.findings import Hit
 from phases.unit import (
     Expectation,
@@ -223,8 +223,6 @@ def _rows(design) -> list[dict]:
 
 def _row_named(rows: list[dict], name: str) -> dict | None:
     """The model's row for a name: a component's name first, else its type or label."""
-    from phases.architecture import COMPONENT_TYPES
-
     wanted = _normal(name)
     if not wanted:
         return None
@@ -573,8 +571,6 @@ def outage_unanswered(design) -> Iterator[Hit]:
 
 def _named_type(design, name: str) -> str:
     """The phase 5 type of the component a name refers to: by name, else type or label."""
-    from phases.architecture import COMPONENT_TYPES
-
     if not design.has(5):
         return ""
     try:
@@ -608,8 +604,6 @@ def not_the_expected_bottleneck(design) -> Iterator[Hit]:
         Compare your component's headroom with that of the expected kind; if yours
         really runs out first, say in the reasoning what in your design makes it so.
     """
-    from phases.architecture import COMPONENT_TYPES
-
     expected = design.problem.expect(7).get("bottleneck")
     answer = _answer(design)
     if not isinstance(expected, str) or not expected or answer is None:

@@ -7,10 +7,11 @@
      "where": [{"phase": 5, "field": "components[3].why", "code": "ARC-003",
                 "message": "Redis cache has no reason: why does it exist?"}]}
 
-Each item is computed from phases 1 to 8: mostly from the findings of their own rules
-(``engine.check_phase``), so the checklist agrees with what each phase's page says, and
-for "failure modes named" and "trade-offs explicit" from the answers themselves. It never
-checks phase 9 (whose rules call this module), and never raises: a missing phase makes
+Each item is computed from phases 1 to 8: mostly from the findings of their own rules,
+read from the design (``Design.findings``, worked out once per design), so the checklist
+agrees with what each phase's page says, and for "failure modes named" and "trade-offs
+explicit" from the answers themselves. It never reads phase 9's findings (phase 9's rules
+read this checklist, through ``Design.checklist``), and never raises: a missing phase makes
 the items that need it fall short with a link to that phase, and a malformed one is
 reported as such. Results are kept per ``Design`` object, so the page, the rules and
 ``computed()`` share one evaluation.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+from phases import architecture, review
 from phases.answers import AnswerShapeError
 from phases.findings import Finding, Severity
 
@@ -65,8 +67,6 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _phase(design, number: int) -> _Phase:
     """One earlier phase's findings, computed once per design."""
-    from phases.engine import check_phase
-
     assert number != 9, "the checklist must not check phase 9"
     per_design = _cache.setdefault(design, {})
     key = ("phase", number)
@@ -75,7 +75,7 @@ def _phase(design, number: int) -> _Phase:
             per_design[key] = _Phase(False, False, [])
         else:
             try:
-                per_design[key] = _Phase(True, False, check_phase(number, design))
+                per_design[key] = _Phase(True, False, design.findings(number))
             except AnswerShapeError as exc:
                 per_design[key] = _Phase(True, True, [], str(exc))
             except Exception as exc:  # noqa: BLE001 - a phase in progress must not break review
@@ -153,8 +153,6 @@ def started_simple(design) -> dict:
 
 def _many_components(design) -> list[dict]:
     """More than ``MANY_COMPONENTS`` components while phase 2's peaks are small."""
-    from phases import architecture
-
     arch = _parsed(design, 5, "architecture")
     if arch is None or len(arch.components) <= MANY_COMPONENTS:
         return []
@@ -261,8 +259,6 @@ def data_model_fits(design) -> dict:
 
 
 def tradeoffs_explicit(design) -> dict:
-    from phases import review
-
     where: list[dict] = []
     for choice in review.untraded(design):
         m = choice.mechanism

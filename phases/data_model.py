@@ -28,7 +28,7 @@ from phases import storage
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.quantities import UnitError, parse_quantity
-from phases.requirements import capability_rows
+from phases.requirements import capability_rows, covered_capabilities
 from phases.text import stems, words
 from phases.unit import (
     Expectation,
@@ -788,8 +788,6 @@ def covering_requirements(capabilities: list[dict], texts: list[str]) -> dict[in
     is exactly one smaller). A requirement that mentions two capabilities thus serves
     the one nothing else can cover, as it does for REQ-001.
     """
-    from phases.requirements import covered_capabilities
-
     texts = [t for t in texts if t]
     whole = len(covered_capabilities(capabilities, texts))
     result: dict[int, list[str]] = {}

@@ -1,7 +1,31 @@
-"""What the rules look at: one learner's answers to one problem, read once per check."""
+"""What the rules look at: one learner's answers to one problem, read once per check.
 
+A ``Design`` parses each phase on first use and checks each phase once: ``findings(n)``
+runs phase n's rules and keeps their findings, so a rule that reads another phase's
+results (phase 9's checklist reads phases 1 to 8) reads them here, already worked out
+when the engine has checked those phases first, and never calls the engine back.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
+
+from phases import (
+    api,
+    architecture,
+    bottlenecks,
+    capacity,
+    checklist,
+    data_model,
+    estimation,
+    failure,
+    requirements,
+    review,
+    technology,
+)
+from phases.findings import Finding, Severity
+from phases.registry import rules_for
 
 
 @dataclass(frozen=True)
@@ -34,80 +58,103 @@ class Design:
         self.answers = {int(k): v for k, v in answers.items()}
         self.problem = problem
         self._memo: dict = {}
+        self._findings: dict[int, list[Finding]] = {}
 
     def has(self, phase: int) -> bool:
         return phase in self.answers
 
-    def memo(self, compute):
+    def memo(self, compute: Callable[["Design"], Any]) -> Any:
         """``compute(design)``, worked out once per design: for what several rules read."""
         if compute not in self._memo:
             self._memo[compute] = compute(self)
         return self._memo[compute]
 
+    def findings(self, phase: int) -> list[Finding]:
+        """Every finding for one phase, most serious first, ties kept in rule order.
+
+        Worked out once per design (the review checklist reads phases 1 to 8 again after
+        ``grade`` or the export has checked them); each caller gets a fresh list of the
+        same frozen findings. A shape error is raised again on every call, not kept.
+        """
+        if phase not in self._findings:
+            self._findings[phase] = _run_rules(phase, self)
+        return list(self._findings[phase])
+
+    def checklist(self) -> list[dict]:
+        """Phase 9's checklist of properties, read from the other phases' results."""
+        return checklist.evaluate(self)
+
     @cached_property
     def requirements(self):
-        from phases import requirements
-
         return requirements.parse(self.answers.get(1) or {})
 
     @cached_property
     def estimate(self):
-        from phases import estimation
-
         return estimation.parse(self.answers.get(2) or {})
 
     @cached_property
     def estimate_report(self) -> dict:
         """Phase 2's recomputation, computed once per check and shared by its rules."""
-        from phases import estimation
-
         return estimation.report(self.estimate, self.problem.givens)
 
     @cached_property
     def data_model(self):
-        from phases import data_model
-
         return data_model.parse(self.answers.get(3) or {})
 
     @cached_property
     def api(self):
-        from phases import api
-
         return api.parse(self.answers.get(4) or {})
 
     @cached_property
     def architecture(self):
-        from phases import architecture
-
         return architecture.parse(self.answers.get(5) or {})
 
     @cached_property
     def technology(self):
-        from phases import technology
-
         return technology.parse(self.answers.get(6) or {})
 
     @cached_property
     def bottlenecks(self):
-        from phases import bottlenecks
-
         return bottlenecks.parse(self.answers.get(7) or {})
 
     @cached_property
     def failure(self):
-        from phases import failure
-
         return failure.parse(self.answers.get(8) or {})
 
     @cached_property
     def review(self):
-        from phases import review
-
         return review.parse(self.answers.get(9) or {})
 
     @cached_property
     def capacity(self) -> dict:
         """Phase 7's capacity model, computed once per check and shared by its rules."""
-        from phases import capacity
-
         return capacity.model(self)
+
+
+def _run_rules(phase: int, design: Design) -> list[Finding]:
+    findings: list[Finding] = []
+    overrides = design.problem.rule_overrides
+    for rule in rules_for(phase):
+        override = overrides.get(rule.code)
+        if override == "off":
+            continue
+        for hit in rule.check(design):
+            severity = hit.severity or rule.severity
+            if override and hit.severity is None:
+                severity = Severity(override)
+            findings.append(
+                Finding(
+                    code=rule.code,
+                    severity=severity,
+                    phase=phase,
+                    field=hit.field,
+                    message=hit.message,
+                    why=rule.why,
+                    hint=hit.hint,
+                    fix=hit.fix,
+                    arithmetic=hit.arithmetic,
+                    field_phase=hit.field_phase,
+                )
+            )
+    findings.sort(key=lambda f: f.severity.rank)
+    return findings

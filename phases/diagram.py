@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
-from phases.architecture import COMPONENT_TYPES
+from phases.components import COMPONENT_TYPES
 
 PER_ROW = 5  # boxes per band before the path wraps
 

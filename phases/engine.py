@@ -1,57 +1,19 @@
 """Running the rules: the same answers always give the same findings, in the same order."""
 
-import weakref
-
 from phases.answers import AnswerShapeError
 from phases.design import Design
-from phases.findings import Finding, Severity, phase_status
-from phases.registry import PHASES_BY_NUMBER, rules_for
+from phases.findings import Finding, phase_status
+from phases.registry import PHASES_BY_NUMBER
 from phases.units import finite_tree
-
-# Findings per design and phase: the review checklist checks phases 1 to 8 again on the
-# same ``Design`` that ``grade`` (or the export) has just checked. Findings are frozen and
-# a ``Design`` is read once per check, so each caller gets a fresh list of the same ones.
-_memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def check_phase(phase: int, design: Design) -> list[Finding]:
-    """Every finding for one phase, most serious first, ties kept in rule order."""
-    try:
-        per_design = _memo.setdefault(design, {})
-    except TypeError:  # not weak-referenceable (a stand-in design): no memo
-        return _check_phase(phase, design)
-    if phase not in per_design:
-        per_design[phase] = _check_phase(phase, design)  # a shape error is not kept
-    return list(per_design[phase])
+    """Every finding for one phase, most serious first, ties kept in rule order.
 
-
-def _check_phase(phase: int, design: Design) -> list[Finding]:
-    findings: list[Finding] = []
-    overrides = design.problem.rule_overrides
-    for rule in rules_for(phase):
-        override = overrides.get(rule.code)
-        if override == "off":
-            continue
-        for hit in rule.check(design):
-            severity = hit.severity or rule.severity
-            if override and hit.severity is None:
-                severity = Severity(override)
-            findings.append(
-                Finding(
-                    code=rule.code,
-                    severity=severity,
-                    phase=phase,
-                    field=hit.field,
-                    message=hit.message,
-                    why=rule.why,
-                    hint=hit.hint,
-                    fix=hit.fix,
-                    arithmetic=hit.arithmetic,
-                    field_phase=hit.field_phase,
-                )
-            )
-    findings.sort(key=lambda f: f.severity.rank)
-    return findings
+    Checked once per ``Design`` (see ``Design.findings``): the same answers always give
+    the same findings, and a fresh list of them to each caller.
+    """
+    return design.findings(phase)
 
 
 def grade(design: Design) -> dict:

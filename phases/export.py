@@ -32,8 +32,12 @@ from __future__ import annotations
 import math
 import re
 
-from phases import diagram, units
+from phases import checklist, diagram, estimation, requirements, units
 from phases.answers import AnswerShapeError
+from phases.components import COMPONENT_TYPES
+from phases.engine import check_phase
+from phases.findings import Severity, phase_status
+from phases.quantities import format_value
 from phases.registry import PHASES
 
 # -- Escaping -------------------------------------------------------------------------------
@@ -110,8 +114,6 @@ def _num(value) -> str:
 
 
 def _fmt(value, kind: str) -> str:
-    from phases.quantities import format_value
-
     if value is None:
         return "—"
     try:
@@ -128,8 +130,6 @@ def _field_line(label: str, value: object) -> str:
 
 
 def _phase1(design) -> list[str]:
-    from phases import requirements
-
     req = design.requirements
     out = ["### Functional requirements", ""]
     out.append(
@@ -192,8 +192,6 @@ def _phase1(design) -> list[str]:
 
 
 def _phase2(design) -> list[str]:
-    from phases import estimation
-
     est = design.estimate
     out = ["### Assumptions", ""]
     rows = [
@@ -342,8 +340,6 @@ def _phase4(design) -> list[str]:
 
 
 def _phase5(design) -> list[str]:
-    from phases.architecture import COMPONENT_TYPES
-
     arch = design.architecture
     out = ["### Components", ""]
     out.append(
@@ -494,8 +490,6 @@ def _phase8(design) -> list[str]:
 
 
 def _phase9(design) -> list[str]:
-    from phases import checklist
-
     review = design.review
     out = ["### Trade-offs", ""]
     out.append(
@@ -573,8 +567,6 @@ class _Severe:
     """A finding dict seen as ``phase_status`` sees a Finding: only its severity."""
 
     def __init__(self, severity: str):
-        from phases.findings import Severity
-
         try:
             self.severity = Severity(severity)
         except ValueError:
@@ -583,9 +575,6 @@ class _Severe:
 
 def _findings(design, number: int, meta: dict) -> tuple[str, list[dict], list[tuple[str, str]]]:
     """(status, findings as dicts, shape errors) for one answered phase."""
-    from phases.engine import check_phase
-    from phases.findings import phase_status
-
     given = (meta.get("findings") or {}).get(number, (meta.get("findings") or {}).get(str(number)))
     if given is not None:
         return phase_status([_Severe(f.get("severity", "")) for f in given]), list(given), []

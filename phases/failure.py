@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from phases import units
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
+from phases.requirements import allowed_downtime
 from phases.text import stems
 from phases.unit import Layout, PhaseUnit, Rows, checkbox_field, choice_field, text_field
 
@@ -492,8 +493,6 @@ def single_point_of_failure(design) -> Iterator[Hit]:
         Two or more of every hard dependency, in different zones, with automatic
         failover; or a lower target, if the business can live with it.
     """
-    from phases.requirements import allowed_downtime
-
     req = _other(design, 1, "requirements")
     percent = req.availability_percent if req is not None else None
     if percent is None or percent < HIGH_AVAILABILITY:

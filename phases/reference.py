@@ -120,7 +120,7 @@ _DB_CAPACITY = (
 )
 _DB_LATENCY = f"an indexed query from SSD plus a round trip, ~10 ms at the tail ({TUTOR})"
 
-# One row per phase 5 component type (phases.architecture.COMPONENT_TYPES).
+# One row per phase 5 component type (phases.components.COMPONENT_TYPES).
 COMPONENTS: tuple[ComponentFigures, ...] = (
     ComponentFigures(
         "dns",

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from phases.answers import AnswerShapeError, Reader
+from phases.components import COMPONENT_TYPES
 from phases.findings import Hit, Severity
 from phases.text import has_figure, mentions, stems
 from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
@@ -83,9 +84,7 @@ def parse(data: dict) -> Review:
 
 def computed(design) -> dict:
     """The checklist of properties good designs share, each computed from earlier phases."""
-    from phases import checklist
-
-    return {"checklist": checklist.evaluate(design)}
+    return {"checklist": design.checklist()}
 
 
 # -- Rules ----------------------------------------------------------------------------------
@@ -393,8 +392,6 @@ def _component_words(design) -> list[str]:
     arch = _phase(design, 5, "architecture")
     if arch is None:
         return []
-    from phases.architecture import COMPONENT_TYPES
-
     names = [c.name for c in arch.components if c.name]
     names += [COMPONENT_TYPES.get(c.type, "") for c in arch.components]
     return [n for n in names if stems(n)]
@@ -492,9 +489,7 @@ def checklist_item_failing(design) -> Iterator[Hit]:
     Better:
         Follow each link, mend the answer there, and check that phase again.
     """
-    from phases import checklist
-
-    for item in checklist.evaluate(design):
+    for item in design.checklist():
         if item["ok"]:
             continue
         links = " ".join(

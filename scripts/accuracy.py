@@ -25,6 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from phases import accuracy  # noqa: E402
+from phases.design import ProblemSpec  # noqa: E402
+
 CORPUS = ROOT / "fixtures" / "accuracy"
 PROBLEM_FILES = (
     *sorted((ROOT / "fixtures" / "problemsets").glob("*.yaml")),
@@ -76,9 +80,6 @@ def find_problem(problems: dict, wanted: str) -> tuple[str | None, str]:
 
 def run(corpus: Path = CORPUS, problem_files=PROBLEM_FILES, only=()) -> dict:
     """The whole benchmark as one JSON-ready report."""
-    from phases import accuracy
-    from phases.design import ProblemSpec
-
     errors: list[str] = []
     problems = load_problems(problem_files, errors)
     results = []

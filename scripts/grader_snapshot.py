@@ -24,15 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SNAPSHOT = ROOT / "tests" / "tutor" / "grader_output"
 
+from phases import variants  # noqa: E402
+from phases.design import Design, ProblemSpec  # noqa: E402
+from phases.engine import grade  # noqa: E402
 from scripts.accuracy import CORPUS, PROBLEM_FILES, find_problem, load_problems, setup_django  # noqa: E402
 
 
 def graded_texts() -> dict[str, str]:
     """Each shipped answer's name and the grader's JSON text for it."""
-    from phases import variants
-    from phases.design import Design, ProblemSpec
-    from phases.engine import grade
-
     errors: list[str] = []
     problems = load_problems(PROBLEM_FILES, errors)
     if errors:

@@ -1,62 +1,39 @@
+"""What every test folder shares; imports nothing of Django.
+
+``tests/phases`` tests plain Python and runs with no Django settings, no database and no
+services: ``pytest tests/phases`` never imports Django. ``tests/tutor`` and
+``tests/browser`` need Django: when a run collects either of them (``pytest``,
+``pytest tests``, ``pytest tests/tutor/test_access.py``...), ``pytest_configure`` below
+names the settings and loads them, and pytest-django (whose own ``pytest_configure`` runs
+last) sets Django up before anything is collected. Their fixtures are in
+``tests/fixtures_django.py``, imported by their conftests.
+"""
+
 import os
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
-from tests.factories import make_user, shipped_problem_set
-from tests.worker import start_worker  # noqa: F401 - a fixture for every test folder
-from tutor.models import User
-from tutor.services import start_attempt
+TESTS = Path(__file__).resolve().parent
+DJANGO_FOLDERS = (TESTS / "tutor", TESTS / "browser")
+SETTINGS = "tutor.settings"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _static_manifest(django_db_blocker):
-    """Production static storage needs a manifest; build it once, as a deploy would."""
-    call_command("collectstatic", interactive=False, verbosity=0)
+def needs_django(config: pytest.Config) -> bool:
+    """Whether any path this run collects is, holds or lies in a folder that needs Django."""
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        for folder in DJANGO_FOLDERS:
+            if path == folder or folder in path.parents or path in folder.parents:
+                return True
+    return False
 
 
-@pytest.fixture
-def alice(db):
-    """A learner."""
-    return make_user("alice")
+def pytest_configure(config: pytest.Config) -> None:
+    if needs_django(config):
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+        # Imported here, not at the top: a run of tests/phases must not import Django.
+        # Reading one setting loads them, so pytest-django then calls django.setup().
+        from django.conf import settings
 
-
-@pytest.fixture
-def bob(db):
-    """Another learner, who must never see alice's work."""
-    return make_user("bob")
-
-
-@pytest.fixture
-def charlie(db):
-    """An instructor of a problem set that alice is not in."""
-    return make_user("charlie", User.Role.INSTRUCTOR)
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
-def foundations(db):
-    return shipped_problem_set()
-
-
-@pytest.fixture
-def url_shortener(foundations):
-    return foundations.problems.get(slug="url-shortener")
-
-
-def pytest_collection_modifyitems(config, items):
-    # Playwright's sync API runs an event loop in the test thread; Django would then
-    # refuse ORM calls from the test itself. The live server runs in its own thread.
-    if any(item.get_closest_marker("browser") for item in items):
-        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def attempt(alice, url_shortener):
-    """alice's attempt at the URL shortener."""
-    return start_attempt(alice, url_shortener)
+        settings.DATABASES  # noqa: B018

@@ -5,6 +5,7 @@ an object that does not exist, so nothing leaks about other instructors' sets.
 """
 
 from django.contrib.auth.decorators import login_required, user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from tutor.models import Attempt, Problem, ProblemSet
@@ -16,7 +17,6 @@ def is_instructor(user) -> bool:
 
 def instructor_required(view):
     """Logged in, and an instructor; learners get 403 from the role check."""
-    from django.core.exceptions import PermissionDenied
 
     def check(user):
         if not is_instructor(user):

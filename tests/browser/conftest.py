@@ -1,9 +1,23 @@
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
+from tests.fixtures_django import (  # noqa: F401 - fixtures, found by name
+    alice,
+    alice_client,
+    attempt,
+    bob,
+    charlie,
+    foundations,
+    start_worker,
+    static_manifest,
+    url_shortener,
+)
+
 CHROMIUM = "/usr/bin/chromium"
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="session")
@@ -56,5 +70,10 @@ def no_reload(page):
 
 
 def pytest_collection_modifyitems(items):
-    for item in items:
+    browser = [item for item in items if HERE in item.path.parents]
+    for item in browser:
         item.add_marker(pytest.mark.browser)
+    if browser:
+        # Playwright's sync API runs an event loop in the test thread; Django would then
+        # refuse ORM calls from the test itself. The live server runs in its own thread.
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -5,7 +5,11 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from phases import architecture, catalogue, storage
+from phases.answers import AnswerShapeError
+from phases.diagram import capacity_svg
 from phases.quantities import format_value
+from tutor import services
 from tutor.markdown import render_markdown
 
 register = template.Library()
@@ -116,24 +120,18 @@ def findings_slots(forms, findings_by_field):
 @register.simple_tag
 def storage_table():
     """The storage decision table (phases/storage.py) as rows for templates."""
-    from phases import storage
-
     return storage.as_rows()
 
 
 @register.simple_tag
 def technologies():
     """The technology catalogue (phases/catalogue.py), grouped by category."""
-    from phases import catalogue
-
     return catalogue.as_rows()
 
 
 @register.filter
 def capacity_chart(rows):
     """The capacity model's rows as an SVG bar chart (escaped inside phases/diagram.py)."""
-    from phases.diagram import capacity_svg
-
     return mark_safe(capacity_svg(rows or []))  # noqa: S308 - built from escaped parts
 
 
@@ -148,10 +146,6 @@ def design_document(attempt):
     On the page the two paths are drawn (phase 5's SVGs, built from escaped text) where
     the downloaded file has their Mermaid source.
     """
-    from phases import architecture
-    from phases.answers import AnswerShapeError
-    from tutor import services
-
     html = render_markdown(services.export_markdown(attempt))
     try:
         figures = architecture.computed(services.design_for(attempt))
