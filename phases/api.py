@@ -19,10 +19,12 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phases.answers import AnswerShapeError, Reader
 from phases.data_model import expected_capabilities
 from phases.findings import Hit, Severity
+from phases.markdown import cell, table
 from phases.requirements import capability_rows
 from phases.text import mentions, stem, stems
 from phases.unit import (
@@ -35,6 +37,9 @@ from phases.unit import (
     requirement_field,
     text_field,
 )
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -939,6 +944,53 @@ def check_endpoints(problems: Problems, where: str, rows, expectations: dict) ->
             )
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 4's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    api = design.api
+    out = ["### Protocols", ""]
+    out.append(
+        table(
+            ["Client", "Protocol", "Why"],
+            [[cell(p.client), cell(p.protocol), cell(p.reason)] for p in api.protocols],
+            empty="_None stated._",
+        )
+    )
+    out += ["", "### Endpoints", ""]
+    out.append(
+        table(
+            [
+                "Method",
+                "Path",
+                "Requirement",
+                "Request",
+                "Response",
+                "Status",
+                "Idempotency",
+                "Redirect",
+                "Pagination",
+                "Notes",
+            ],
+            [
+                [
+                    cell(e.method),
+                    cell(e.path),
+                    cell(e.requirement),
+                    cell(e.request),
+                    cell(e.response),
+                    cell(e.status),
+                    cell(e.idempotency),
+                    cell(e.redirect),
+                    cell(e.pagination),
+                    cell(e.notes),
+                ]
+                for e in api.endpoints
+            ],
+            empty="_None listed._",
+        )
+    )
+    return out
+
+
 UNIT = PhaseUnit(
     number=4,
     slug="api",
@@ -959,4 +1011,5 @@ UNIT = PhaseUnit(
     layout=LAYOUT,
     computed=computed,
     expectations=(Expectation("endpoints", check_endpoints, ENDPOINT_KEYS),),
+    export=export_section,
 )

@@ -25,11 +25,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from phases import diagram
 from phases.answers import AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
 from phases.findings import Hit, Severity
+from phases.markdown import cell, inline, table, yes
 from phases.text import has_figure, stems, words
 from phases.unit import (
     Expectation,
@@ -42,6 +44,9 @@ from phases.unit import (
     is_text_list,
     text_field,
 )
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -915,6 +920,34 @@ def check_component_types(problems: Problems, where: str, components, expectatio
             )
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 5's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    arch = design.architecture
+    out = ["### Components", ""]
+    out.append(
+        table(
+            ["Name", "Type", "Count", "Why", "Without it", "Stateful"],
+            [
+                [
+                    cell(c.name),
+                    cell(COMPONENT_TYPES.get(c.type, c.type)),
+                    cell(c.count_text or "1"),
+                    cell(c.why),
+                    cell(c.without),
+                    yes(c.stateful),
+                ]
+                for c in arch.components
+            ],
+            empty="_None listed._",
+        )
+    )
+    for key, label in (("write_path", "Write path"), ("read_path", "Read path")):
+        out += ["", f"### {label}", ""]
+        out.append(inline(diagram.describe(arch, key)))
+        out += ["", "```mermaid", diagram.mermaid(arch, key).rstrip("\n"), "```"]
+    return out
+
+
 UNIT = PhaseUnit(
     number=5,
     slug="architecture",
@@ -935,4 +968,5 @@ UNIT = PhaseUnit(
     layout=LAYOUT,
     computed=computed,
     expectations=(Expectation("components", check_component_types),),
+    export=export_section,
 )

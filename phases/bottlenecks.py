@@ -17,11 +17,13 @@ each save, and the rules read the same model. The learner's side, version 1
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phases import units
 from phases.answers import AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES
 from phases.findings import Hit
+from phases.markdown import capacity_model, cell, field_line, inline, num, plain, table
 from phases.unit import (
     Expectation,
     Layout,
@@ -33,6 +35,9 @@ from phases.unit import (
     longtext_field,
     text_field,
 )
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -658,6 +663,60 @@ def check_bottleneck(problems: Problems, where: str, bottleneck, expectations: d
         )
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 7's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    out = ["### Capacity", ""]
+    model = capacity_model(design)
+    components = [c for c in model.get("components") or [] if isinstance(c, dict)]
+    if components:
+        out.append(
+            table(
+                ["Component", "Type", "Count", "Load", "Capacity", "Headroom", "Notes"],
+                [
+                    [
+                        cell(c.get("name")),
+                        cell(c.get("type")),
+                        num(c.get("count")),
+                        num(c.get("load")),
+                        num(c.get("capacity")),
+                        num(c.get("headroom")),
+                        cell(
+                            "; ".join(
+                                str(n) for n in (c.get("load_note"), c.get("capacity_note")) if n
+                            )
+                        ),
+                    ]
+                    for c in components
+                ],
+            )
+        )
+        if model.get("first_to_run_out"):
+            out += ["", field_line("First to run out", model.get("first_to_run_out"))]
+        if model.get("breaks_at") is not None:
+            out.append(field_line("Breaks at", plain(model.get("breaks_at"))))
+    else:
+        missing = model.get("missing") or []
+        text = "_No capacity table yet._"
+        if missing:
+            text += " Missing: " + ", ".join(inline(m) for m in map(str, missing)) + "."
+        out.append(text)
+    out += ["", "### Your analysis", ""]
+    b = design.bottlenecks
+    out.append(field_line("Bottleneck", b.bottleneck))
+    out.append(field_line("Cache hit rate assumed", b.hit_rate_text))
+    out.append(field_line("Database survives a cache outage", b.cache_outage))
+    out.append(field_line("Reasoning", b.reasoning))
+    out += ["", "#### Mitigations", ""]
+    out.append(
+        table(
+            ["Target", "Kind", "Detail"],
+            [[cell(m.target), cell(m.kind), cell(m.detail)] for m in b.mitigations],
+            empty="_None stated._",
+        )
+    )
+    return out
+
+
 UNIT = PhaseUnit(
     number=7,
     slug="bottlenecks",
@@ -681,4 +740,5 @@ UNIT = PhaseUnit(
         Expectation("capacities", check_capacities),
         Expectation("bottleneck", check_bottleneck),
     ),
+    export=export_section,
 )

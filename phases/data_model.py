@@ -23,10 +23,12 @@ import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phases import storage
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
+from phases.markdown import cell, table, yes
 from phases.quantities import UnitError, parse_quantity
 from phases.requirements import capability_rows, covered_capabilities
 from phases.text import stems, words
@@ -42,6 +44,9 @@ from phases.unit import (
     requirement_field,
     text_field,
 )
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -913,6 +918,68 @@ def check_patterns(problems: Problems, where: str, rows, expectations: dict) -> 
                 )
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 3's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    model = design.data_model
+    out = ["### Access patterns", ""]
+    out.append(
+        table(
+            [
+                "Operation",
+                "Requirement",
+                "Entity",
+                "Data",
+                "Key",
+                "Kind",
+                "Lookup",
+                "Rate",
+                "Records",
+                "Storage",
+                "ACID",
+                "Large objects",
+            ],
+            [
+                [
+                    cell(p.name),
+                    cell(p.requirement),
+                    cell(p.entity),
+                    cell(p.data),
+                    cell(p.key),
+                    cell(p.kind),
+                    cell(p.lookup),
+                    cell(p.rate),
+                    cell(p.records),
+                    cell(p.storage),
+                    yes(p.transactional),
+                    yes(p.large_objects),
+                ]
+                for p in model.access_patterns
+            ],
+            empty="_None listed._",
+        )
+    )
+    out += ["", "### Entities", ""]
+    out.append(
+        table(
+            ["Entity", "Fields", "Key"],
+            [[cell(e.name), cell(e.fields), cell(e.key)] for e in model.entities],
+            empty="_None listed._",
+        )
+    )
+    out += ["", "### Modelling choices", ""]
+    out.append(
+        table(
+            ["Choice", "Fan-out", "What", "Why"],
+            [
+                [cell(m.choice), cell(m.fanout), cell(m.what), cell(m.reason)]
+                for m in model.modelling
+            ],
+            empty="_None stated._",
+        )
+    )
+    return out
+
+
 UNIT = PhaseUnit(
     number=3,
     slug="data-model",
@@ -933,4 +1000,5 @@ UNIT = PhaseUnit(
     layout=LAYOUT,
     computed=computed,
     expectations=(Expectation("patterns", check_patterns, PATTERN_KEYS),),
+    export=export_section,
 )

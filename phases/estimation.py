@@ -19,13 +19,18 @@ the step where it happened. Answer shape, version 1 (``docs/answers.md``)::
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phases import units
 from phases.answers import Reader
 from phases.findings import Hit, Severity
+from phases.markdown import cell, field_line, figure, inline, table
 from phases.quantities import Quantity, format_value, parse_quantity
 from phases.reference import CAPACITIES, CAPACITIES_BY_KEY
 from phases.unit import Layout, PhaseUnit, Rows, choice_field, longtext_field, text_field
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -798,6 +803,48 @@ def no_implication(design) -> Iterator[Hit]:
         )
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 2's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    est = design.estimate
+    out = ["### Assumptions", ""]
+    rows = [
+        [cell(f.label), cell(est.assumptions[f.key].text)]
+        for f in ASSUMPTIONS
+        if f.key in est.assumptions
+    ]
+    rows += [[cell(name), cell(value)] for name, value in est.extra]
+    out.append(table(["Assumption", "Value"], rows, empty="_None stated._"))
+    out += ["", "### Results, recomputed", ""]
+    try:
+        report = design.estimate_report
+    except Exception:  # noqa: BLE001
+        report = {}
+    result_rows = []
+    for row in report.get("results", []):
+        result_rows.append(
+            [
+                cell(row["label"]),
+                cell(row.get("learner_text")),
+                figure(row.get("from_assumptions"), row["kind"]),
+                figure(row.get("from_givens"), row["kind"]),
+                cell(row.get("verdict")) + (f" ({inline(row['slip'])})" if row.get("slip") else ""),
+            ]
+        )
+    if result_rows:
+        out.append(
+            table(
+                ["Result", "Yours", "From your assumptions", "From the givens", "Verdict"],
+                result_rows,
+            )
+        )
+    else:
+        out.append("_No results._")
+    out += ["", "### Conclusion", ""]
+    out.append(field_line("Resource under most pressure", est.pressure))
+    out.append(field_line("What it forces on the design", est.implication))
+    return out
+
+
 UNIT = PhaseUnit(
     number=2,
     slug="estimation",
@@ -819,4 +866,5 @@ UNIT = PhaseUnit(
     layout=LAYOUT,
     computed=computed,
     background=True,
+    export=export_section,
 )

@@ -18,13 +18,18 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phases import units
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
+from phases.markdown import capacity_model, cell, field_line, plain, table, yes
 from phases.requirements import allowed_downtime
 from phases.text import stems
 from phases.unit import Layout, PhaseUnit, Rows, checkbox_field, choice_field, text_field
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -827,6 +832,63 @@ def calls_not_listed(design) -> Iterator[Hit]:
         )
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 8's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    f = design.failure
+    out = ["### Components", ""]
+    out.append(
+        table(
+            [
+                "Component",
+                "Dependency",
+                "What users see",
+                "Mitigation",
+                "Replication",
+                "Automatic failover",
+            ],
+            [
+                [
+                    cell(c.component),
+                    cell(c.dependency),
+                    cell(c.user_sees),
+                    cell(c.mitigation),
+                    cell(c.replication),
+                    yes(c.automatic_failover),
+                ]
+                for c in f.components
+            ],
+            empty="_None classified._",
+        )
+    )
+    out += ["", "### Calls", ""]
+    out.append(
+        table(
+            ["Caller", "Callee", "Timeout", "Circuit breaker"],
+            [
+                [cell(c.caller), cell(c.callee), cell(c.timeout), yes(c.circuit_breaker)]
+                for c in f.calls
+            ],
+            empty="_None listed._",
+        )
+    )
+    r = f.retries
+    out += ["", "### Retries", ""]
+    out.append(field_line("Retries", yes(r.enabled)))
+    out.append(field_line("Operations retried", r.operations))
+    out.append(field_line("Exponential backoff", yes(r.backoff)))
+    out.append(field_line("Jitter", yes(r.jitter)))
+    out.append(field_line("Maximum attempts", r.max_attempts))
+    availability = capacity_model(design).get("availability")
+    if isinstance(availability, dict) and availability:
+        out += ["", "### Availability of the synchronous chain", ""]
+        for key in sorted(availability):
+            value = availability[key]
+            if isinstance(value, dict | list):
+                continue
+            out.append(field_line(key.replace("_", " ").capitalize(), plain(value)))
+    return out
+
+
 UNIT = PhaseUnit(
     number=8,
     slug="failure",
@@ -846,4 +908,5 @@ UNIT = PhaseUnit(
     empty=empty,
     layout=LAYOUT,
     computed=computed,
+    export=export_section,
 )

@@ -21,10 +21,12 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phases import units
 from phases.answers import Reader
 from phases.findings import Hit, Severity
+from phases.markdown import cell, field_line, table
 from phases.text import has_figure, match_strength, words
 from phases.unit import (
     Expectation,
@@ -38,6 +40,9 @@ from phases.unit import (
     multichoice_field,
     text_field,
 )
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -1001,6 +1006,69 @@ def capability_rows(
         yield path, row
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 1's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    req = design.requirements
+    out = ["### Functional requirements", ""]
+    out.append(
+        table(
+            ["Requirement", "Path"],
+            [[cell(f.text), cell(f.path)] for f in req.functional],
+            empty="_None listed._",
+        )
+    )
+    out += ["", "### Clarifications", ""]
+    out.append(field_line("Region", req.region))
+    out.append(field_line("Ordering", req.ordering))
+    out.append(field_line("Left out", ", ".join(req.left_out)))
+    if req.notes:
+        out.append(field_line("Notes", req.notes))
+    out += ["", "### Scale and targets", ""]
+    out.append(field_line("Read:write ratio", req.read_write_ratio))
+    for key in SCALE_FIELDS:
+        out.append(field_line(key.replace("_", " ").capitalize(), req.scale.get(key, "")))
+    availability = req.availability
+    try:
+        downtime = computed(design).get("availability")
+    except Exception:  # noqa: BLE001
+        downtime = None
+    if downtime:
+        availability = (
+            f"{availability} (allows {downtime['downtime_per_year']} of downtime a year, "
+            f"{downtime['downtime_per_month']} a month)"
+        )
+    out.append(field_line("Availability", availability))
+    out.append(field_line("Throughput", req.throughput))
+    out += ["", "#### Latency targets", ""]
+    out.append(
+        table(
+            ["Operation", "Percentile", "Target"],
+            [
+                [cell(t.operation), cell(t.percentile), cell(f"{t.target} {t.unit}".strip())]
+                for t in req.latency
+            ],
+            empty="_None stated._",
+        )
+    )
+    out += ["", "#### Consistency", ""]
+    out.append(
+        table(
+            ["Data", "Model", "Staleness"],
+            [[cell(c.data), cell(c.model), cell(c.staleness)] for c in req.consistency],
+            empty="_None stated._",
+        )
+    )
+    out += ["", "#### Durability", ""]
+    out.append(
+        table(
+            ["Data", "Cost of loss", "Notes"],
+            [[cell(d.data), cell(d.cost_of_loss), cell(d.notes)] for d in req.durability],
+            empty="_None stated._",
+        )
+    )
+    return out
+
+
 UNIT = PhaseUnit(
     number=1,
     slug="requirements",
@@ -1026,4 +1094,5 @@ UNIT = PhaseUnit(
     layout=LAYOUT,
     computed=computed,
     expectations=(Expectation("capabilities", check_capabilities, CAPABILITY_KEYS),),
+    export=export_section,
 )

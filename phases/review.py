@@ -14,12 +14,17 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phases.answers import AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES
 from phases.findings import Hit, Severity
+from phases.markdown import block, cell, code, inline, table
 from phases.text import has_figure, mentions, stems
 from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -536,6 +541,31 @@ def all_explicit(design) -> Iterator[Hit]:
     )
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 9's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    review = design.review
+    out = ["### Trade-offs", ""]
+    out.append(
+        table(
+            ["Wanted", "Gave up", "Mechanism"],
+            [[cell(t.wanted), cell(t.gave_up), cell(t.mechanism)] for t in review.tradeoffs],
+            empty="_None stated._",
+        )
+    )
+    out += ["", "### What I would revisit at ten times the scale", ""]
+    out.append(block(review.revisit_at_10x) or "_Not answered._")
+    out += ["", "### Why the design starts this simple", ""]
+    out.append(block(review.why_simple) or "_Not answered._")
+    out += ["", "### Checklist", ""]
+    for item in design.checklist():
+        mark = "✅" if item["ok"] else "❌"
+        out.append(f"- {mark} **{inline(item['label'])}**: {inline(item['explanation'])}")
+        for w in item["where"]:
+            where = f"phase {w['phase']}" + (f", `{code(w['field'])}`" if w.get("field") else "")
+            out.append(f"  - {where}: {inline(w['message'])}")
+    return out
+
+
 UNIT = PhaseUnit(
     number=9,
     slug="review",
@@ -554,4 +584,5 @@ UNIT = PhaseUnit(
     empty=empty,
     layout=LAYOUT,
     computed=computed,
+    export=export_section,
 )

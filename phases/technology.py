@@ -17,13 +17,18 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from phases import catalogue, storage
 from phases.answers import AnswerShapeError, Reader
 from phases.findings import Hit, Severity
+from phases.markdown import cell, table
 from phases.quantities import format_value
 from phases.text import STOPWORDS, has_figure, stems, words
 from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -677,6 +682,36 @@ def unknown_technology(design) -> Iterator[Hit]:
             )
 
 
+def export_section(design: "Design") -> list[str]:
+    """Phase 6's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    tech = design.technology
+    if not tech.choices:
+        return ["_None listed._"]
+    return [
+        table(
+            [
+                "Technology",
+                "Component",
+                "Problem it solves",
+                "Alternatives",
+                "Trade-offs",
+                "Trigger",
+            ],
+            [
+                [
+                    cell(c.technology),
+                    cell(c.component),
+                    cell(c.problem),
+                    cell(c.alternatives),
+                    cell(c.tradeoffs),
+                    cell(c.trigger),
+                ]
+                for c in tech.choices
+            ],
+        )
+    ]
+
+
 UNIT = PhaseUnit(
     number=6,
     slug="technology",
@@ -695,4 +730,5 @@ UNIT = PhaseUnit(
     empty=empty,
     layout=LAYOUT,
     computed=computed,
+    export=export_section,
 )

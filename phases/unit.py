@@ -169,10 +169,15 @@ class PhaseUnit:
     computed: Callable[[Design], dict] | None = None  # the figures the page shows
     background: bool = False  # computed after each save by a worker (a Report row)
     expectations: tuple[Expectation, ...] = ()
+    export: Callable[[Design], list[str]] | None = None  # its section of the Markdown export
 
     def figures(self, design: Design) -> dict:
         """The figures computed from the answers (``{}`` for a phase that has none)."""
         return self.computed(design) if self.computed is not None else {}
+
+    def export_section(self, design: Design) -> list[str]:
+        """The phase's answers as Markdown lines for ``phases/export.py`` (no findings)."""
+        return self.export(design) if self.export is not None else []
 
     @property
     def expectation_keys(self) -> tuple[str, ...]:

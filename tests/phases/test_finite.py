@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from phases import capacity, estimation, export
+from phases import capacity, estimation, export, markdown
 from phases.answers import MAX_ROWS, AnswerShapeError, Reader, oversized
 from phases.design import Design
 from phases.engine import grade
@@ -209,7 +209,7 @@ def test_an_instructors_absurd_capacity_is_ignored():
 def test_an_overflowed_figure_reads_too_large_to_compute():
     assert format_quantity(Quantity(math.inf, "size", "")) == "too large to compute"
     assert format_quantity(Quantity(math.nan, "rate", "")) == "too large to compute"
-    assert export._num(math.inf) == "too large to compute"
+    assert markdown.num(math.inf) == "too large to compute"
     assert finite_tree({"a": [1.0, math.inf, {"b": math.nan}], "c": (2, -math.inf)}) == {
         "a": [1.0, None, {"b": None}],
         "c": (2, None),
