@@ -6,8 +6,8 @@ its number, title and questions, the prefix of its rule codes, its answer shape
 form (the fields people fill in, with labels, help, choices and placeholders), and the
 problem-set expectations it reads. ``phases/registry.py`` lists the nine units in order;
 the site's forms (``tutor/forms.py``), the answer-format reference (``docs/answers.md``,
-``scripts/answer_docs.py``) and problem-set validation (``tutor/problemsets.py``) are
-derived from them. Nothing here knows about Django.
+``scripts/answer_docs.py``), problem-set validation (``tutor/problemsets.py``) and the
+Markdown export (``phases/export.py``) are derived from them. Nothing here knows about Django.
 
 (Not to be confused with ``phases/units.py``, which reads quantities and their units.)
 """
