@@ -6,14 +6,14 @@ Sets up the ``tutor_bench`` database (created if missing, migrated, the shipped 
 set imported, static files collected), 50 learners each with an attempt at the URL
 shortener whose phases 1-8 hold ``fixtures/answers/url-shortener.json``; starts one Celery
 worker (phase 2 and 7 saves enqueue their reports to Redis db 1) and ``gunicorn
-tutor.wsgi`` (two sync workers per core plus one, or ``BENCH_WORKERS``) on a free loopback
-port with DEBUG=0; logs every simulated client in through the login form (session
-cookie, CSRF token).
+tutor.wsgi`` with the repository's ``gunicorn.conf.py`` (threaded workers, two per core
+plus one, or ``BENCH_WORKERS``) on a free loopback port with DEBUG=0; logs every simulated
+client in through the login form (session cookie, CSRF token).
 
-Then, for each target, 16 threads, each with its own learner and its own keep-alive
-``http.client`` connection, send requests back to back for a fixed time (a short warm-up
-is not counted) and it prints requests per second, p50 and p99, and the ratio of the
-throughput to the floor's:
+Then, for each target, 16 threads, each with its own learner and its own ``http.client``
+connection (reopened after each response: gunicorn.conf.py turns keep-alive off), send
+requests back to back for a fixed time (a short warm-up is not counted) and it prints
+requests per second, p50 and p99, and the ratio of the throughput to the floor's:
 
 - ``/healthz/live``: the floor (no session, no database);
 - a phase page: GET of phase 1, logged in;
@@ -61,7 +61,7 @@ os.environ.update(
 )
 
 HOST = "127.0.0.1"
-# Gunicorn's advice for sync workers: two per core plus one (BENCH_WORKERS overrides).
+# gunicorn.conf.py's default, two per core plus one (BENCH_WORKERS overrides).
 GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
 CONNECTIONS = 16
 LEARNERS = 50  # the load run's; the benchmark uses the first CONNECTIONS of them
@@ -382,9 +382,7 @@ def start_gunicorn(port: int, log) -> subprocess.Popen:
             str(GUNICORN_WORKERS),
             "-b",
             f"{HOST}:{port}",
-            "--timeout",
-            "30",
-        ],
+        ],  # the rest (worker class, threads, timeouts) from gunicorn.conf.py in ROOT
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -444,7 +442,10 @@ def running_server(learners: int):
         port = free_port()
         server = start_gunicorn(port, log)
         stack.callback(stop_process, server)
-        print(f"gunicorn tutor.wsgi -w {GUNICORN_WORKERS} on {HOST}:{port} (DEBUG=0)")
+        print(
+            f"gunicorn tutor.wsgi -w {GUNICORN_WORKERS} (gunicorn.conf.py) "
+            f"on {HOST}:{port} (DEBUG=0)"
+        )
         learners_ = [Learner(port, name, attempt, posts) for name, attempt in pairs]
         started = time.monotonic()
         errors = []

@@ -4,14 +4,14 @@
     .venv/bin/python scripts/load_run.py [SECONDS]   # on its own: same set-up and server
 
 Each learner is a thread with its own account, attempt (phases 1-8 already saved) and
-keep-alive connection to gunicorn (2 × cores + 1 workers, PostgreSQL, one Celery worker; see
-``scripts/bench_http.py``). In a loop until the time is up it visits phases 1 to 9: GET the
-phase page, read its form (hidden CSRF token and ``base_revision`` included), and save the
-phase with the fixture answer (``fixtures/answers/url-shortener.json``) as an htmx POST,
-with THINK_TIME between requests. Prints the total number of requests, the errors and, per
-request kind (page, save), the count and p50/p95/p99. Exits non-zero on any error: a
-status other than 200, a save that did not say "Saved and checked.", a timeout or a
-broken connection.
+keep-alive connection to gunicorn (gunicorn.conf.py: 2 × cores + 1 threaded workers,
+PostgreSQL, one Celery worker; see ``scripts/bench_http.py``). In a loop until the time is
+up it visits phases 1 to 9: GET the phase page, read its form (hidden CSRF token and
+``base_revision`` included), and save the phase with the fixture answer
+(``fixtures/answers/url-shortener.json``) as an htmx POST, with THINK_TIME between requests.
+Prints the total number of requests, the errors and, per request kind (page, save), the
+count and p50/p95/p99. Exits non-zero on any error: a status other than 200, a save that
+did not say "Saved and checked.", a timeout or a broken connection.
 """
 
 from __future__ import annotations

@@ -88,6 +88,12 @@ TEMPLATES = [
 ]
 
 # Database: PostgreSQL (psycopg 3) from DATABASE_URL, else an SQLite file.
+# DB_QUERY_TIMEOUT: the longest, in seconds, any one wait for PostgreSQL may take (a query,
+# a commit, the pooled connection's health check) before the connection is dropped and the
+# request gets the 503 page; 0 turns it off. See tutor/database.py.
+DB_QUERY_TIMEOUT = envint("DB_QUERY_TIMEOUT", 5)
+if DB_QUERY_TIMEOUT < 0:
+    raise ImproperlyConfigured(f"DB_QUERY_TIMEOUT must be 0 (off) or more, not {DB_QUERY_TIMEOUT}")
 _database_url = envstr("DATABASE_URL")
 if _database_url:
     DATABASES = {
@@ -96,10 +102,18 @@ if _database_url:
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
         # Fail fast when the database is down instead of hanging a request.
-        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
-            "DB_CONNECT_TIMEOUT", 3
-        )
+        _options["connect_timeout"] = envint("DB_CONNECT_TIMEOUT", 3)
+        if DB_QUERY_TIMEOUT:
+            # A live but slow server cancels a runaway statement itself, a little before
+            # the client's bound: the server stops working on it and the connection stays
+            # usable. The client's bound (tutor/database.py) is for a server that does not
+            # answer at all, which no server-side setting can catch.
+            _statement_ms = DB_QUERY_TIMEOUT * 800
+            _options["options"] = " ".join(
+                filter(None, [_options.get("options"), f"-c statement_timeout={_statement_ms}"])
+            )
 else:
     DATABASES = {
         "default": {
