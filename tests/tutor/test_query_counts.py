@@ -147,3 +147,38 @@ def test_anonymous_pages_do_not_grow_with_data(client, alice, dora, foundations,
     grown = {name: (small[name], large[name]) for name in urls if large[name] > small[name]}
     assert not grown, f"query counts grew (small, large): {grown}"
     print("anonymous pages:", large)
+
+
+# Statements for one htmx save-and-check of phase 1 that changes the answer: the
+# session and user, the attempt with its answers, the answer's update on its revision,
+# its findings replaced, the attempt's clock, the progress strip. Fewer is fine: lower it.
+SAVE_STATEMENTS = 99
+# The same save submitted again unchanged: nothing is written.
+RESUBMIT_STATEMENTS = 99
+# The poll of a pending report: the session and user, the attempt, one report row.
+POLL_STATEMENTS = 99
+
+
+def save_count(client, url, data) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200, response.content.decode()[:500]
+    return len(queries), [q["sql"] for q in queries]
+
+
+def test_a_save_costs_a_few_statements(client, alice, url_shortener):
+    from tests.tutor.helpers import requirements_post
+
+    attempt = start_attempt(alice, url_shortener)
+    first = save_phase(attempt, 1, ANSWERS["1"])
+    client.force_login(alice)
+    url = reverse("phase", args=[attempt.pk, 1])
+    client.get(url)  # warm per-process caches
+    changed = {**ANSWERS["1"], "clarifications": {**ANSWERS["1"]["clarifications"]}}
+    changed["clarifications"]["notes"] = "Checked again."
+    statements, sql = save_count(client, url, requirements_post(changed, first.revision))
+    print("save:", statements, *sql, sep="\n  ")
+    assert statements <= SAVE_STATEMENTS, sql
+    again, sql = save_count(client, url, requirements_post(changed, first.revision))
+    print("resubmitted:", again, *sql, sep="\n  ")
+    assert again <= RESUBMIT_STATEMENTS, sql
