@@ -156,5 +156,6 @@ def poll(client, path: str, headers: dict[str, str]) -> None:
     if b'id="report"' not in response.content:
         raise SystemExit("the poll did not answer with the report")
 
+
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS)

@@ -181,7 +181,7 @@ def save_and_check(
     stored = next((a for a in answers if a.phase == phase), None)
     if base_revision is not None and stored is not None and stored.revision != base_revision:
         if stored.revision and stored.data == data:
-            return SaveOutcome(stored, list(stored.findings.order_by("position")), True)
+            return _outcome(stored, list(stored.findings.order_by("position")), True)
         raise SaveConflict(stored)
     if base_revision and stored is None:  # the form knew a revision that is gone
         raise SaveConflict(PhaseAnswer(attempt=attempt, phase=phase))
@@ -190,9 +190,19 @@ def save_and_check(
         design.answers[phase] = data
     checked = check_phase(phase, design)
     with transaction.atomic():
-        answer, findings = _store(attempt, phase, stored, data, checked, base_revision)
-    report = Report.objects.filter(answer=answer).first() if phase in BACKGROUND_PHASES else None
-    return SaveOutcome(answer, findings, report=report)
+        answer, findings, already_saved = _store(
+            attempt, phase, stored, data, checked, base_revision
+        )
+    return _outcome(answer, findings, already_saved)
+
+
+def _outcome(answer: PhaseAnswer, findings: list[Finding], already_saved: bool) -> SaveOutcome:
+    """The outcome, with the report as it stands once the save has committed (its
+    hook may have computed it already)."""
+    report = None
+    if answer.phase in BACKGROUND_PHASES:
+        report = Report.objects.filter(answer=answer).first()
+    return SaveOutcome(answer, findings, already_saved, report)
 
 
 def _store(
@@ -202,9 +212,10 @@ def _store(
     data: dict,
     checked: list,
     base_revision: int | None,
-) -> tuple[PhaseAnswer, list[Finding]]:
+) -> tuple[PhaseAnswer, list[Finding], bool]:
     """The writes of a save, inside its transaction: the answer on its revision, its
-    findings if they changed, the attempt's clock, the report's request."""
+    findings if they changed, the attempt's clock, the report's request. Returns the
+    answer, its findings, and whether it was already saved (nothing written)."""
     now = timezone.now()
     values = {
         "data": data,
@@ -221,6 +232,8 @@ def _store(
                 )
         except IntegrityError:
             current = PhaseAnswer.objects.get(attempt=attempt, phase=phase)
+            if base_revision is None:  # unconditional: overwrite the winner's answer
+                return _store(attempt, phase, current, data, checked, None)
             return _conflicting(current, data, base_revision)
         findings = store_findings(answer, checked, previous=[])
     else:
@@ -246,15 +259,15 @@ def _store(
     Attempt.objects.filter(pk=attempt.pk).update(updated_at=now)
     if phase in BACKGROUND_PHASES:
         request_report(answer)
-    return answer, findings
+    return answer, findings, False
 
 
 def _conflicting(
     current: PhaseAnswer, data: dict, base_revision: int | None
-) -> tuple[PhaseAnswer, list[Finding]]:
+) -> tuple[PhaseAnswer, list[Finding], bool]:
     """A save that lost the race: the same data already stored, or a conflict."""
-    if base_revision is None or (current.revision and current.data == data):
-        return current, list(current.findings.order_by("position"))
+    if current.revision and current.data == data:
+        return current, list(current.findings.order_by("position")), True
     raise SaveConflict(current)
 
 

@@ -195,12 +195,13 @@ def start_attempt(request, set_slug, slug):
     return redirect("phase", attempt.pk, 1)
 
 
-def _own_attempt(request, attempt_id) -> Attempt:
+def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
     # The problem's sample answers (tens of kilobytes of JSON) are for authoring only.
+    # The answers in phase order: the models' default ordering would join the attempt.
     return get_object_or_404(
         Attempt.objects.select_related("problem__problem_set")
         .defer("problem__samples")
-        .prefetch_related("answers"),
+        .prefetch_related(Prefetch("answers", PhaseAnswer.objects.order_by("phase"))),
         pk=attempt_id,
         learner=request.user,
     )
@@ -251,6 +252,7 @@ def phase(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
     return phase_save(request, attempt_id, number)
 
 
+@login_required  # reached through phase(); checked again in case of a route of its own
 def phase_page(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
     attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
@@ -264,6 +266,7 @@ def phase_page(request: HttpRequest, attempt_id: int, number: int) -> HttpRespon
     return _page(request, _context(attempt, info, answer, forms, design))
 
 
+@login_required
 def phase_rows(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
     """A row button: the form comes back with the row added, removed or moved, unsaved."""
     attempt, info, answer = _phase_request(request, attempt_id, number)
@@ -278,6 +281,7 @@ def phase_rows(request: HttpRequest, attempt_id: int, number: int) -> HttpRespon
     return _page(request, context)
 
 
+@login_required
 def phase_save(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
     """Save and check: the form's shape, then the answer on its revision."""
     attempt, info, answer = _phase_request(request, attempt_id, number)
@@ -451,8 +455,9 @@ def _context(
         "next": PHASES_BY_NUMBER.get(number + 1),
         "rules": rules_for(number),
         "comments": attempt.comments.filter(phase=number).select_related("author"),
-        "requirement_choices": _choices_for(number, design),
-        "component_names": _component_names(design),
+        # Read only by the templates that show them (a template calls a callable).
+        "requirement_choices": lambda: _choices_for(number, design),
+        "component_names": lambda: _component_names(design),
         "notice": "",
         "saved": outcome is not None,
         "conflict": None,
