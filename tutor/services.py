@@ -234,7 +234,7 @@ def _store(
             current = PhaseAnswer.objects.get(attempt=attempt, phase=phase)
             if base_revision is None:  # unconditional: overwrite the winner's answer
                 return _store(attempt, phase, current, data, checked, None)
-            return _conflicting(current, data, base_revision)
+            return _conflicting(current, data)
         findings = store_findings(answer, checked, previous=[])
     else:
         if base_revision is None:  # unconditional: whatever revision is stored now
@@ -250,7 +250,7 @@ def _store(
             current = PhaseAnswer.objects.filter(pk=stored.pk).first()
             if current is None:
                 raise SaveConflict(PhaseAnswer(attempt=attempt, phase=phase))
-            return _conflicting(current, data, base_revision)
+            return _conflicting(current, data)
         answer = stored
         for name, value in values.items():
             setattr(answer, name, value)
@@ -262,9 +262,7 @@ def _store(
     return answer, findings, False
 
 
-def _conflicting(
-    current: PhaseAnswer, data: dict, base_revision: int | None
-) -> tuple[PhaseAnswer, list[Finding], bool]:
+def _conflicting(current: PhaseAnswer, data: dict) -> tuple[PhaseAnswer, list[Finding], bool]:
     """A save that lost the race: the same data already stored, or a conflict."""
     if current.revision and current.data == data:
         return current, list(current.findings.order_by("position")), True
