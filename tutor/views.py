@@ -6,9 +6,11 @@ the same 404 as for an object that does not exist.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,9 +20,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
+from phases import reference as numbers
 from phases.answers import AnswerShapeError
 from phases.design import Design
 from phases.findings import Severity
+from phases.quantities import format_value
 from phases.registry import (
     BACKGROUND_PHASES,
     PHASE_MODULES,
@@ -30,6 +34,7 @@ from phases.registry import (
     Phase,
     rules_for,
 )
+from phases.requirements import allowed_downtime
 from tutor import services
 from tutor.forms import (
     OUT_OF_DATE_FORM,
@@ -635,10 +640,6 @@ def rules(request):
 
 @require_GET
 def reference(request):
-    from phases import reference as numbers
-    from phases.quantities import format_value
-    from phases.requirements import allowed_downtime
-
     capacities = [(c, format_value(c.value, c.kind)) for c in numbers.CAPACITIES]
     nines = [allowed_downtime(p) for p in (99.0, 99.9, 99.95, 99.99, 99.999)]
     return render(
@@ -668,9 +669,6 @@ def healthz_ready(request):
     bounded by ``DB_QUERY_TIMEOUT`` and ``DB_CONNECT_TIMEOUT``, so a silent database
     answers 503 in seconds.
     """
-    from django.conf import settings
-    from django.core.cache import cache
-
     checks = {}
     try:
         with connection.cursor() as cursor:
