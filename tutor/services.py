@@ -4,6 +4,7 @@ import logging
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,14 +15,16 @@ from django.db import (
     OperationalError,
     transaction,
 )
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from phases import variants
+from phases import export, variants
 from phases.design import Design, ProblemSpec
 from phases.engine import check_phase
 from phases.findings import phase_status
-from phases.registry import PHASES_BY_NUMBER
+from phases.registry import PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
+from tutor.celery import app as celery_app
+from tutor.markdown import safe_markdown_source
 from tutor.models import (
     Attempt,
     Enrollment,
@@ -47,6 +50,31 @@ UNSTORABLE_MESSAGE = (
     "its figures were worked out but could not be stored. "
     "Your answers are saved; this is a fault in the tutor, not in your work."
 )
+
+
+# The tasks (tutor/tasks.py, which imports this module) are published by name through
+# the Celery app, so this module never imports them.
+COMPUTE_REPORT = "tutor.tasks.compute_report"
+REGRADE_PROBLEM = "tutor.tasks.regrade_problem"
+
+
+def publish(task: str, args: list, what: str) -> bool:
+    """Hand a task to the broker; False if the broker cannot take it.
+
+    The broker's socket timeouts (settings) bound how long this can take, so a save
+    answers within about a second even when Redis is down or silent.
+    """
+    try:
+        celery_app.send_task(task, args=args)
+    except Exception as exc:  # noqa: BLE001 - any broker failure means "do it here"
+        log.warning("broker unavailable (%s); %s not published", exc, what)
+        return False
+    return True
+
+
+def tasks_run_in_process() -> bool:
+    """No broker configured (the embedded default): tasks run here, eagerly."""
+    return bool(celery_app.conf.task_always_eager)
 
 
 class JoinError(ValueError):
@@ -113,39 +141,132 @@ class SaveConflict(Exception):
         self.answer = answer
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What a save did. ``already_saved``: the same form was submitted twice, so nothing
+    was written. ``report``: the phase's background report as it stood once the save
+    committed (None for a phase without one)."""
+
+    answer: PhaseAnswer
+    findings: list[Finding]
+    already_saved: bool = False
+    report: Report | None = None
+
+
 def save_phase(
     attempt: Attempt, phase: int, data: dict, base_revision: int | None = None
 ) -> PhaseAnswer:
+    """``save_and_check`` for callers that only want the stored answer."""
+    return save_and_check(attempt, phase, data, base_revision).answer
+
+
+def save_and_check(
+    attempt: Attempt,
+    phase: int,
+    data: dict,
+    base_revision: int | None = None,
+    design: Design | None = None,
+) -> SaveOutcome:
     """Store a phase's answers (already shape-checked), check them, store the findings.
 
-    ``base_revision`` is the revision the learner's form was built from. The stored
-    answer is locked and saved only if it is still at that revision; otherwise
-    ``SaveConflict`` is raised and nothing changes. One exception: when the stored data
-    already equals ``data`` (the same form submitted twice), the stored answer is
-    returned as it is, with ``already_saved`` set: no new revision, no new findings.
-    Without ``base_revision`` the save is unconditional.
+    ``base_revision`` is the revision the learner's form was built from: the answer is
+    updated only if it is still at that revision (an optimistic ``UPDATE ... WHERE
+    revision = n``); otherwise ``SaveConflict`` is raised and nothing changes. One
+    exception: when the stored data already equals ``data`` (the same form submitted
+    twice), nothing is written and the outcome says ``already_saved``. Without
+    ``base_revision`` the save is unconditional. ``design``: the attempt's design with
+    ``data`` in place of the phase's stored answer, when the caller has built it.
     """
-    answer, _ = PhaseAnswer.objects.select_for_update().get_or_create(attempt=attempt, phase=phase)
-    answer.already_saved = False
-    if base_revision is not None and answer.revision != base_revision:
-        if answer.revision and answer.data == data:
-            answer.already_saved = True
-            return answer
-        raise SaveConflict(answer)
-    design = design_for(attempt, replace={phase: data})
-    findings = check_phase(phase, design)
-    answer.data = data
-    answer.schema_version = data.get("version", 1)
-    answer.status = phase_status(findings)
-    answer.revision += 1
-    answer.checked_at = timezone.now()
-    answer.save()
-    answer.saved_findings = replace_findings(answer, findings)
-    Attempt.objects.filter(pk=attempt.pk).update(updated_at=timezone.now())
+    answers = list(attempt.answers.all())  # prefetched by the views
+    stored = next((a for a in answers if a.phase == phase), None)
+    if base_revision is not None and stored is not None and stored.revision != base_revision:
+        if stored.revision and stored.data == data:
+            return _outcome(stored, list(stored.findings.order_by("position")), True)
+        raise SaveConflict(stored)
+    if base_revision and stored is None:  # the form knew a revision that is gone
+        raise SaveConflict(PhaseAnswer(attempt=attempt, phase=phase))
+    if design is None:
+        design = Design({a.phase: a.data for a in answers if a.data}, problem_spec(attempt))
+        design.answers[phase] = data
+    checked = check_phase(phase, design)
+    with transaction.atomic():
+        answer, findings, already_saved = _store(
+            attempt, phase, stored, data, checked, base_revision
+        )
+    return _outcome(answer, findings, already_saved)
+
+
+def _outcome(answer: PhaseAnswer, findings: list[Finding], already_saved: bool) -> SaveOutcome:
+    """The outcome, with the report as it stands once the save has committed (its
+    hook may have computed it already)."""
+    report = None
+    if PHASES_BY_NUMBER[answer.phase].background:
+        report = Report.objects.filter(answer=answer).first()
+    return SaveOutcome(answer, findings, already_saved, report)
+
+
+def _store(
+    attempt: Attempt,
+    phase: int,
+    stored: PhaseAnswer | None,
+    data: dict,
+    checked: list,
+    base_revision: int | None,
+) -> tuple[PhaseAnswer, list[Finding], bool]:
+    """The writes of a save, inside its transaction: the answer on its revision, its
+    findings if they changed, the attempt's clock, the report's request. Returns the
+    answer, its findings, and whether it was already saved (nothing written)."""
+    now = timezone.now()
+    values = {
+        "data": data,
+        "schema_version": data.get("version", 1),
+        "status": phase_status(checked),
+        "checked_at": now,
+        "updated_at": now,
+    }
+    if stored is None:
+        try:
+            with transaction.atomic():  # a concurrent first save wins the unique row
+                answer = PhaseAnswer.objects.create(
+                    attempt=attempt, phase=phase, revision=1, **values
+                )
+        except IntegrityError:
+            current = PhaseAnswer.objects.get(attempt=attempt, phase=phase)
+            if base_revision is None:  # unconditional: overwrite the winner's answer
+                return _store(attempt, phase, current, data, checked, None)
+            return _conflicting(current, data)
+        findings = store_findings(answer, checked, previous=[])
+    else:
+        if base_revision is None:  # unconditional: whatever revision is stored now
+            base_revision = (
+                PhaseAnswer.objects.select_for_update()
+                .values_list("revision", flat=True)
+                .get(pk=stored.pk)
+            )
+        updated = PhaseAnswer.objects.filter(pk=stored.pk, revision=base_revision).update(
+            revision=base_revision + 1, **values
+        )
+        if not updated:  # saved meanwhile by another request
+            current = PhaseAnswer.objects.filter(pk=stored.pk).first()
+            if current is None:
+                raise SaveConflict(PhaseAnswer(attempt=attempt, phase=phase))
+            return _conflicting(current, data)
+        answer = stored
+        for name, value in values.items():
+            setattr(answer, name, value)
+        answer.revision = base_revision + 1
+        findings = store_findings(answer, checked)
+    Attempt.objects.filter(pk=attempt.pk).update(updated_at=now)
     if PHASES_BY_NUMBER[phase].background:
         request_report(answer)
-    return answer
+    return answer, findings, False
+
+
+def _conflicting(current: PhaseAnswer, data: dict) -> tuple[PhaseAnswer, list[Finding], bool]:
+    """A save that lost the race: the same data already stored, or a conflict."""
+    if current.revision and current.data == data:
+        return current, list(current.findings.order_by("position")), True
+    raise SaveConflict(current)
 
 
 def request_report(answer: PhaseAnswer) -> Report:
@@ -168,26 +289,13 @@ def request_report(answer: PhaseAnswer) -> Report:
 
 
 def publish_report(report_id: int, revision: int) -> bool:
-    """Hand the task to the broker; False if the broker cannot take it.
-
-    The broker's socket timeouts (settings) bound how long this can take, so a save
-    answers within about a second even when Redis is down or silent.
-    """
-    from tutor.tasks import compute_report
-
-    try:
-        compute_report.apply_async(args=[report_id, revision])
-    except Exception as exc:  # noqa: BLE001 - any broker failure means "compute here"
-        log.warning("broker unavailable (%s); report %s not published", exc, report_id)
-        return False
-    return True
+    """Hand the report's task to the broker; False if the broker cannot take it."""
+    return publish(COMPUTE_REPORT, [report_id, revision], f"report {report_id}")
 
 
 def enqueue_report(report_id: int, revision: int, where: str = Report.Where.WEB) -> None:
     """Publish the task; if the broker cannot take it, compute here instead."""
-    from tutor.tasks import compute_report
-
-    if compute_report.app.conf.task_always_eager:
+    if tasks_run_in_process():
         compute_here(report_id, revision, Report.Where.INLINE)
     elif not publish_report(report_id, revision):
         compute_here(report_id, revision, where)
@@ -295,14 +403,12 @@ def recover_stale_reports(
 ) -> int:
     """The periodic sweep: enqueue again the reports left pending or running past the
     bound, at most ``limit``. Returns how many it claimed."""
-    from tutor.tasks import compute_report
-
     stale = (
         Report.objects.filter(status__in=UNSETTLED, requested_at__lt=stale_before())
         .order_by("requested_at")
         .values_list("pk", "revision")[:limit]
     )
-    eager = compute_report.app.conf.task_always_eager
+    eager = tasks_run_in_process()
     broker_down = False
     claimed = computed = 0
     for report_id, revision in stale:
@@ -357,10 +463,6 @@ def phase_score(status: str, errors: int, warnings: int) -> int:
 
 def phase_scores(attempt: Attempt) -> list[dict]:
     """Each phase's state, finding counts and score, with one query."""
-    from django.db.models import Count, Q
-
-    from phases.registry import PHASES
-
     answers = {
         a.phase: a
         for a in attempt.answers.annotate(
@@ -393,9 +495,6 @@ def finish_attempt(attempt: Attempt) -> None:
 
 def export_markdown(attempt: Attempt) -> str:
     """The whole design as one Markdown document (phases/export.py)."""
-    from phases import export
-    from tutor.markdown import safe_markdown_source
-
     finished = attempt.is_finished
     show_scores = finished and attempt.problem.problem_set.release_scores
     scores = {row["phase"].number: row["score"] for row in phase_scores(attempt)}
@@ -415,9 +514,31 @@ def export_markdown(attempt: Attempt) -> str:
 # -- Instructors: regrading -----------------------------------------------------------------
 
 
-def replace_findings(answer: PhaseAnswer, findings) -> list[Finding]:
-    """Store a check's findings in place of the answer's previous ones; return them."""
-    answer.findings.all().delete()
+def _finding_key(finding) -> tuple:
+    """What a finding says, stored or just found: equal keys need no new row."""
+    severity = getattr(finding.severity, "value", finding.severity)
+    return (
+        finding.code,
+        severity,
+        finding.field,
+        finding.message,
+        finding.why,
+        finding.hint,
+        finding.fix,
+        finding.arithmetic,
+        finding.field_phase,
+    )
+
+
+def store_findings(answer: PhaseAnswer, findings, previous: list[Finding] | None = None):
+    """Store a check's findings in place of the answer's previous ones, unless they say
+    the same; return the stored rows. ``previous``: the stored ones, when known."""
+    if previous is None:
+        previous = list(Finding.objects.filter(answer=answer).order_by("position"))
+    if [_finding_key(f) for f in previous] == [_finding_key(f) for f in findings]:
+        return previous
+    if previous:
+        Finding.objects.filter(answer=answer).delete()
     return Finding.objects.bulk_create(
         Finding(
             answer=answer,
@@ -434,6 +555,12 @@ def replace_findings(answer: PhaseAnswer, findings) -> list[Finding]:
         )
         for position, f in enumerate(findings)
     )
+
+
+def replace_findings(answer: PhaseAnswer, findings) -> list[Finding]:
+    """Store a check's findings in place of the answer's previous ones; return them."""
+    answer.findings.all().delete()
+    return store_findings(answer, findings, previous=[])
 
 
 def recheck_answer(attempt: Attempt, answer: PhaseAnswer, design: Design) -> None:
@@ -454,20 +581,11 @@ def start_regrade(problem: Problem, user) -> Job:
 
 
 def publish_regrade(job_id: int) -> bool:
-    from tutor.tasks import regrade_problem
-
-    try:
-        regrade_problem.apply_async(args=[job_id])
-    except Exception as exc:  # noqa: BLE001 - any broker failure
-        log.warning("broker unavailable (%s); regrade job %s not published", exc, job_id)
-        return False
-    return True
+    return publish(REGRADE_PROBLEM, [job_id], f"regrade job {job_id}")
 
 
 def enqueue_regrade(job_id: int) -> None:
-    from tutor.tasks import regrade_problem
-
-    if regrade_problem.app.conf.task_always_eager or not publish_regrade(job_id):
+    if tasks_run_in_process() or not publish_regrade(job_id):
         run_regrade(job_id)  # no broker, or it is down: do it here
 
 
@@ -496,10 +614,6 @@ def run_regrade(job_id: int) -> None:
 
 def rules_tripped_most(learner, limit: int = 5) -> list[dict]:
     """The rules a learner trips most often across all their attempts: what to drill."""
-    from django.db.models import Count
-
-    from phases.registry import RULES_BY_CODE
-
     rows = (
         Finding.objects.filter(answer__attempt__learner=learner)
         .exclude(severity="pass")

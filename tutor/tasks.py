@@ -1,5 +1,8 @@
 """Background tasks: thin wrappers over services, taking ids, safe to run twice.
 
+Services publish them by name (``services.COMPUTE_REPORT``...) through the Celery app,
+so this module imports services and never the other way round.
+
 Database errors are told apart: a connection-level error (the database down,
 restarting, a dropped or timed-out connection) is retried with capped, jittered
 backoff and then reported as an outage; any other database error (the database was
@@ -13,6 +16,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from tutor import services
+from tutor.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ def backoff_with_jitter(retries: int, base: float = 1.0, cap: float = 30.0) -> f
     return random.uniform(0, min(cap, base * 2**retries))
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+@shared_task(name=services.COMPUTE_REPORT, bind=True, max_retries=MAX_RETRIES, acks_late=True)
 def compute_report(self, report_id: int, revision: int) -> None:
     try:
         services.run_report(report_id, revision, where="worker")
@@ -44,10 +48,8 @@ def compute_report(self, report_id: int, revision: int) -> None:
         services.fail_report(report_id, revision, services.UNSTORABLE_MESSAGE)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+@shared_task(name=services.REGRADE_PROBLEM, bind=True, max_retries=MAX_RETRIES, acks_late=True)
 def regrade_problem(self, job_id: int) -> None:
-    from tutor.models import Job
-
     try:
         services.run_regrade(job_id)
     except services.DATABASE_OUTAGES as exc:

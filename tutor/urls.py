@@ -17,6 +17,11 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/finish/", views.finish, name="finish"),
     path("attempts/<int:attempt_id>/export.md", views.export, name="export"),
     path("attempts/<int:attempt_id>/phases/<int:number>/", views.phase, name="phase"),
+    path(
+        "attempts/<int:attempt_id>/phases/<int:number>/report/",
+        views.phase_report,
+        name="phase_report",
+    ),
     path("teach/", views_teach.home, name="teach_home"),
     path("teach/preview/", views_teach.preview, name="teach_preview"),
     path("teach/sets/new/", views_teach.set_new, name="teach_set_new"),

@@ -4,32 +4,42 @@ Objects a learner owns are looked up together with the owner, so another learner
 the same 404 as for an object that does not exist.
 """
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, trigger_client_event
 
+from phases import reference as numbers
 from phases.answers import AnswerShapeError
+from phases.design import Design
 from phases.findings import Severity
+from phases.quantities import format_value
 from phases.registry import PHASES, PHASES_BY_NUMBER, RULES, rules_for
+from phases.requirements import allowed_downtime
+from phases.unit import PhaseUnit
 from tutor import services
 from tutor.forms import (
     OUT_OF_DATE_FORM,
     JoinForm,
+    PhaseForms,
     SignupForm,
     apply_row_action,
     compact,
     forms_for,
     html_name,
 )
-from tutor.models import Attempt, Enrollment, PhaseAnswer, ProblemSet, Report
+from tutor.models import Attempt, Enrollment, Finding, PhaseAnswer, ProblemSet, Report
 
 
 def home(request):
@@ -183,137 +193,325 @@ def start_attempt(request, set_slug, slug):
     return redirect("phase", attempt.pk, 1)
 
 
-def _own_attempt(request, attempt_id) -> Attempt:
+def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
     # The problem's sample answers (tens of kilobytes of JSON) are for authoring only.
+    # The answers in phase order: the models' default ordering would join the attempt.
     return get_object_or_404(
         Attempt.objects.select_related("problem__problem_set")
         .defer("problem__samples")
-        .prefetch_related("answers"),
+        .prefetch_related(Prefetch("answers", PhaseAnswer.objects.order_by("phase"))),
         pk=attempt_id,
         learner=request.user,
     )
 
 
+# -- A phase: one view per action --------------------------------------------------------
+#
+# The page and every form on it post to the phase URL (so they work without JavaScript);
+# ``phase`` hands each request to the view for what it asks. The report's poll has a URL
+# of its own.
+
+FINISHED_NOTICE = "This attempt is finished; its answers can no longer change."
+ROWS_NOTICE = "Rows changed. Nothing is saved until you press Save and check."
+FIELDS_NOTICE = "Not saved: correct the fields marked below. Everything you typed is kept."
+
+
+@dataclass(frozen=True)
+class ShownFinding:
+    """A stored finding as the page shows it, with where its "go to the field" link
+    points: ``anchor`` is the field's name on its form, ``elsewhere`` the phase the
+    field is in when it is not this one."""
+
+    code: str
+    severity: str
+    severity_label: str
+    message: str
+    arithmetic: str
+    hint: str
+    fix: str
+    why: str
+    anchor: str
+    href: str
+    elsewhere: PhaseUnit | None
+    other_phase: bool
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-def phase(request, attempt_id, number):
-    attempt = _own_attempt(request, attempt_id)
-    phase_info = PHASES_BY_NUMBER.get(number)
-    if phase_info is None:
-        raise Http404("There are nine phases.")
-    answer = next((a for a in attempt.answers.all() if a.phase == number), None)
-    forms_class = forms_for(number)
-    notice = ""
-    status_code = 200
-    saved = False
-    conflict = None
-    findings = None  # read from the database unless a save has just stored them
+def phase(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+    """The phase URL: the page (GET), a row added, removed or moved (a POST naming a
+    ``row_action``), or a save (any other POST)."""
+    if request.method == "GET":
+        if request.htmx and request.htmx.target == "report":  # a page drawn before the
+            return phase_report(request, attempt_id, number)  # poll had its own URL
+        return phase_page(request, attempt_id, number)
+    if request.POST.get("row_action"):
+        return phase_rows(request, attempt_id, number)
+    return phase_save(request, attempt_id, number)
 
-    # One reading of the attempt's answers serves the choices, suggestions and figures.
+
+@login_required  # reached through phase(); checked again in case of a route of its own
+def phase_page(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+    attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
-    choices = _requirement_choices(design)
-    if forms_class is None:
-        forms = None
-    elif request.method == "POST":
-        action = request.POST.get("row_action", "")
-        if action:
-            new_data = apply_row_action(request.POST, action, forms_class.row_classes)
-            forms = forms_class(
-                data=new_data if new_data is not None else request.POST,
-                requirement_choices=choices,
-            )
-            notice = "Rows changed. Nothing is saved until you press Save and check."
-        elif attempt.is_finished:
-            forms = forms_class(data=request.POST, requirement_choices=choices)
-            notice = "This attempt is finished; its answers can no longer change."
-            status_code = 409
-        else:
-            forms = forms_class(data=request.POST, requirement_choices=choices)
-            if forms.is_valid():
-                document = forms.document(phase_info.schema_version)
-                try:
-                    phase_info.parse(document)
-                except AnswerShapeError as exc:
-                    forms.add_shape_errors(exc.errors)
-                else:
-                    try:
-                        answer = services.save_phase(
-                            attempt,
-                            number,
-                            compact(document, forms_class.row_classes),
-                            base_revision=forms.base_revision,
-                        )
-                    except services.SaveConflict as exc:
-                        conflict = _conflict(attempt, number, exc.answer, document)
-                        # The learner's text stays; the form now carries the stored
-                        # revision, so saving again overwrites it on purpose.
-                        forms = forms_class(
-                            data=request.POST,
-                            requirement_choices=choices,
-                            base_revision=exc.answer.revision,
-                        )
-                        attempt = _own_attempt(request, attempt_id)
-                        design = services.design_for(attempt)
-                        answer = next((a for a in attempt.answers.all() if a.phase == number), None)
-                        status_code = 409
-                    else:
-                        saved = True
-                        if not request.htmx:
-                            messages.success(request, "Saved and checked.")
-                            return redirect("phase", attempt.pk, number)
-                        findings = getattr(answer, "saved_findings", None)
-                        answer = _refreshed(attempt, answer)
-                        if answer is None:  # the phase's first save: read the attempt again
-                            attempt = _own_attempt(request, attempt_id)
-                            answer = next(a for a in attempt.answers.all() if a.phase == number)
-                        design = services.design_for(attempt)
-                        if request.POST.get("redraw"):
-                            # Errors were on show: send the form back without them.
-                            forms = forms_class(
-                                document=answer.data,
-                                requirement_choices=choices,
-                                base_revision=answer.revision,
-                            )
-            if forms.out_of_date:
-                notice = OUT_OF_DATE_FORM
-                status_code = 422
-            elif not saved and not conflict:
-                notice = "Not saved: correct the fields marked below. Everything you typed is kept."
-                status_code = 422
-    else:
-        forms = forms_class(
-            document=answer.data if answer else phase_info.empty(),
-            requirement_choices=choices,
-            base_revision=answer.revision if answer else 0,
-        )
-
-    context = _phase_context(request, attempt, design, phase_info, answer, forms, findings)
-    context.update(
-        # Errors or a conflict on show: the next save sends the whole form back.
-        redraw=status_code != 200 or bool(forms and forms.errors_count),
-        comments=attempt.comments.filter(phase=number).select_related("author"),
-        notice=notice,
-        saved=saved,
-        conflict=conflict,
-        requirement_choices=choices,
-        component_names=_component_names(design),
+    forms = forms_for(number)(
+        document=answer.data if answer else info.empty(),
+        requirement_choices=_choices_for(number, design),
+        base_revision=answer.revision if answer else 0,
     )
-    if request.htmx and request.method == "GET" and request.htmx.target == "report":
-        if context["report"]:  # its worker may have died: enqueue it again if stale
-            context["report"] = services.recover_stale_report(context["report"])
-        return render(request, "tutor/phase.html#report", context)
-    if saved and not request.POST.get("redraw"):
-        # The form stays as the learner left it: only what the save changed goes back,
-        # each part swapped out of band by its id, nothing into the form's target.
-        return _acknowledged(reswap(render(request, "tutor/_saved.html", context), "none"), answer)
-    if request.htmx and request.method == "POST":
-        # htmx swaps only successful responses; the notice carries the outcome instead.
-        html = render_to_string("tutor/phase.html#workspace", context, request=request)
-        html += render_to_string(
-            "tutor/phase.html#progress", {**context, "oob": True}, request=request
+    return _page(request, _context(attempt, info, answer, forms, design))
+
+
+@login_required
+def phase_rows(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+    """A row button: the form comes back with the row added, removed or moved, unsaved."""
+    attempt, info, answer = _phase_request(request, attempt_id, number)
+    design = services.design_for(attempt)
+    forms_class = _forms_class(number)
+    new_data = apply_row_action(request.POST, request.POST["row_action"], forms_class.row_classes)
+    forms = forms_class(
+        data=new_data if new_data is not None else request.POST,
+        requirement_choices=_choices_for(number, design),
+    )
+    context = _context(attempt, info, answer, forms, design, notice=ROWS_NOTICE)
+    return _page(request, context)
+
+
+@login_required
+def phase_save(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+    """Save and check: the form's shape, then the answer on its revision."""
+    attempt, info, answer = _phase_request(request, attempt_id, number)
+    design = services.design_for(attempt)
+    forms_class = _forms_class(number)
+    forms = forms_class(data=request.POST, requirement_choices=_choices_for(number, design))
+    if attempt.is_finished:
+        context = _context(attempt, info, answer, forms, design, status=409, notice=FINISHED_NOTICE)
+        return _page(request, context)
+    data = _valid_document(forms, number)
+    if data is None:
+        notice = OUT_OF_DATE_FORM if forms.out_of_date else FIELDS_NOTICE
+        context = _context(attempt, info, answer, forms, design, status=422, notice=notice)
+        return _page(request, context)
+    # Only phase 1 (read for the choices above) has been parsed, and a phase 1 form has
+    # no choices: this design, with the new answer, serves the check and the page.
+    design.answers[number] = data
+    try:
+        outcome = services.save_and_check(attempt, number, data, forms.base_revision, design)
+    except services.SaveConflict as exc:
+        return _conflicted(request, attempt, info, forms_class, exc.answer, forms)
+    if not request.htmx:
+        messages.success(request, "Saved and checked.")
+        return redirect("phase", attempt.pk, number)
+    answer = outcome.answer
+    redraw = bool(request.POST.get("redraw"))
+    if redraw:  # errors were on show: send the form back without them
+        forms = forms_class(
+            document=answer.data,
+            requirement_choices=_choices_for(number, design),
+            base_revision=answer.revision,
         )
-        return _acknowledged(HttpResponse(html), answer) if saved else HttpResponse(html)
-    return render(request, "tutor/phase.html", context, status=status_code)
+    context = _context(attempt, info, answer, forms, design, outcome)
+    if redraw:
+        return _acknowledged(_workspace(request, context), answer)
+    # The form stays as the learner left it: only what the save changed goes back,
+    # each part swapped out of band by its id, nothing into the form's target.
+    response = render(request, "tutor/_saved.html", context)
+    return _acknowledged(reswap(response, "none"), answer)
+
+
+@login_required
+@require_GET
+def phase_report(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+    """The poll of a phase's background report: one row read, its partial drawn."""
+    info = _phase_info(number)
+    report = get_object_or_404(
+        Report.objects.filter(answer__attempt_id=attempt_id, answer__attempt__learner=request.user),
+        answer__phase=number,
+    )
+    report = services.recover_stale_report(report)  # its worker may have died
+    context = {"report": report, "attempt": Attempt(pk=attempt_id), "phase": info}
+    return render(request, "tutor/phase.html#report", context)
+
+
+def _phase_info(number: int) -> PhaseUnit:
+    info = PHASES_BY_NUMBER.get(number)
+    if info is None:
+        raise Http404("There are nine phases.")
+    return info
+
+
+def _phase_request(
+    request: HttpRequest, attempt_id: int, number: int
+) -> tuple[Attempt, PhaseUnit, PhaseAnswer | None]:
+    """The learner's own attempt, the phase, and its answer if it was ever saved."""
+    attempt = _own_attempt(request, attempt_id)
+    info = _phase_info(number)
+    return attempt, info, next((a for a in attempt.answers.all() if a.phase == number), None)
+
+
+def _forms_class(number: int) -> type[PhaseForms]:
+    return forms_for(number)
+
+
+def _choices_for(number: int, design: Design) -> tuple[str, ...]:
+    """The phase 1 requirements, for the phases whose rows name one (read only there)."""
+    rows = forms_for(number).row_classes.values()
+    if not any("requirement" in row.base_fields for row in rows):
+        return ()
+    return _requirement_choices(design)
+
+
+def _valid_document(forms: PhaseForms, number: int) -> dict | None:
+    """The phase document the forms hold, blank rows dropped; None (and the errors on
+    the forms) when a field or the phase's shape check refuses it."""
+    if not forms.is_valid():
+        return None
+    unit = PHASES_BY_NUMBER[number]
+    document = forms.document(unit.schema_version)
+    try:
+        unit.parse(document)
+    except AnswerShapeError as exc:
+        forms.add_shape_errors(exc.errors)
+        return None
+    return compact(document, type(forms).row_classes)
+
+
+def _conflicted(
+    request: HttpRequest,
+    attempt: Attempt,
+    info: PhaseUnit,
+    forms_class: type[PhaseForms],
+    stored: PhaseAnswer,
+    forms: PhaseForms,
+) -> HttpResponse:
+    """Saved elsewhere since the form was built: the learner's text stays, beside the
+    stored answer's findings; the form now carries the stored revision, so saving again
+    overwrites it on purpose."""
+    number = info.number
+    conflict = _conflict(attempt, number, stored, forms.document(info.schema_version))
+    design = services.design_for(attempt, replace={number: stored.data} if stored.data else None)
+    forms = forms_class(
+        data=request.POST,
+        requirement_choices=_choices_for(number, design),
+        base_revision=stored.revision,
+    )
+    answer = stored if stored.pk else None
+    context = _context(attempt, info, answer, forms, design, status=409, conflict=conflict)
+    return _page(request, context)
+
+
+def _context(
+    attempt: Attempt,
+    info: PhaseUnit,
+    answer: PhaseAnswer | None,
+    forms: PhaseForms | None,
+    design: Design,
+    outcome: services.SaveOutcome | None = None,
+    status: int = 200,
+    **shown: object,
+) -> dict:
+    """What the phase page shows. ``outcome``: the save just made, whose findings and
+    report need no reading. ``shown``: the notice, the conflict."""
+    number = info.number
+    findings: list[Finding] = []
+    report = None
+    if outcome is not None:
+        findings, report = outcome.findings, outcome.report
+    elif answer is not None:
+        findings = list(answer.findings.order_by("position"))
+        if info.background:
+            report = Report.objects.filter(answer=answer).first()
+    shown_findings = [_shown(attempt, number, forms, f) for f in findings]
+    by_field: dict[str, list[ShownFinding]] = {}
+    for finding in shown_findings:
+        if not finding.other_phase:
+            by_field.setdefault(finding.anchor, []).append(finding)
+    computed: dict = {}
+    if answer is not None and not info.background:
+        try:
+            computed = info.figures(design)
+        except AnswerShapeError:  # saved under an older shape: show the form, no figures
+            computed = {}
+    context = {
+        "attempt": attempt,
+        "problem": attempt.problem,
+        "phase": info,
+        "states": _progress(attempt, answer),
+        "answer": answer,
+        "forms": forms,
+        "findings": shown_findings,
+        "findings_by_field": by_field,
+        "counts": {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity},
+        "computed": computed,
+        "report": report,
+        "previous": PHASES_BY_NUMBER.get(number - 1),
+        "next": PHASES_BY_NUMBER.get(number + 1),
+        "rules": rules_for(number),
+        "comments": attempt.comments.filter(phase=number).select_related("author"),
+        # Read only by the templates that show them (a template calls a callable).
+        "requirement_choices": lambda: _choices_for(number, design),
+        "component_names": lambda: _component_names(design),
+        "notice": "",
+        "saved": outcome is not None,
+        "conflict": None,
+        "status": status,
+        # Errors or a conflict on show: the next save sends the whole form back.
+        "redraw": status != 200 or bool(forms and forms.errors_count),
+        **shown,
+    }
+    return context
+
+
+def _shown(attempt: Attempt, number: int, forms: PhaseForms | None, finding: Finding):
+    """A finding with its link to the field it is about, here or in another phase."""
+    anchor = html_name(finding.field) if finding.field else ""
+    other_phase = bool(finding.field_phase and finding.field_phase != number)
+    href, elsewhere = "", None
+    if anchor:
+        lists = forms.formsets if forms else {}
+        if other_phase:
+            lists = forms_for(finding.field_phase).row_classes
+        prefix = "section-" if anchor in lists else "id_"
+        page = reverse("phase", args=[attempt.pk, finding.field_phase]) if other_phase else ""
+        href = f"{page}#{prefix}{anchor}"
+        elsewhere = PHASES_BY_NUMBER[finding.field_phase] if other_phase else None
+    return ShownFinding(
+        code=finding.code,
+        severity=finding.severity,
+        severity_label=finding.get_severity_display(),
+        message=finding.message,
+        arithmetic=finding.arithmetic,
+        hint=finding.hint,
+        fix=finding.fix,
+        why=finding.why,
+        anchor=anchor,
+        href=href,
+        elsewhere=elsewhere,
+        other_phase=other_phase,
+    )
+
+
+def _progress(attempt: Attempt, answer: PhaseAnswer | None) -> list[tuple[PhaseUnit, str]]:
+    """(phase, state) for the nine phases, with this phase's answer as it now is."""
+    states = attempt.phase_states()
+    if answer is not None:
+        states[answer.phase] = answer.status
+    return [(phase, states[phase.number]) for phase in PHASES]
+
+
+def _page(request: HttpRequest, context: dict) -> HttpResponse:
+    """The whole page; for a form posted over htmx, its workspace only."""
+    if request.htmx and request.method == "POST":
+        return _workspace(request, context)
+    return render(request, "tutor/phase.html", context, status=context["status"])
+
+
+def _workspace(request: HttpRequest, context: dict) -> HttpResponse:
+    """The workspace and the progress strip (out of band). htmx swaps only successful
+    responses, so the notice, not the status, carries the outcome."""
+    html = render_to_string("tutor/phase.html#workspace", context, request=request)
+    html += render_to_string("tutor/phase.html#progress", {**context, "oob": True}, request=request)
+    return HttpResponse(html)
 
 
 def _acknowledged(response, answer):
@@ -384,68 +582,6 @@ def _component_names(design) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.name for c in components if c.name))
 
 
-def _refreshed(attempt, saved: PhaseAnswer) -> PhaseAnswer | None:
-    """The attempt's own (prefetched) copy of a just-saved answer, brought up to date
-    with it; None when the attempt had no answer for that phase before the save."""
-    current = next((a for a in attempt.answers.all() if a.phase == saved.phase), None)
-    if current is None:
-        return None
-    for name in ("data", "schema_version", "status", "revision", "checked_at", "updated_at"):
-        setattr(current, name, getattr(saved, name))
-    return current
-
-
-def _phase_context(request, attempt, design, phase_info, answer, forms, findings=None) -> dict:
-    """What the phase page shows. ``findings``: the answer's, when the caller has them
-    (a save just stored them); otherwise they are read."""
-    by_field: dict[str, list] = {}
-    number = phase_info.number
-    lists = forms.formsets if forms else {}
-    if findings is None:
-        findings = list(answer.findings.all()) if answer else []
-    for finding in findings:
-        finding.anchor = html_name(finding.field) if finding.field else ""
-        elsewhere = finding.field_phase and finding.field_phase != number
-        if finding.anchor:
-            forms_class = forms_for(finding.field_phase) if elsewhere else None
-            row_lists = forms_class.row_classes if forms_class else lists
-            prefix = "section-" if finding.anchor in row_lists else "id_"
-            page = reverse("phase", args=[attempt.pk, finding.field_phase]) if elsewhere else ""
-            finding.href = f"{page}#{prefix}{finding.anchor}"
-            finding.elsewhere = PHASES_BY_NUMBER[finding.field_phase] if elsewhere else None
-        if not elsewhere:
-            by_field.setdefault(finding.anchor, []).append(finding)
-    counts = {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity}
-    computed = {}
-    report = None
-    if answer:
-        if phase_info.background:
-            # Read here, after any save has committed (its hook may have computed it).
-            report = Report.objects.filter(answer=answer).first()
-        else:
-            try:
-                computed = phase_info.figures(design)
-            except AnswerShapeError:
-                # A document saved under an older shape: show the form, skip the figures.
-                computed = {}
-    return {
-        "attempt": attempt,
-        "problem": attempt.problem,
-        "phase": phase_info,
-        "states": attempt.phase_progress(),
-        "answer": answer,
-        "forms": forms,
-        "findings": findings,
-        "findings_by_field": by_field,
-        "counts": counts,
-        "computed": computed,
-        "report": report,
-        "previous": PHASES_BY_NUMBER.get(number - 1),
-        "next": PHASES_BY_NUMBER.get(number + 1),
-        "rules": rules_for(number),
-    }
-
-
 @login_required
 def attempt_overview(request, attempt_id):
     attempt = _own_attempt(request, attempt_id)
@@ -491,10 +627,6 @@ def rules(request):
 
 @require_GET
 def reference(request):
-    from phases import reference as numbers
-    from phases.quantities import format_value
-    from phases.requirements import allowed_downtime
-
     capacities = [(c, format_value(c.value, c.kind)) for c in numbers.CAPACITIES]
     nines = [allowed_downtime(p) for p in (99.0, 99.9, 99.95, 99.99, 99.999)]
     return render(
@@ -524,9 +656,6 @@ def healthz_ready(request):
     bounded by ``DB_QUERY_TIMEOUT`` and ``DB_CONNECT_TIMEOUT``, so a silent database
     answers 503 in seconds.
     """
-    from django.conf import settings
-    from django.core.cache import cache
-
     checks = {}
     try:
         with connection.cursor() as cursor:

@@ -66,7 +66,7 @@ def test_a_failed_save_is_said_kept_offered_back_and_cleared_once_saved(
         page.locator("#id_functional-1-path").select_option("read")
 
         # ...then the database goes away and the save is answered 503.
-        monkeypatch.setattr(services, "save_phase", database_gone)
+        monkeypatch.setattr(services, "save_and_check", database_gone)
         page.get_by_role("button", name="Save and check").click()
         failed = status.locator(".save-failed")
         expect(failed).to_contain_text("Not saved")

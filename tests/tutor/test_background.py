@@ -87,7 +87,7 @@ def test_a_real_worker_computes_the_report_and_the_page_polls_until_it_shows(
     assert response.status_code == 200
     assert "Saved and checked." in html
     assert "Computing the report" in html
-    assert 'hx-get="' + url + '"' in html  # the partial polls itself
+    assert 'hx-get="' + url + 'report/"' in html  # the partial polls its own URL
     assert elapsed < 2.0, f"the save took {elapsed:.2f} s"
 
     html = poll_report(client, url)

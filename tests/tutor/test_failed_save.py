@@ -54,7 +54,7 @@ def phase_url(attempt) -> str:
 def test_a_save_with_the_database_down_answers_503_with_the_typed_text(
     alice_client, attempt, monkeypatch
 ):
-    monkeypatch.setattr(services, "save_phase", database_gone)
+    monkeypatch.setattr(services, "save_and_check", database_gone)
     response = alice_client.post(phase_url(attempt), typed_post())
     html = response.content.decode()
     assert response.status_code == 503
@@ -65,19 +65,19 @@ def test_a_save_with_the_database_down_answers_503_with_the_typed_text(
     assert SECRET not in html
     assert "the-csrf-token" not in html
     assert "TOTAL_FORMS" not in html and "base revision" not in html
-    assert "no-store" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]  # and "private": the learner is logged in
 
 
 def test_a_save_over_htmx_that_fails_is_not_acknowledged(alice_client, attempt, monkeypatch):
     """The page's script drops its draft only on the phase-saved event: a failed save
     must not send it, a stored one must."""
-    real_save = services.save_phase
-    monkeypatch.setattr(services, "save_phase", database_gone)
+    real_save = services.save_and_check
+    monkeypatch.setattr(services, "save_and_check", database_gone)
     failed = alice_client.post(phase_url(attempt), typed_post(), HTTP_HX_REQUEST="true")
     assert failed.status_code == 503
     assert "HX-Trigger" not in failed
 
-    monkeypatch.setattr(services, "save_phase", real_save)
+    monkeypatch.setattr(services, "save_and_check", real_save)
     saved = alice_client.post(phase_url(attempt), typed_post(), HTTP_HX_REQUEST="true")
     assert saved.status_code == 200
     assert json.loads(saved["HX-Trigger"]) == {"phase-saved": {"revision": 1}}
@@ -94,7 +94,7 @@ def test_a_save_over_htmx_that_fails_is_not_acknowledged(alice_client, attempt, 
 
 
 def test_the_500_page_shows_the_typed_text_too(alice_client, attempt, monkeypatch):
-    monkeypatch.setattr(services, "save_phase", a_bug)
+    monkeypatch.setattr(services, "save_and_check", a_bug)
     client = Client(raise_request_exception=False)
     client.cookies = alice_client.cookies
     response = client.post(phase_url(attempt), typed_post())

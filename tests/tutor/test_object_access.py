@@ -37,6 +37,7 @@ def routes(attempt):
     a = attempt.pk
     hijack = {"title": "Hijacked", "slug": "hijacked", "text": "x", "phase": "1"}
     yield from (("GET", reverse("phase", args=[a, n]), None) for n in range(1, 10))
+    yield from (("GET", reverse("phase_report", args=[a, n]), None) for n in range(1, 10))
     yield from (
         ("POST", reverse("phase", args=[a, n]), requirements_post(EXAMPLE["1"]))
         for n in range(1, 10)
@@ -98,6 +99,7 @@ def test_the_walk_reaches_every_object_url(world):
     names = {p.name for p in urlpatterns if getattr(p, "name", None)}
     object_names = {
         "phase",
+        "phase_report",
         "attempt",
         "export",
         "finish",

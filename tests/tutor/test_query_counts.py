@@ -147,3 +147,61 @@ def test_anonymous_pages_do_not_grow_with_data(client, alice, dora, foundations,
     grown = {name: (small[name], large[name]) for name in urls if large[name] > small[name]}
     assert not grown, f"query counts grew (small, large): {grown}"
     print("anonymous pages:", large)
+
+
+# Statements for one htmx save-and-check of phase 1 that changes the answer but not its
+# findings: the session and the user, the attempt with its answers, then in a
+# transaction (two savepoint statements in a test) the answer's UPDATE on its revision,
+# a read of its stored findings to compare, and the attempt's clock. Lower these when a
+# change needs fewer; a regression fails here.
+SAVE_STATEMENTS = 9
+# When the findings change too: they are replaced (one DELETE, one INSERT).
+SAVE_NEW_FINDINGS_STATEMENTS = 11
+# The same form submitted again: nothing is written, the stored findings are shown.
+RESUBMIT_STATEMENTS = 5
+# The poll of a pending report: the session and the user, the report's one row.
+POLL_STATEMENTS = 3
+
+
+def save_count(client, url, data) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200, response.content.decode()[:500]
+    assert "Saved and checked." in response.content.decode()
+    return len(queries), [q["sql"] for q in queries]
+
+
+def test_a_save_costs_a_few_statements(client, alice, url_shortener):
+    from tests.tutor.helpers import requirements_post
+
+    attempt = start_attempt(alice, url_shortener)
+    first = save_phase(attempt, 1, ANSWERS["1"])
+    client.force_login(alice)
+    url = reverse("phase", args=[attempt.pk, 1])
+    client.get(url)  # warm per-process caches
+    changed = {**ANSWERS["1"], "clarifications": {**ANSWERS["1"]["clarifications"]}}
+    changed["clarifications"]["notes"] = "Checked again."
+    statements, sql = save_count(client, url, requirements_post(changed, first.revision))
+    assert statements == SAVE_STATEMENTS, sql
+    again, sql = save_count(client, url, requirements_post(changed, first.revision))
+    assert again == RESUBMIT_STATEMENTS, sql
+    fewer = {**changed, "functional": changed["functional"][:1]}
+    statements, sql = save_count(client, url, requirements_post(fewer, first.revision + 1))
+    assert statements == SAVE_NEW_FINDINGS_STATEMENTS, sql
+
+
+def test_the_report_poll_reads_one_row(client, alice, url_shortener):
+    from tests.tutor.helpers import GOOD_ESTIMATE
+
+    attempt = start_attempt(alice, url_shortener)
+    save_phase(attempt, 2, GOOD_ESTIMATE)  # its report stays pending: no commit here
+    client.force_login(alice)
+    url = reverse("phase_report", args=[attempt.pk, 2])
+    client.get(url, HTTP_HX_REQUEST="true")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="report"' in html and "Computing the report" in html
+    assert "phase-form" not in html
+    assert len(queries) == POLL_STATEMENTS, [q["sql"] for q in queries]

@@ -151,12 +151,12 @@ def make_report(db, url_shortener):
 
 @pytest.fixture
 def publish():
-    with mock.patch.object(compute_report, "apply_async") as apply_async:
-        yield apply_async
+    with mock.patch.object(celery_app, "send_task") as send_task:
+        yield send_task
 
 
-def published(apply_async) -> list:
-    return [call.kwargs["args"] for call in apply_async.call_args_list]
+def published(send_task, task: str = services.COMPUTE_REPORT) -> list:
+    return [call.kwargs["args"] for call in send_task.call_args_list if call.args[0] == task]
 
 
 def test_the_sweep_enqueues_stale_pending_and_running_reports_again(make_report, publish):
@@ -275,12 +275,10 @@ def test_the_sweep_enqueues_regrades_that_stopped_making_progress(url_shortener)
     pending = stale_job(url_shortener, Job.Status.PENDING)
     stale_job(url_shortener, Job.Status.RUNNING, age=1)
     stale_job(url_shortener, Job.Status.DONE)
-    from tutor.tasks import regrade_problem
-
-    with mock.patch.object(regrade_problem, "apply_async") as apply_async:
+    with mock.patch.object(celery_app, "send_task") as send_task:
         assert services.recover_stale_jobs() == 2
         assert services.recover_stale_jobs() == 0
-    assert sorted(c.kwargs["args"] for c in apply_async.call_args_list) == sorted(
+    assert sorted(published(send_task, services.REGRADE_PROBLEM)) == sorted(
         [[running.pk], [pending.pk]]
     )
     running.refresh_from_db()
@@ -418,7 +416,7 @@ def test_a_save_with_redis_down_and_figures_the_database_refuses_still_answers(
     client, attempt = learner_attempt
     url = phase_two_url(attempt)
     with (
-        mock.patch.object(compute_report, "apply_async", side_effect=BrokerDown("refused")),
+        mock.patch.object(celery_app, "send_task", side_effect=BrokerDown("refused")),
         computing({"total": float("inf")}),
     ):
         response = client.post(url, estimation_post(GOOD_ESTIMATE), **HTMX)
