@@ -53,6 +53,7 @@ bench: $(STAMP)
 	timeout 150 $(BIN)/python scripts/bench_estimate.py 50
 	timeout 150 $(BIN)/python scripts/bench_framework.py
 	timeout 240 $(BIN)/python scripts/bench_http.py
+	timeout 240 $(BIN)/python scripts/load_run.py
 
 ## accuracy: the rules against the labelled corpus in fixtures/accuracy/ (see its README):
 ## planted mistakes caught, false errors and warnings on sound designs, per problem and in

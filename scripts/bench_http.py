@@ -1,9 +1,9 @@
 """HTTP benchmark against gunicorn with PostgreSQL and Redis, measured in one run.
 
-    make bench                      # or: .venv/bin/python scripts/bench_http.py [--no-load]
+    make bench                      # or: .venv/bin/python scripts/bench_http.py
 
 Sets up the ``tutor_bench`` database (created if missing, migrated, the shipped problem
-set imported, static files collected), 50 learners each with an attempt at the URL
+set imported, static files collected), learners each with an attempt at the URL
 shortener whose phases 1-8 hold ``fixtures/answers/url-shortener.json``; starts one Celery
 worker (phase 2 and 7 saves enqueue their reports to Redis db 1) and ``gunicorn
 tutor.wsgi`` with the repository's ``gunicorn.conf.py`` (threaded workers, two per core
@@ -23,10 +23,11 @@ requests per second, p50 and p99, and the ratio of the throughput to the floor's
   so every request runs the full save and check.
 
 Issue 8's goal: the save-and-check sustains at least a fifth of the floor's throughput
-with p99 under 50 ms at 16 connections. Unless ``--no-load``, the load run of
-``scripts/load_run.py`` follows against the same server (50 learners for 60 s). Everything
-started is stopped at the end, also on Ctrl-C or SIGTERM. Not a test: timings on a shared
-machine are noisy, so they are reported, never asserted (only errors fail the run).
+with p99 under 50 ms at 16 connections. ``make bench`` then runs the load run of
+``scripts/load_run.py`` (50 learners for 60 s), which starts the same server its own way
+with this module's helpers. Everything started is stopped at the end, also on Ctrl-C or
+SIGTERM. Not a test: timings on a shared machine are noisy, so they are reported, never
+asserted (only errors fail the run).
 """
 
 from __future__ import annotations
@@ -64,7 +65,6 @@ HOST = "127.0.0.1"
 # gunicorn.conf.py's default, two per core plus one (BENCH_WORKERS overrides).
 GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
 CONNECTIONS = 16
-LEARNERS = 50  # the load run's; the benchmark uses the first CONNECTIONS of them
 WARMUP = 1.0  # s per target, not counted
 DURATION = 10.0  # s measured per target
 REQUEST_TIMEOUT = 10.0  # s for one request
@@ -562,13 +562,10 @@ def benchmark(port: int, learners: list[Learner]) -> bool:
 
 
 def main() -> int:
-    with_load = "--no-load" not in sys.argv[1:]
-    with running_server(LEARNERS if with_load else CONNECTIONS) as (port, learners):
+    # The load run (scripts/load_run.py) is its own step of `make bench`: it reuses this
+    # module's server and client, so this module does not import it.
+    with running_server(CONNECTIONS) as (port, learners):
         ok = benchmark(port, learners)
-        if with_load:
-            import load_run
-
-            ok = load_run.run(port, learners) and ok
     return 0 if ok else 1
 
 

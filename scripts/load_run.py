@@ -1,6 +1,6 @@
 """Load run: 50 simulated learners walking through the nine phases for a minute.
 
-    make bench                      # runs it after scripts/bench_http.py's benchmark
+    make bench                      # after scripts/bench_http.py, on a server of its own
     .venv/bin/python scripts/load_run.py [SECONDS]   # on its own: same set-up and server
 
 Each learner is a thread with its own account, attempt (phases 1-8 already saved) and

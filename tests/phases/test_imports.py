@@ -5,13 +5,9 @@ same tree becomes an edge, wherever it is written: at module level or inside a f
 
 - ``phases/``: no cycle, and every import at module top. An import inside a function is
   how a cycle is usually dodged, so none is allowed.
-- ``tutor/``: no cycle. ``tutor/services.py`` and ``tutor/tasks.py`` are left out for now:
-  their cycle (a save queues a task, the task calls the services) is being taken apart
-  separately (issue 13, item 2). No import of a tutor module inside a function either
-  (an import of Django or of ``phases`` inside a view is not a cycle's dodge, and is
-  left to the request path's rework).
-- ``scripts/``: no cycle among the scripts (``from bench_estimate import ...``), except
-  ``bench_http`` <-> ``load_run``, being changed separately (issue 13, item 6). Imports
+- ``tutor/``: no cycle (the services publish tasks by name, so they do not import
+  ``tutor.tasks``), and no import of a tutor module inside a function either.
+- ``scripts/``: no cycle among the scripts (``from bench_estimate import ...``). Imports
   inside functions are allowed there: a script sets up Django's environment first.
 
 Imports under ``if TYPE_CHECKING:`` are not edges: they never run.
@@ -26,10 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Left out of the tutor graph: their own cycle is issue 13 item 2's (see the docstring).
-TUTOR_LEFT_OUT = frozenset({"tutor.services", "tutor.tasks"})
-# Left out of the scripts graph: their cycle is issue 13 item 6's (see the docstring).
-SCRIPTS_LEFT_OUT = frozenset({"bench_http", "load_run"})
 
 
 def _module_name(path: Path, package: str | None) -> str:
@@ -177,16 +169,16 @@ def test_phases_imports_everything_at_module_top():
     assert graph("phases", "phases")["in_functions"] == []
 
 
-def test_tutor_has_no_import_cycle_outside_services_and_tasks():
-    assert cycles(graph("tutor", "tutor", TUTOR_LEFT_OUT)["edges"]) == []
+def test_tutor_has_no_import_cycle():
+    assert cycles(graph("tutor", "tutor")["edges"]) == []
 
 
 def test_tutor_imports_its_own_modules_at_module_top():
-    assert graph("tutor", "tutor", TUTOR_LEFT_OUT)["in_functions"] == []
+    assert graph("tutor", "tutor")["in_functions"] == []
 
 
-def test_scripts_have_no_import_cycle_outside_bench_http_and_load_run():
-    assert cycles(graph("scripts", None, SCRIPTS_LEFT_OUT)["edges"]) == []
+def test_scripts_have_no_import_cycle():
+    assert cycles(graph("scripts", None)["edges"]) == []
 
 
 def test_nothing_in_phases_imports_django_or_tutor():
