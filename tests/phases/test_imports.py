@@ -23,7 +23,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
 def _module_name(path: Path, package: str | None) -> str:
     if package is None:  # scripts/: each file is a top-level module
         return path.stem
