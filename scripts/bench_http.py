@@ -470,6 +470,10 @@ def running_server(learners: int):
             ]
             for line in problems[-5:]:
                 print(f"    server/worker log: {line}")
+            if "Traceback" in "\n".join(lines):  # the last traceback whole, to find its cause
+                last = max(i for i, line in enumerate(lines) if "Traceback" in line)
+                for line in lines[last : last + 60]:
+                    print(f"    | {line}")
 
 
 def run_all(learners: list, action, errors: list, parallel: int = 8) -> None:
