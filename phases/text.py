@@ -1,6 +1,7 @@
 """Small helpers for reading what learners write: words, stems and numbers."""
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -57,7 +58,17 @@ STOPWORDS = frozenset(
     ]
 )
 
-_stemmer = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it is working on in the object, so two threads of one
+# web process (gunicorn's threaded workers) sharing one stemmer corrupt each other's word
+# (an IndexError mid-save). Each thread gets its own.
+_local = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def words(text: str) -> list[str]:
@@ -66,7 +77,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    return _stemmer().stemWord(word)
 
 
 def stems(text: str, *, keep_stopwords: bool = False) -> list[str]:

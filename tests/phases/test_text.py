@@ -1,10 +1,13 @@
 """``phases.text``: how learners' sentences are matched against the phrases the rules expect."""
 
+import sys
+import threading
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phases.text import has_number, is_blank, mentions, stems, words
+from phases.text import has_number, is_blank, mentions, stem, stems, words
 
 
 @pytest.mark.parametrize(
@@ -96,3 +99,36 @@ def test_text_mentions_itself_unless_it_has_no_meaningful_words(text):
 def test_adding_words_to_the_text_keeps_a_mention(text, more, phrase):
     if mentions(text, phrase):
         assert mentions(f"{text} {more}", phrase)
+
+
+def test_stemming_from_many_threads_at_once_gives_each_word_its_own_stem():
+    """Threaded web workers stem words at the same time; a shared stemmer mixed them up."""
+    stem_uncached = stem.__wrapped__
+    words_ = [
+        f"{base}{suffix}"
+        for base in ("shorten", "redirect", "replicat", "cach", "shard")
+        for suffix in ("ing", "ed", "es", "ation", "ings", "ers", "s", "")
+    ] * 40
+    expected = [stem_uncached(w) for w in words_]
+    failures: list[str] = []
+
+    def work() -> None:
+        try:
+            got = [stem_uncached(w) for w in words_]
+        except Exception as exc:  # noqa: BLE001 - the failure this test is about
+            failures.append(repr(exc))
+            return
+        if got != expected:
+            failures.append("a word got another word's stem")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
