@@ -267,7 +267,7 @@ def phase_rows(request: HttpRequest, attempt_id: int, number: int) -> HttpRespon
     """A row button: the form comes back with the row added, removed or moved, unsaved."""
     attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
-    forms_class = _forms_class(number)
+    forms_class = forms_for(number)
     new_data = apply_row_action(request.POST, request.POST["row_action"], forms_class.row_classes)
     forms = forms_class(
         data=new_data if new_data is not None else request.POST,
@@ -282,7 +282,7 @@ def phase_save(request: HttpRequest, attempt_id: int, number: int) -> HttpRespon
     """Save and check: the form's shape, then the answer on its revision."""
     attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
-    forms_class = _forms_class(number)
+    forms_class = forms_for(number)
     forms = forms_class(data=request.POST, requirement_choices=_choices_for(number, design))
     if attempt.is_finished:
         context = _context(attempt, info, answer, forms, design, status=409, notice=FINISHED_NOTICE)
@@ -347,10 +347,6 @@ def _phase_request(
     attempt = _own_attempt(request, attempt_id)
     info = _phase_info(number)
     return attempt, info, next((a for a in attempt.answers.all() if a.phase == number), None)
-
-
-def _forms_class(number: int) -> type[PhaseForms]:
-    return forms_for(number)
 
 
 def _choices_for(number: int, design: Design) -> tuple[str, ...]:
