@@ -557,19 +557,13 @@ def store_findings(answer: PhaseAnswer, findings, previous: list[Finding] | None
     )
 
 
-def replace_findings(answer: PhaseAnswer, findings) -> list[Finding]:
-    """Store a check's findings in place of the answer's previous ones; return them."""
-    answer.findings.all().delete()
-    return store_findings(answer, findings, previous=[])
-
-
 def recheck_answer(attempt: Attempt, answer: PhaseAnswer, design: Design) -> None:
     """Check stored answers again (after the problem changed); the answers stay as typed."""
     findings = check_phase(answer.phase, design)
     answer.status = phase_status(findings)
     answer.checked_at = timezone.now()
     answer.save(update_fields=["status", "checked_at", "updated_at"])
-    replace_findings(answer, findings)
+    store_findings(answer, findings)
     if PHASES_BY_NUMBER[answer.phase].background:
         request_report(answer)
 
