@@ -25,7 +25,7 @@ from phases.answers import AnswerShapeError, Reader
 from phases.data_model import expected_capabilities
 from phases.findings import Hit, Severity
 from phases.markdown import cell, table
-from phases.requirements import capability_rows
+from phases.requirements import capability_rows, performed_by_system
 from phases.text import mentions, stem, stems
 from phases.unit import (
     Expectation,
@@ -436,7 +436,7 @@ def requirement_without_endpoint(design) -> Iterator[Hit]:
     """
     served = {same_text(e.requirement) for e in design.api.endpoints if e.requirement}
     for fr in functional_requirements(design):
-        if same_text(fr.text) not in served:
+        if same_text(fr.text) not in served and not performed_by_system(fr.text, design):
             yield Hit(
                 field=f"{fr.field}.text",
                 field_phase=1,
@@ -637,14 +637,23 @@ def method_contradicts_operation(design) -> Iterator[Hit]:
                 fix="Use POST to create, PATCH or PUT to change, DELETE to remove, and "
                 "name the resource in the path.",
             )
-        elif endpoint.method == "GET" and paths.get(same_text(endpoint.requirement)) == "write":
+        elif (
+            endpoint.method == "GET"
+            and paths.get(same_text(endpoint.requirement)) == "write"
+            and not performed_by_system(endpoint.requirement, design)
+        ):
+            # The tag may be right and the GET too (it reads what the write produced), so
+            # this asks rather than asserts.
             yield Hit(
                 field=f"{endpoint.field}.method",
                 message=f"{endpoint.label} serves a requirement that phase 1 tags as a write "
-                f'("{endpoint.requirement}"), yet GET must not change anything.',
-                hint="Does this call change stored data? Then which method fits?",
+                f'only ("{endpoint.requirement}"). Does this call change stored data, or '
+                "read what that write produced?",
+                hint="GET must not change anything; a read of the write's result is fine, "
+                'and then the requirement is "both".',
                 fix="Use the method that matches the change (POST, PUT, PATCH or DELETE), "
-                "or retag the requirement in phase 1 if it only reads.",
+                "or tag the requirement both in phase 1 if it is also read.",
+                severity=Severity.WARNING,
             )
 
 

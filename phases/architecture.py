@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from phases import diagram
+from phases import capacity, diagram
 from phases.answers import AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
 from phases.findings import Hit, Severity
@@ -413,7 +413,8 @@ def stateful_app_servers(design) -> Iterator[Hit]:
         another. Users must stick to it, the load balancer cannot spread load freely,
         adding servers does not help the users already pinned, and a crash or a deploy
         loses what it held. Keeping state outside the servers is what lets you add,
-        remove and restart them at will.
+        remove and restart them at will. Some state belongs on a server (the open
+        WebSockets of a chat server), so this is a question, not an error.
     Triggers:
         An application server marked stateful, or whose reason or "without it" speaks
         of keeping sessions or state in memory, locally, or of sticky sessions (a
@@ -443,8 +444,11 @@ def stateful_app_servers(design) -> Iterator[Hit]:
             said = f'keeps state of its own ("{getattr(c, said_in)}")'
         yield Hit(
             field=field,
-            message=f"The application server {_name(c)} {said}.",
-            hint="What happens to a user's session when their server is restarted or removed?",
+            message=f"The application server {_name(c)} {said}. What happens to that state "
+            "when one of them restarts, and how does a request find the one that holds it?",
+            hint="Connections a server must hold (WebSockets) can be re-opened elsewhere; "
+            "sessions, carts and drafts are lost with the server unless they live in a "
+            "shared store.",
             fix="Move sessions and other state to a shared store (a cache or the database) "
             "and make the servers stateless, so the load balancer can send any request "
             "anywhere.",
@@ -731,22 +735,40 @@ def queue_user_waits(design) -> Iterator[Hit]:
         the user waits and the response is as slow as the backlog, with a poll or a
         callback to bring the answer back.
     Triggers:
-        A queue step not marked async, on either path; or, after an async queue step, a
-        worker step that is not async (the user would wait for the worker).
+        A queue step not marked async followed by a worker step that is not async
+        either (the user waits for the consumer); or, after an async queue step, a
+        worker step that is not async. Appending to a queue and then answering is what
+        queues are for and says nothing; nor does a path that starts at a queue, a worker
+        or a batch job (a pipeline nobody waits on, such as a crawler's frontier).
     Better:
         Keep the user's answer synchronous and put the queue after it: "publish a click
         event (async)", "workers count clicks (async)".
     """
     arch = design.architecture
     for key in PATHS:
+        steps = _resolved(arch, key)
+        if not _user_waits(steps):
+            continue
         queued = False
-        for _index, step, component in _resolved(arch, key):
+        for index, (_position, step, component) in enumerate(steps):
             if component.type == "queue":
-                if not step.is_async:
+                # Appending to a queue and then answering is the point of a queue; the user
+                # waits only when a consumer's step follows synchronously.
+                consumer = next(
+                    (
+                        later
+                        for _p, later_step, later in steps[index + 1 :]
+                        if later.type == "worker" and not later_step.is_async
+                    ),
+                    None,
+                )
+                if not step.is_async and consumer is not None:
                     yield Hit(
                         field=f"{step.field}.async",
                         message=f"The {_path_label(key)} passes through the queue "
-                        f"{_name(component)} before the user has their answer.",
+                        f"{_name(component)} before the user has their answer, and waits "
+                        f"for {_name(consumer)} behind it: the response is as slow as the "
+                        "backlog.",
                         hint="Does the user need what happens behind this queue before "
                         "they get a response?",
                         fix="Mark the step async if it happens after the response; if the "
@@ -764,6 +786,16 @@ def queue_user_waits(design) -> Iterator[Hit]:
                 )
 
 
+# A path that starts at one of these is a pipeline driven from inside (a crawler's
+# frontier, a scheduled job): nobody waits on it for an answer.
+_PIPELINE_STARTS = frozenset({"queue", "worker", "batch"})
+
+
+def _user_waits(steps: list[tuple[int, Step, Component]]) -> bool:
+    """Whether someone waits on this path for an answer."""
+    return bool(steps) and steps[0][2].type not in _PIPELINE_STARTS
+
+
 def write_not_durable(design) -> Iterator[Hit]:
     """A write path that never reaches a durable store before the user is answered.
 
@@ -774,7 +806,10 @@ def write_not_durable(design) -> Iterator[Hit]:
         before it is.
     Triggers:
         A write path with no step at a database primary or object storage, or whose
-        every such step is marked async.
+        every such step is marked async. A synchronous append to a queue whose phase 6
+        technology replicates each message before acknowledging it (Kafka, Kinesis, SQS)
+        counts as durable; a write path that starts at a queue, a worker or a batch job
+        is a pipeline with nobody to answer, and is left alone.
     Better:
         A synchronous step that writes to the database primary (or object storage for
         large bodies) before the response; asynchronous work may follow it.
@@ -782,10 +817,14 @@ def write_not_durable(design) -> Iterator[Hit]:
     arch = design.architecture
     if not arch.write_path:
         return  # reported by missing_parts
+    steps = _resolved(arch, "write_path")
+    if not _user_waits(steps):
+        return  # a pipeline: nobody is told "saved" before it is durable
     durable = [
         (step, component)
-        for _index, step, component in _resolved(arch, "write_path")
+        for _index, step, component in steps
         if component.type in DURABLE_TYPES
+        or (component.type == "queue" and _durable_log(design, component))
     ]
     if not durable:
         yield Hit(
@@ -804,6 +843,13 @@ def write_not_durable(design) -> Iterator[Hit]:
             hint="What happens to an acknowledged write if a server crashes before this step?",
             fix="Make the write to the durable store synchronous, before the response.",
         )
+
+
+def _durable_log(design, component: Component) -> bool:
+    """A queue whose phase 6 technology keeps messages on several disks before it
+    acknowledges them (Kafka, Kinesis, SQS): a write acknowledged there survives."""
+    entry = capacity.technology_for(design, component)
+    return entry is not None and entry.durable
 
 
 def over_engineered(design) -> Iterator[Hit]:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from phases import units
+from phases import capacity, units
 from phases.answers import AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES
 from phases.findings import Hit
@@ -311,6 +311,7 @@ def wrong_bottleneck(design) -> Iterator[Hit]:
         else "carries no bounded load"
     )
     yield Hit(
+        assumes=capacity.assumption(design, row["name"], least["name"]),
         field="bottleneck",
         message=f'You name "{row["name"]}", which {theirs}; "{least["name"]}" runs out '
         f"first, at {_x(least['headroom'])} today's peak load.",
@@ -359,6 +360,7 @@ def wrong_family(design) -> Iterator[Hit]:
         if m.kind == "more_app_servers" and database_saturated:
             continue  # more_servers_for_database says more
         yield Hit(
+            assumes=capacity.assumption(design, row["name"]),
             field=f"{m.field}.kind",
             message=f'"{MITIGATIONS[m.kind][1]}" relieves {_FAMILY_LABELS[m.family]}, but '
             f'"{row["name"]}" is limited by {_FAMILY_LABELS[needed]}.',
@@ -390,6 +392,7 @@ def more_servers_for_database(design) -> Iterator[Hit]:
     for m in answer.mitigations:
         if m.kind == "more_app_servers":
             yield Hit(
+                assumes=capacity.assumption(design, least["name"]),
                 field=f"{m.field}.kind",
                 message=f'You add application servers, but the database "{least["name"]}" '
                 f"is the saturated part (headroom {_x(least['headroom'])}): more servers "
@@ -435,6 +438,7 @@ def outage_contradicted(design) -> Iterator[Hit]:
     )
     if answer.cache_outage == "yes" and not survives:
         yield Hit(
+            assumes=capacity.assumption(design, worst["name"]),
             field="cache_outage",
             message=f'You say the database survives a cache outage, but "{worst["name"]}" '
             f"would get more than it can carry (headroom {_x(worst['headroom'])}).",
@@ -445,6 +449,7 @@ def outage_contradicted(design) -> Iterator[Hit]:
         )
     elif answer.cache_outage == "no" and survives:
         yield Hit(
+            assumes=capacity.assumption(design, worst["name"]),
             field="cache_outage",
             message=f'You say the database does not survive a cache outage, but "'
             f'{worst["name"]}" keeps headroom {_x(worst["headroom"])} with every read.',
@@ -476,6 +481,7 @@ def chain_too_slow(design) -> Iterator[Hit]:
         return
     steps = " + ".join(f"{row['name']} {row['ms']:g} ms" for row in latency["chain"])
     yield Hit(
+        assumes=capacity.LATENCY_ASSUMPTION,
         field="read_path",
         field_phase=5,
         message=f"The synchronous read path takes about {total:g} ms, over the "

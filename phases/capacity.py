@@ -131,7 +131,7 @@ def hit_rate(design) -> tuple[float, str]:
 # -- Capacity per instance --------------------------------------------------------------------
 
 
-def _technology_for(design, component) -> "catalogue.Technology | None":
+def technology_for(design, component) -> "catalogue.Technology | None":
     """The phase 6 technology chosen for a component: by name, else by a fitting kind."""
     tech = _safe(design, "technology")
     arch = _safe(design, "architecture")
@@ -192,7 +192,7 @@ def per_instance(design, component) -> dict:
         "writes": figures.writes,
         "source": figures.capacity_note,
     }
-    entry = _technology_for(design, component)
+    entry = technology_for(design, component)
     if entry is not None:
         limit_key = _TECH_FITS[component.type][1]
         if component.type in DATABASE_TYPES and {"reads_per_s", "writes_per_s"} <= set(
@@ -217,6 +217,42 @@ def per_instance(design, component) -> dict:
     if changed:
         cap["source"] = f"set by the instructor for this problem: {', '.join(changed)}"
     return cap
+
+
+def assumption(design, *names: str) -> str:
+    """The per-instance capacities a verdict about these components rests on, none of
+    which the learner stated: 'figures you did not state: 2,000 requests/s per instance
+    of "API servers" (the tutor's reference figure)'. Every finding built on the capacity
+    model carries it, so the learner knows which figure to question."""
+    arch = _safe(design, "architecture")
+    if arch is None:
+        return ""
+    parts = []
+    for name in dict.fromkeys(names):
+        component = arch.component(name) if name else None
+        if component is None:
+            continue
+        cap = per_instance(design, component)
+        if component.type in DATABASE_TYPES and cap["reads"] and cap["writes"]:
+            figure = f"{cap['reads']:,.0f} reads/s or {cap['writes']:,.0f} writes/s"
+        elif cap["requests"]:
+            figure = f"{cap['requests']:,.0f} requests/s"
+        else:
+            continue
+        entry = technology_for(design, component)
+        if _override(design, component):
+            origin = "the instructor's figure"
+        elif entry is not None:
+            origin = f"the catalogue's figure for {entry.name}"
+        else:
+            origin = "the tutor's reference figure"
+        parts.append(f'{figure} per instance of "{component.label}" ({origin})')
+    if not parts:
+        return ""
+    return "figures you did not state: " + " and ".join(parts)
+
+
+LATENCY_ASSUMPTION = "the tutor's reference latency for each step (the reference page lists them)"
 
 
 # -- Routing ----------------------------------------------------------------------------------

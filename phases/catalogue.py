@@ -101,6 +101,9 @@ class Technology:
     cited: bool = False
     # True when one primary node takes every write (no built-in write scale-out).
     single_primary: bool = False
+    # True for a queue that keeps each message on disk on several nodes before it
+    # acknowledges it (a replicated log), so a write acknowledged there is durable.
+    durable: bool = False
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -884,6 +887,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     Technology(
         key="kafka",
         name="Kafka",
+        durable=True,
         aliases=("Apache Kafka", "MSK", "Amazon MSK", "Redpanda", "Confluent"),
         category="queue",
         strengths=(
@@ -970,6 +974,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     Technology(
         key="sqs",
         name="SQS",
+        durable=True,
         aliases=("Amazon SQS", "AWS SQS", "Simple Queue Service"),
         category="queue",
         strengths=(
@@ -994,6 +999,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     Technology(
         key="kinesis",
         name="Kinesis",
+        durable=True,
         aliases=("Amazon Kinesis", "Kinesis Data Streams"),
         category="queue",
         strengths=("managed, ordered stream with replay on AWS",),

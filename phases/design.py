@@ -24,7 +24,7 @@ from phases import (
     review,
     technology,
 )
-from phases.findings import Finding, Severity
+from phases.findings import Finding, Severity, capped
 from phases.registry import rules_for
 
 
@@ -142,13 +142,19 @@ def _run_rules(phase: int, design: Design) -> list[Finding]:
             severity = hit.severity or rule.severity
             if override and hit.severity is None:
                 severity = Severity(override)
+            # Severity follows evidence: a reading of prose, or a verdict resting on a
+            # figure the learner never stated, is at most a warning, whatever the override.
+            severity = capped(severity, hit.evidence or rule.evidence, hit.assumes)
+            message = hit.message
+            if hit.assumes:
+                message += f" This rests on {hit.assumes}."
             findings.append(
                 Finding(
                     code=rule.code,
                     severity=severity,
                     phase=phase,
                     field=hit.field,
-                    message=hit.message,
+                    message=message,
                     why=rule.why,
                     hint=hit.hint,
                     fix=hit.fix,

@@ -537,6 +537,7 @@ def result_off(design) -> Iterator[Hit]:
             how = f"is 1/{_factor(1 / ratio)} of what your assumptions give ({ours})"
         slip = f" Likely slip: {row['slip']}." if row["slip"] else ""
         yield Hit(
+            assumes=_unstated(design, row["key"]),
             field=f"results.{row['key']}",
             message=f"{row['label']} ({row['learner_text']}) {how}.{slip}",
             arithmetic=row["arithmetic"],
@@ -544,6 +545,26 @@ def result_off(design) -> Iterator[Hit]:
             fix=f"From your assumptions: {row['arithmetic']}.",
             severity=Severity.ERROR if row["verdict"] == "error" else Severity.WARNING,
         )
+
+
+def _unstated(design, key: str) -> str:
+    """What the recomputation of one result takes for granted that the learner did not
+    state, or "": bandwidth out and the cache assume each read returns one stored object,
+    and the cache a hot set of 20% of a day's reads unless a share is given."""
+    assumptions = design.estimate.assumptions
+    parts = []
+    if key in ("bandwidth_out", "cache_memory") and "object_size" in assumptions:
+        parts.append(
+            f"each read returning one object of {assumptions['object_size'].text} (the "
+            "tutor's assumption: a read that returns a page of items, or a summary, is larger "
+            "or smaller; say so among your other assumptions)"
+        )
+    if key == "cache_memory" and "cache_fraction" not in assumptions:
+        parts.append(
+            f"a hot set of {DEFAULT_CACHE_FRACTION:.0%} of a day's reads (the tutor's rule of "
+            'thumb; state your own under "Hot set cached")'
+        )
+    return " and ".join(parts)
 
 
 def results_agree(design) -> Iterator[Hit]:
@@ -773,6 +794,8 @@ def wrong_pressure_point(design) -> Iterator[Hit]:
     # Within 1.5x of the tightest counts as a fair call between close contenders.
     if mine is None or mine["headroom"] > least["headroom"] * 1.5:
         yield Hit(
+            assumes="one machine's capacity for each resource, the tutor's reference figures "
+            "(the reference page lists them)",
             field="conclusion.pressure",
             message=f"You name {named} as the pressure point, but {least['resource']} has the "
             f"least headroom ({least['headroom']:.3g}x of one machine's capacity).",

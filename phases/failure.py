@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from phases import units
 from phases.answers import AnswerShapeError, Reader
+from phases.capacity import assumption as capacity_assumption
 from phases.findings import Hit, Severity
 from phases.markdown import capacity_model, cell, field_line, plain, table, yes
 from phases.requirements import allowed_downtime
@@ -595,6 +596,7 @@ def cascading_fallback(design) -> Iterator[Hit]:
                 figures = f"would be past its capacity (headroom {db.get('headroom')})"
                 arithmetic = ""
             yield Hit(
+                assumes=capacity_assumption(design, str(db.get("name") or "")),
                 field=f"{row.field}.dependency",
                 message=f"When {_quoted(component.name)} is down, the database "
                 f"({_quoted(str(db.get('name') or ''))}) {figures}: the fallback would take "

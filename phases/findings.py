@@ -20,6 +20,39 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
+class Evidence(StrEnum):
+    """What a rule's verdict rests on; only the first three may make it an error.
+
+    * ``computed``: arithmetic or a capacity worked out from the learner's own numbers;
+    * ``structural``: a fact of the design (four app servers and no load balancer; a
+      path through a component the design does not declare);
+    * ``contradiction``: two of the learner's own answers disagree;
+    * ``textual``: word counts, keywords, phrasing. A reading of prose can be wrong, so
+      a textual finding is at most a warning and asks rather than asserts.
+    """
+
+    COMPUTED = "computed"
+    STRUCTURAL = "structural"
+    CONTRADICTION = "contradiction"
+    TEXTUAL = "textual"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def may_be_error(self) -> bool:
+        return self is not Evidence.TEXTUAL
+
+
+def capped(severity: Severity, evidence: Evidence, assumes: str = "") -> Severity:
+    """The severity a finding may have on this evidence: textual findings, and verdicts
+    resting on a figure the learner did not state, are at most warnings."""
+    if severity is Severity.ERROR and (not evidence.may_be_error or assumes):
+        return Severity.WARNING
+    return severity
+
+
 @dataclass(frozen=True)
 class Hit:
     """What a rule function yields: the specifics of one occurrence.
@@ -37,6 +70,15 @@ class Hit:
     # The phase the field belongs to, when a rule points across phases (a phase 3 rule
     # about a phase 1 requirement); None means the rule's own phase.
     field_phase: int | None = None
+    # The kind of evidence this hit rests on, when it differs from the rule's (a rule
+    # that reports an empty part structurally and a part that only repeats the question
+    # textually); None means the rule's own.
+    evidence: Evidence | None = None
+    # The figure a verdict rests on that the learner did not state (the tutor's reference
+    # capacity of an app server), and where to state their own: "2,000 requests/s per app
+    # server, the tutor's reference figure; state your own in phase 5". Such a verdict is
+    # at most a warning, and its message says so.
+    assumes: str = ""
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from phases import units
-from phases.answers import Reader
-from phases.findings import Hit, Severity
+from phases.answers import AnswerShapeError, Reader
+from phases.findings import Evidence, Hit, Severity
 from phases.markdown import cell, field_line, table
-from phases.text import has_figure, match_strength, words
+from phases.text import has_figure, match_strength, stem, stems, words
 from phases.unit import (
     Expectation,
     Layout,
@@ -509,6 +509,33 @@ def left_out_but_required(design) -> Iterator[Hit]:
 _MODAL = re.compile(r"\b(can|may|must|should|will|able to|is able|are able|gets?|receives?)\b")
 
 
+# Subjects that name the system being designed rather than someone who calls it.
+_SYSTEM_SUBJECTS = frozenset(
+    stem(w) for w in ("system", "service", "platform", "pipeline", "backend", "server")
+)
+_DETERMINERS = frozenset({"the", "our", "this", "each", "every"})
+
+
+def performed_by_system(text: str, design) -> bool:
+    """Whether a requirement is something the system does by itself ("The crawler
+    revisits popular pages daily", "The system releases expired holds"), not an operation
+    someone calls: its subject (the noun after "the") is "the system", a word of the
+    problem's title, or a word of a phase 5 component's name. No endpoint serves such a
+    requirement; a job, a worker or a pipeline does."""
+    lowered = words(text)
+    if len(lowered) < 2 or lowered[0] not in _DETERMINERS:
+        return False
+    named = set(_SYSTEM_SUBJECTS) | set(stems(getattr(design.problem, "title", "") or ""))
+    if design.has(5):
+        try:
+            components = design.architecture.components
+        except AnswerShapeError:
+            components = ()
+        for component in components:
+            named |= set(stems(component.name))
+    return stem(lowered[1]) in named
+
+
 def not_an_operation(design) -> Iterator[Hit]:
     """A functional requirement that does not read as "actor can verb object".
 
@@ -632,9 +659,6 @@ def vague_targets(design) -> Iterator[Hit]:
             candidates.append(
                 (f"{target.field}.target", f"latency of {target.label}", target.target)
             )
-    for row in req.consistency:
-        if row.staleness:
-            candidates.append((f"{row.field}.staleness", f"staleness of {row.data}", row.staleness))
     for field, label, text in candidates:
         if text and not has_figure(text) and not _is_nines(text):
             word = next(
@@ -648,6 +672,47 @@ def vague_targets(design) -> Iterator[Hit]:
                 fix='Give a number with its unit, for example "99.9%", '
                 '"20,000 reads/s at peak" or "p99 under 200 ms".',
             )
+
+    # A staleness bound may rightly be words: "at once", "only after it is stored", "the
+    # author sees their own paste the moment it is returned" bound it as well as a number
+    # does. Only a vague word is worth a question, and reading words is textual evidence.
+    for row in req.consistency:
+        vague = _vague_word(row.staleness)
+        if row.staleness and not has_figure(row.staleness) and vague:
+            yield Hit(
+                field=f"{row.field}.staleness",
+                message=f'How stale may {row.data or "this data"} be? "{vague}" gives no bound '
+                "to design against.",
+                hint='Seconds, minutes, or a guarantee such as "the writer sees their own '
+                'change at once": which would tell you it is met?',
+                fix='Give a bound: "under 5 s", "within a minute", or the guarantee in words.',
+                evidence=Evidence.TEXTUAL,
+            )
+
+
+# Words that promise freshness without bounding it ("later" is left out: "no later
+# message" is a guarantee).
+_STALENESS_VAGUE = (
+    "eventually",
+    "soon",
+    "a while",
+    "some time",
+    "fast",
+    "quick",
+    "quickly",
+    "real-time",
+    "realtime",
+    "reasonable",
+    "low",
+)
+
+
+def _vague_word(text: str) -> str:
+    lowered = (text or "").lower()
+    for word in _STALENESS_VAGUE:
+        if re.search(rf"\b{re.escape(word)}\b", lowered):
+            return word
+    return ""
 
 
 def _is_nines(text: str) -> bool:

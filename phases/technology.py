@@ -647,6 +647,8 @@ def single_primary_over_capacity(design) -> Iterator[Hit]:
             continue
         shown = format_value(writes, "rate")
         yield Hit(
+            assumes=f"~{limit:,.0f} writes/s for one {tech.name} primary, the cautious end of "
+            "the catalogue's range (the tutor's figure, not yours)",
             field=f"{choice.field}.technology",
             message=f"{choice.label} has one primary for every write, and phase 2's peak "
             f"is {shown}: {writes / limit:.1f}x the ~{limit:,.0f} writes/s one primary takes.",

@@ -287,6 +287,12 @@ def _validate_expectations(errors: _Errors, where: str, expectations) -> None:
                     f"{where}.rules.{code}",
                     f"expected one of {', '.join(OVERRIDES)} (got {severity!r}).",
                 )
+            elif severity == "error" and not RULES_BY_CODE[code].evidence.may_be_error:
+                errors.add(
+                    f"{where}.rules.{code}",
+                    f"{code} reads the learner's words, which can be read wrongly, so it can "
+                    "be at most a warning (see the rules page); use warning or info.",
+                )
 
 
 def _validate_samples(errors: _Errors, where: str, sample_list, overrides: dict) -> None:

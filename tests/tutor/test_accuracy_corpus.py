@@ -29,3 +29,18 @@ def test_every_corpus_file_is_well_formed():
     assert len(report["results"]) == len(folders)
     for result in report["results"]:
         assert all(f["planted"] >= accuracy.MIN_PLANTED for f in result["flawed"])
+
+
+def test_no_sound_design_is_told_it_is_wrong():
+    """The product's worst bug is an error on a sound design: `accuracy.py --strict`
+    fails on any, and lists them."""
+    run = subprocess.run(
+        [sys.executable, "scripts/accuracy.py", "--strict"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    false_errors = [line for line in run.stdout.splitlines() if "false error  " in line]
+    assert false_errors == [], "\n".join(false_errors)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr

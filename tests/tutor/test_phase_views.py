@@ -285,6 +285,19 @@ def test_rules_page_lists_every_rule_with_its_explanation(client, db):
         assert escape(rule.why[:40]) in html
 
 
+def test_rules_page_shows_what_each_verdict_rests_on(client, db):
+    import re
+
+    from phases.registry import RULES
+
+    html = client.get(reverse("rules")).content.decode()
+    assert 'id="evidence"' in html
+    for rule in RULES:
+        heading = re.search(rf'id="{rule.code}">\s*<h3>(.*?)</h3>', html, re.S)
+        assert heading, rule.code
+        assert f">{rule.evidence.label}</a>" in heading.group(1), rule.code
+
+
 def test_health_endpoints(client, db):
     assert client.get("/healthz/live").status_code == 200
     ready = client.get("/healthz/ready")

@@ -145,7 +145,7 @@ problems:
           - {label: redirecting, synonym: [redirect]}
           - {id: x, label: counting, feature: statistics}
       phase10: {}
-      rules: {REQ-999: off, REQ-003: sometimes}
+      rules: {REQ-999: off, REQ-003: sometimes, TEC-007: error}
     samples:
       - name: one
         answers: {"1": {latency: [{target: 2OO}]}, "12": {}}
@@ -175,6 +175,7 @@ EXPECTED_LOCATIONS = [
     "problems[0].expectations.phase10: unknown key",
     "problems[0].expectations.rules.REQ-999: no rule has this code",
     "problems[0].expectations.rules.REQ-003: expected one of off, error, warning, info",
+    "problems[0].expectations.rules.TEC-007: TEC-007 reads the learner's words",
     "problems[0].samples[0].answers.1.latency[0].target:",
     "problems[0].samples[0].answers.12: Expected a phase number 1 to 9",
     "problems[0].samples[0].must: no rule has the code 'NOPE-1'",

@@ -1,0 +1,161 @@
+"""Severity follows evidence (PRODUCT.md §3, "Trust: what a finding may claim").
+
+Every rule declares what its verdict rests on; a reading of prose (textual) is never an
+error, and neither is a verdict that rests on a figure the learner did not state.
+"""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from phases.design import Design, ProblemSpec
+from phases.engine import check_phase
+from phases.findings import Evidence, Severity, capped
+from phases.registry import RULES
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = json.loads((ROOT / "fixtures" / "answers" / "url-shortener.json").read_text())
+
+
+def answers() -> dict[int, dict]:
+    return {int(k): copy.deepcopy(v) for k, v in EXAMPLE["phases"].items()}
+
+
+def findings(phase: int, docs: dict[int, dict], **problem) -> list:
+    spec = ProblemSpec(slug="url-shortener", title="URL shortener", **problem)
+    return check_phase(phase, Design(docs, spec))
+
+
+def test_every_rule_declares_its_evidence_and_textual_rules_are_never_errors():
+    for rule in RULES:
+        assert isinstance(rule.evidence, Evidence), rule.code
+        if rule.evidence is Evidence.TEXTUAL:
+            assert rule.severity is not Severity.ERROR, rule.code
+
+
+@pytest.mark.parametrize("evidence", list(Evidence))
+def test_capped_lets_only_proof_make_an_error(evidence):
+    assert capped(Severity.ERROR, evidence) is (
+        Severity.WARNING if evidence is Evidence.TEXTUAL else Severity.ERROR
+    )
+    assert capped(Severity.ERROR, evidence, assumes="a figure") is Severity.WARNING
+    assert capped(Severity.INFO, evidence, assumes="a figure") is Severity.INFO
+
+
+def test_an_instructor_cannot_make_a_textual_rule_an_error():
+    docs = answers()
+    docs[1]["functional"][0]["text"] = "URL shortening"  # REQ-003: no actor, no verb
+    found = findings(1, docs, expectations={"rules": {"REQ-003": "error"}})
+    req003 = [f for f in found if f.code == "REQ-003"]
+    assert req003 and all(f.severity is Severity.WARNING for f in req003)
+
+
+def test_a_verdict_on_the_tutors_capacity_figure_says_so_and_is_a_warning():
+    docs = answers()
+    docs[7]["bottleneck"] = "Load balancer"  # not what the model runs out of first
+    found = [f for f in findings(7, docs) if f.code == "BOT-001"]
+    assert found, "BOT-001 should question the named bottleneck"
+    assert found[0].severity is Severity.WARNING
+    assert "This rests on figures you did not state" in found[0].message
+    assert "the tutor's reference figure" in found[0].message
+
+
+def test_a_cache_size_from_the_default_hot_share_is_a_warning_that_names_it():
+    docs = answers()
+    docs[2]["assumptions"]["cache_fraction"] = ""
+    docs[2]["results"]["cache_memory"] = "2 TB"  # 50x the 20% hot set
+    found = [f for f in findings(2, docs) if f.field == "results.cache_memory"]
+    assert found and found[0].severity is Severity.WARNING
+    assert "hot set of 20% of a day's reads" in found[0].message
+
+
+def test_a_slip_in_the_learners_own_arithmetic_stays_an_error():
+    docs = answers()
+    docs[2]["results"]["writes_per_s"] = "115,700/s"  # 100x off, no assumption involved
+    found = [f for f in findings(2, docs) if f.field == "results.writes_per_s"]
+    assert found and found[0].severity is Severity.ERROR
+    assert "This rests on" not in found[0].message
+
+
+@pytest.mark.parametrize(
+    "staleness",
+    ["the author sees their own link at once", "only after it is stored", "no later message"],
+)
+def test_a_staleness_bound_in_words_is_a_bound(staleness):
+    docs = answers()
+    docs[1]["consistency"][0]["staleness"] = staleness
+    assert not [f for f in findings(1, docs) if f.code == "REQ-006"]
+
+
+def test_a_vague_staleness_is_a_textual_question():
+    docs = answers()
+    docs[1]["consistency"][0]["staleness"] = "eventually"
+    found = [f for f in findings(1, docs) if f.code == "REQ-006"]
+    assert len(found) == 1 and found[0].severity is Severity.WARNING
+    assert found[0].message.startswith("How stale may")
+
+
+# -- Designs of other kinds: what the web-app defaults wrongly assumed --------------------
+
+
+def _log_first_write(docs: dict[int, dict], technology: str) -> dict[int, dict]:
+    """The write is acknowledged once it is appended to the click queue; the database
+    is written behind it."""
+    docs[5]["write_path"] = [
+        {"component": "Load balancer", "action": "forward", "branch": "", "async": False},
+        {"component": "App servers", "action": "validate", "branch": "", "async": False},
+        {"component": "Click queue", "action": "append the link", "branch": "", "async": False},
+        {"component": "App servers", "action": "answer 201", "branch": "", "async": False},
+        {"component": "Click workers", "action": "take it", "branch": "", "async": True},
+        {"component": "Links DB primary", "action": "insert it", "branch": "", "async": True},
+    ]
+    choice = dict(docs[6]["choices"][1], technology=technology, component="Click queue")
+    docs[6]["choices"].append(choice)
+    return docs
+
+
+def test_a_write_acknowledged_by_a_replicated_log_is_durable():
+    found = findings(5, _log_first_write(answers(), "Kafka"))
+    assert "ARC-012" not in {f.code for f in found}
+
+
+def test_a_write_acknowledged_by_a_queue_that_may_lose_it_is_not():
+    found = findings(5, _log_first_write(answers(), "RabbitMQ"))
+    assert [f.severity for f in found if f.code == "ARC-012"] == [Severity.ERROR]
+
+
+def test_what_the_system_does_by_itself_needs_no_endpoint():
+    docs = answers()
+    docs[1]["functional"] += [
+        {"text": "The system deletes links a year after their last visit", "path": "write"},
+        {"text": "A link owner can rename the short code of a link", "path": "write"},
+    ]
+    missing = [f.message for f in findings(4, docs) if f.code == "API-005"]
+    assert missing == [
+        'No endpoint serves the requirement "A link owner can rename the short code of a link".'
+    ]
+
+
+def test_a_get_reading_what_a_system_write_produced_is_not_questioned():
+    docs = answers()
+    docs[1]["functional"].append(
+        {"text": "The system counts each link's visits per day", "path": "write"}
+    )
+    get = dict(
+        docs[4]["endpoints"][0],
+        method="GET",
+        path="/v1/urls/{code}/daily",
+        requirement="The system counts each link's visits per day",
+        status="200",
+    )
+    docs[4]["endpoints"].append(get)
+    assert "API-009" not in {f.code for f in findings(4, docs)}
+    get["requirement"] = "A link owner can rename the short code of a link"
+    docs[1]["functional"].append(
+        {"text": "A link owner can rename the short code of a link", "path": "write"}
+    )
+    api009 = [f for f in findings(4, docs) if f.code == "API-009"]
+    assert [f.severity for f in api009] == [Severity.WARNING]
+    assert "Does this call change stored data" in api009[0].message
