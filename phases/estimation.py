@@ -524,9 +524,25 @@ def result_off(design) -> Iterator[Hit]:
     Better:
         Recompute the step the finding names: 100,000,000 / 86,400 ≈ 1,157 writes/s.
     """
-    for row in _check_rows(design):
+    rows = _check_rows(design)
+    roots = echoes(rows)
+    labels = {row["key"]: row["label"] for row in rows}
+    for row in rows:
         if row["verdict"] not in ("warning", "error"):
             continue
+        root = roots.get(row["key"])
+        if root is not None:
+            # One slip, counted once: this figure is off only because it was worked out
+            # from an earlier one that is.
+            yield Hit(
+                field=f"results.{row['key']}",
+                message=f"{row['label']} ({row['learner_text']}) follows from your "
+                f"{labels[root].lower()}, so it is off by the same factor; the slip is "
+                "counted once, there.",
+                severity=Severity.INFO,
+            )
+            continue
+        followers = [labels[k] for k, r in roots.items() if r == row["key"]]
         ratio = row["ratio"]
         ours = format_value(row["from_assumptions"], row["kind"])
         if not ratio:
@@ -536,6 +552,12 @@ def result_off(design) -> Iterator[Hit]:
         else:
             how = f"is 1/{_factor(1 / ratio)} of what your assumptions give ({ours})"
         slip = f" Likely slip: {row['slip']}." if row["slip"] else ""
+        if followers:
+            slip += (
+                f" {len(followers)} result{'s' if len(followers) > 1 else ''} worked out from "
+                f"it {'are' if len(followers) > 1 else 'is'} off by the same factor: "
+                f"{', '.join(f.lower() for f in followers)}."
+            )
         yield Hit(
             assumes=_unstated(design, row["key"]),
             field=f"results.{row['key']}",
@@ -545,6 +567,64 @@ def result_off(design) -> Iterator[Hit]:
             fix=f"From your assumptions: {row['arithmetic']}.",
             severity=Severity.ERROR if row["verdict"] == "error" else Severity.WARNING,
         )
+
+
+# Which results a learner usually works out from which: the peak from the average, reads
+# from writes, bandwidth from the peaks, and so on.
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "peak_writes_per_s": ("writes_per_s",),
+    "reads_per_s": ("writes_per_s",),
+    "peak_reads_per_s": ("reads_per_s", "peak_writes_per_s"),
+    "storage": ("writes_per_s",),
+    "storage_with_overhead": ("storage",),
+    "bandwidth_in": ("peak_writes_per_s",),
+    "bandwidth_out": ("peak_reads_per_s",),
+    "cache_memory": ("reads_per_s",),
+}
+# How close two ratios must be for one figure to be an echo of the other's slip.
+_SAME_FACTOR = math.log(1.1)
+
+
+def echoes(rows: list[dict]) -> dict[str, str]:
+    """Each off result that only repeats the slip of one it is worked out from, mapped to
+    the result where that slip was made (its root cause).
+
+    A result is an echo when none of the results it is worked out from
+    (:data:`DERIVED_FROM`) is right and one of them, or one further back, is off by the
+    same factor: the learner's later arithmetic was right, on a wrong input.
+    """
+    off = {
+        row["key"]: row["ratio"]
+        for row in rows
+        if row["verdict"] in ("warning", "error") and row["ratio"] and 0 < row["ratio"] < math.inf
+    }
+    checked = {row["key"] for row in rows if row["verdict"] in ("ok", "warning", "error")}
+    roots: dict[str, str] = {}
+    for key in RESULTS_BY_KEY:  # in order, so an input is settled before what uses it
+        parents = [p for p in DERIVED_FROM.get(key, ()) if p in checked]
+        # A right input beside a wrong result means a slip of its own.
+        if key not in off or not parents or any(p not in off for p in parents):
+            continue
+        same = [
+            a
+            for a in _ancestors(key)
+            if a in off and abs(math.log(off[key] / off[a])) <= _SAME_FACTOR
+        ]
+        if same:
+            first = min(same, key=list(RESULTS_BY_KEY).index)
+            roots[key] = roots.get(first, first)
+    return roots
+
+
+def _ancestors(key: str) -> set[str]:
+    found: set[str] = set()
+    todo = list(DERIVED_FROM.get(key, ()))
+    while todo:
+        parent = todo.pop()
+        if parent not in found:
+            found.add(parent)
+            todo.extend(DERIVED_FROM.get(parent, ()))
+    return found
 
 
 def _unstated(design, key: str) -> str:

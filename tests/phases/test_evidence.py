@@ -159,3 +159,47 @@ def test_a_get_reading_what_a_system_write_produced_is_not_questioned():
     api009 = [f for f in findings(4, docs) if f.code == "API-009"]
     assert [f.severity for f in api009] == [Severity.WARNING]
     assert "Does this call change stored data" in api009[0].message
+
+
+# -- One finding per root cause -------------------------------------------------------------
+
+
+def _results_from(docs: dict[int, dict], writes_factor: float) -> dict[str, str]:
+    """Phase 2's results as a learner would write them, worked out correctly from a
+    writes figure ``writes_factor`` times too large."""
+    from phases import estimation
+    from phases.quantities import format_value
+
+    parsed = estimation.parse(docs[2])
+    values = estimation.base_values(parsed.assumptions)
+    values["writes"] *= writes_factor
+    return {
+        key: format_value(figure.value, estimation.key_kind(key))
+        for key, figure in estimation.recompute(values, explain=False).items()
+    }
+
+
+def test_one_slip_carried_through_every_result_is_one_error():
+    docs = answers()
+    docs[2]["results"].update(_results_from(docs, 24))  # 3,600 s taken for a day
+    found = [f for f in findings(2, docs) if f.code == "EST-001"]
+    serious = [f for f in found if f.severity in (Severity.ERROR, Severity.WARNING)]
+    assert [f.field for f in serious] == ["results.writes_per_s"]
+    assert "hours mixed up with days" in serious[0].message
+    assert "8 results worked out from it are off by the same factor" in serious[0].message
+    echoes = [f for f in found if f.severity is Severity.INFO]
+    assert len(echoes) == 8
+    assert all("counted once" in f.message for f in echoes)
+
+
+def test_a_second_slip_on_top_of_an_echo_is_its_own_finding():
+    docs = answers()
+    docs[2]["results"].update(_results_from(docs, 24))
+    storage = docs[2]["results"]["storage"]  # "876 TB": now written in GB, 1,000x off
+    docs[2]["results"]["storage"] = storage.replace(" TB", " GB")
+    serious = [
+        f.field
+        for f in findings(2, docs)
+        if f.code == "EST-001" and f.severity in (Severity.ERROR, Severity.WARNING)
+    ]
+    assert serious == ["results.writes_per_s", "results.storage"]
