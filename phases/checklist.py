@@ -44,8 +44,10 @@ FIT_CODES = (
     "TEC-006",
 )
 TRADEOFF_CODES = ("DAT-015", "API-008", "TEC-004")
+# A component unclassified, or classified without what users see or how it is mitigated.
+FAILURE_CODES = ("FAIL-001", "FAIL-003")
 # Every code named above, for the test that keeps them in step with the registry.
-CODES = (*SIMPLE_CODES, *EXPLAINED_CODES, *FIT_CODES, *TRADEOFF_CODES)
+CODES = (*SIMPLE_CODES, *EXPLAINED_CODES, *FIT_CODES, *TRADEOFF_CODES, *FAILURE_CODES)
 
 # Below this many requests a second at peak, more than this many components is "many".
 SMALL_SCALE_PER_S = 1_000.0
@@ -192,43 +194,14 @@ def components_explained(design) -> dict:
 
 def failure_modes_named(design) -> dict:
     where: list[dict] = []
-    arch = _parsed(design, 5, "architecture")
     if not design.has(5):
         where.append(_missing(5, "architecture"))
-    elif arch is None:
+    elif _parsed(design, 5, "architecture") is None:
         where.append(_invalid(5, _phase(design, 5)))
     if not design.has(8):
         where.append(_missing(8, "failure"))
     else:
-        failure = _parsed(design, 8, "failure")
-        if failure is None:
-            where.append(_invalid(8, _phase(design, 8)))
-        elif arch is not None:
-            for c in arch.components:
-                name = c.name or c.type or "a component"
-                row = failure.for_component(c.name) if c.name else None
-                if row is None:
-                    where.append(
-                        _link(
-                            8,
-                            "components",
-                            f"{name} is not classified: what happens when it fails?",
-                        )
-                    )
-                elif not row.dependency:
-                    where.append(
-                        _link(
-                            8,
-                            f"{row.field}.dependency",
-                            f"{name}: hard, soft or transparent dependency?",
-                        )
-                    )
-                elif not row.user_sees:
-                    where.append(
-                        _link(
-                            8, f"{row.field}.user_sees", f"{name}: what do users see when it fails?"
-                        )
-                    )
+        where += _from_findings(design, 8, FAILURE_CODES)
     return _item(
         "failure_modes_named",
         "Failure modes named",

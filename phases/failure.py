@@ -704,6 +704,10 @@ def call_without_timeout(design) -> Iterator[Hit]:
             )
 
 
+# Callers that stop sending to a failing backend by health checks of their own.
+_HEALTH_CHECKING = frozenset({"load_balancer_l4", "load_balancer_l7", "cdn"})
+
+
 def hard_call_without_breaker(design) -> Iterator[Hit]:
     """A call to a hard dependency without a circuit breaker.
 
@@ -714,14 +718,19 @@ def hard_call_without_breaker(design) -> Iterator[Hit]:
         room to recover.
     Triggers:
         A call whose callee is a component classified hard, with circuit breaker not
-        ticked.
+        ticked. A load balancer's or a CDN's calls are left out: their health checks
+        take a failing backend out of rotation, which is what a breaker does.
     Better:
         A breaker on the app servers' calls to the database that opens after a burst of
         errors and lets one trial request through after a pause.
     """
     failure = design.failure
+    arch = _other(design, 5, "architecture")
     for call in failure.calls:
         row = failure.for_component(call.callee) if call.callee else None
+        caller = _component(arch, call.caller) if arch is not None and call.caller else None
+        if caller is not None and caller.type in _HEALTH_CHECKING:
+            continue  # a balancer or a CDN takes a failing backend out by its health checks
         if row is not None and row.dependency == "hard" and not call.circuit_breaker:
             yield Hit(
                 field=f"{call.field}.circuit_breaker",

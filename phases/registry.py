@@ -210,3 +210,16 @@ RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
 def rules_for(phase: int) -> tuple[Rule, ...]:
     return tuple(rule for rule in RULES if rule.phase == phase)
+
+
+# Findings that deny one another: a rule's pass says a property holds, and a non-pass
+# finding of any of these codes on the same design says it does not. They share their
+# computation, so they can never both appear; tests/phases/test_agreement.py runs every
+# sample answer to keep it so.
+DENIED_BY: dict[str, tuple[str, ...]] = {
+    "REQ-001": ("REQ-001", "REQ-002"),
+    "EST-009": ("EST-001",),
+    "DAT-001": ("DAT-001",),
+    "ARC-004": ("ARC-003", "ARC-004"),
+    "REV-006": ("REV-001", "REV-002", "REV-003", "REV-004", "REV-005"),
+}

@@ -501,10 +501,16 @@ def checklist_item_failing(design) -> Iterator[Hit]:
             f"Phase {w['phase']}{', ' + w['field'] if w.get('field') else ''}: {w['message']}"
             for w in item["where"]
         )
+        # When every shortfall is already a finding of an earlier phase, this is a pointer
+        # to them (info), not a second count of the same slips.
+        echoes = bool(item["where"]) and all(w.get("code") for w in item["where"])
+        codes = sorted({w["code"] for w in item["where"] if w.get("code")})
         yield Hit(
             field="",
-            message=f"Checklist: {item['label']} - not yet. {item['explanation']}",
+            message=f"Checklist: {item['label']} - not yet. {item['explanation']}"
+            + (f" Counted once, where it was found: {', '.join(codes)}." if echoes else ""),
             fix=links or item["explanation"],
+            severity=Severity.INFO if echoes else None,
         )
 
 

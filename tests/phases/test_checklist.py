@@ -76,12 +76,14 @@ def test_unexplained_component_links_to_phase5_finding():
     )
 
 
-def test_unclassified_component_links_to_phase8():
+def test_unclassified_component_is_the_failure_rules_finding():
+    """The checklist reads FAIL-001's finding (shown on the phase 5 component it names),
+    so the two can never disagree."""
     failure = copy.deepcopy(EARLIER[8][0]())
     del failure["components"][6]  # the click queue
     item = items(design(p8=failure))["failure_modes_named"]
     assert not item["ok"]
-    assert [w["phase"] for w in item["where"]] == [8]
+    assert [w["code"] for w in item["where"]] == ["FAIL-001"]
     assert "Click queue" in item["where"][0]["message"]
 
 
