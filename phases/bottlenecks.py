@@ -469,7 +469,10 @@ def chain_too_slow(design) -> Iterator[Hit]:
     Triggers:
         The sum of reference latencies along the synchronous read path (its cache-hit
         route, async steps left out) above phase 1's p99 target for the read operation.
-        Nothing is said without a p99 target or a read path.
+        Nothing is said without a p99 target or a read path,
+        nor when the read's target is not a number: the target is the one whose operation
+        reads (its words match the read path and the read requirements more than the
+        write ones), never a write's.
     Better:
         Take slow steps off the synchronous path (make them async, serve from a cache
         or a CDN, hand out a signed URL instead of proxying large objects), or argue

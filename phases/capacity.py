@@ -485,14 +485,28 @@ def _latency(design, arch) -> dict:
     req = _safe(design, "requirements")
     if req is not None:
         read_words = set(_READ_WORDS)
+        write_words: set[str] = set()
         for step in arch.read_path:
             read_words |= set(stems(step.action))
+        for step in arch.write_path:
+            write_words |= set(stems(step.action))
         for fr in req.functional:
             if fr.path in ("read", "both"):
                 read_words |= set(stems(fr.text))
-        p99 = [t for t in req.latency if t.percentile == "p99" and t.milliseconds is not None]
-        chosen = next((t for t in p99 if set(stems(t.operation)) & read_words), None)
-        chosen = chosen or (p99[0] if p99 else None)
+            if fr.path == "write":
+                write_words |= set(stems(fr.text))
+        write_words -= read_words
+
+        def leans_read(target) -> int:
+            said = set(stems(target.operation))
+            return len(said & read_words) - len(said & write_words)
+
+        # Only the read operation's own target: never a write's, and nothing when the read's
+        # target is not a number (then there is nothing to compare with).
+        p99 = [t for t in req.latency if t.percentile == "p99" and leans_read(t) > 0]
+        chosen = max(p99, key=leans_read, default=None)
+        if chosen is not None and chosen.milliseconds is None:
+            chosen = None
         if chosen is not None:
             target_ms = chosen.milliseconds
             label = f"p99 of {chosen.label}: {target_ms:g} ms (phase 1)"
