@@ -173,6 +173,7 @@ RULES: tuple[Rule, ...] = (
     Rule("TEC-007", 6, WARNING, technology.scale_buzzword, TEXTUAL),
     Rule("TEC-008", 6, ERROR, technology.single_primary_over_capacity, COMPUTED),
     Rule("TEC-009", 6, INFO, technology.unknown_technology, STRUCTURAL),
+    Rule("TEC-010", 6, WARNING, technology.storage_without_technology, CONTRADICTION),
     # Phase 7: bottlenecks
     Rule("BOT-001", 7, ERROR, bottlenecks.wrong_bottleneck, COMPUTED),
     Rule("BOT-002", 7, ERROR, bottlenecks.wrong_family, COMPUTED),

@@ -581,6 +581,52 @@ def contradicts_storage_type(design) -> Iterator[Hit]:
         )
 
 
+def storage_without_technology(design) -> Iterator[Hit]:
+    """A storage type phase 3 gives an access pattern that no technology chosen here is.
+
+    Why it matters:
+        Phase 3 says how each access pattern is stored; phase 6 says which products do
+        the storing. When phase 3 puts clicks in a wide-column store and phase 6 names
+        only PostgreSQL and Redis, one of the two answers is wrong: either that data
+        lives in PostgreSQL after all (and phase 3's fit checks judged the wrong store),
+        or a product is missing.
+    Triggers:
+        An access pattern whose storage type (relational, key-value, wide-column,
+        document, graph, time-series, search, object) none of phase 6's technologies
+        provides, by the catalogue. One finding per storage type, on its first access
+        pattern. Skipped when phase 6 names no store yet, or names a product the
+        catalogue does not know (it may be the one).
+    Better:
+        Add the product that stores it, with its justification, or change the access
+        pattern's storage to the store you chose.
+    """
+    used = _storage_types_used(design)
+    choices = [c for c in _choices(design) if c.technology]
+    if not used or not choices:
+        return
+    known = [catalogue.find(c.technology) for c in choices]
+    if any(tech is None for tech in known):
+        return
+    provided = {cat for tech in known if tech is not None for cat in tech.store_categories}
+    if not provided:
+        return
+    seen = set()
+    for code, field in used:
+        if code in provided or code in seen:
+            continue
+        seen.add(code)
+        names = _joined([c.technology for c in choices], "and")
+        yield Hit(
+            field=field,
+            field_phase=3,
+            message=f"Phase 3 keeps this data in {storage.phrase(code)}, but none of the "
+            f"technologies chosen here ({names}) is one. Which product stores it?",
+            hint="Two answers disagree: the access pattern's storage, or the product list.",
+            fix=f"Add the product that serves as {storage.phrase(code)}, with its "
+            "justification, or change the access pattern's storage to a store you chose.",
+        )
+
+
 def scale_buzzword(design) -> Iterator[Hit]:
     """ "Because it scales" or "industry standard" with no number behind it.
 
