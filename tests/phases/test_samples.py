@@ -124,3 +124,27 @@ def test_the_module_does_not_need_django():
     code = "import sys, phases.samples; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+SHIPPED_WITH_CORPUS = [
+    "pastebin",
+    "social-feed",
+    "rate-limiter",
+    "chat-service",
+    "ride-sharing-location",
+]
+
+
+@pytest.mark.parametrize("slug", SHIPPED_WITH_CORPUS)
+def test_every_shipped_problem_has_its_whole_sound_design_as_a_sample(slug):
+    """The sample is the accuracy corpus's sound design, all nine phases, kept identical."""
+    problems = {
+        p["slug"]: p
+        for path in sorted((FIXTURES / "problemsets").glob("*.yaml"))
+        for p in yaml.safe_load(path.read_text())["problems"]
+    }
+    sample = next(s for s in problems[slug]["samples"] if s["name"].startswith("sound design"))
+    corpus = json.loads((FIXTURES / "accuracy" / slug / "sound.json").read_text())
+    assert sorted(sample["answers"], key=int) == [str(n) for n in range(1, 10)]
+    assert sample["answers"] == corpus["phases"]
+    assert sample.get("seed", 0) == corpus.get("seed", 0)
