@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from phases import capacity, diagram
 from phases.answers import AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
-from phases.findings import Hit, Severity
+from phases.findings import Evidence, Hit, Severity
 from phases.markdown import cell, inline, table, yes
 from phases.text import has_figure, stems, words
 from phases.unit import (
@@ -479,9 +479,10 @@ def unexplained_component(design) -> Iterator[Hit]:
             )
         elif not _reason_words(c):
             yield Hit(
+                evidence=Evidence.TEXTUAL,
                 field=f"{c.field}.why",
-                message=f'The reason for {_name(c)} ("{c.why}") only says what it is, not '
-                "why this system needs it.",
+                message=f'Does the reason for {_name(c)} ("{c.why}") say why this system '
+                "needs it? Read on its own, it only says what it is.",
                 hint="What would go wrong, for which operation, without it?",
                 fix="Name the operation or figure it serves, or remove the component.",
             )

@@ -241,13 +241,14 @@ def tradeoffs_explicit(design) -> dict:
                 "tradeoffs",
                 f"{m.label[0].upper()}{m.label[1:]} (chosen in phase {choice.phase}, "
                 f"{choice.what}) has no trade-off row; it usually costs {m.cost}.",
+                "REV-001",  # the same computation as that rule (review.untraded)
             )
         )
     parsed = review._review(design) if design.has(9) else None
     if parsed is not None:
         for row in parsed.tradeoffs:
             if not (row.wanted and row.gave_up and row.mechanism):
-                where.append(_link(9, row.field, "This trade-off row is incomplete."))
+                where.append(_link(9, row.field, "This trade-off row is incomplete.", "REV-002"))
     for phase, codes in ((3, ("DAT-015",)), (4, ("API-008",)), (6, ("TEC-004",))):
         if design.has(phase):
             where += _from_findings(design, phase, codes)

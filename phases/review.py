@@ -167,7 +167,17 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "eventual consistency",
         "stale reads",
         "for a while after a write, readers may be shown the previous value",
-        ("eventual", "eventually consistent"),
+        # The price is as often named as what the reader sees: stale or late figures.
+        (
+            "eventual",
+            "eventually consistent",
+            "stale",
+            "staleness",
+            "out of date",
+            "delay",
+            "delayed",
+            "late",
+        ),
     ),
 )
 MECHANISMS_BY_KEY = {m.key: m for m in MECHANISMS}

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 
 from phases import catalogue, storage
 from phases.answers import AnswerShapeError, Reader
-from phases.findings import Hit, Severity
+from phases.findings import Evidence, Hit, Severity
 from phases.markdown import cell, table
 from phases.quantities import format_value
-from phases.text import STOPWORDS, has_figure, stems, words
+from phases.text import STOPWORDS, has_figure, names_something_concrete, stems, words
 from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
 
 if TYPE_CHECKING:
@@ -280,6 +280,16 @@ def _meaningful(text: str, ignore: set[str]) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and w not in FILLER and w not in ignore]
 
 
+def _concrete(text: str, ignore: set[str], own: catalogue.Technology | None) -> bool:
+    """Whether a short part names something concrete beyond the row's own product and
+    component: a figure, a mechanism, or another technology."""
+    others = [t for t, _start, _end in catalogue.mentioned_in(text) if t is not own]
+    if others:
+        return True
+    rest = " ".join(w for w in words(text) if w not in ignore)
+    return names_something_concrete(rest)
+
+
 def _joined(items: list[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -347,15 +357,16 @@ def missing_part(design) -> Iterator[Hit]:
                 )
                 continue
             content = _meaningful(text, ignore)
-            if len(content) < MIN_MEANINGFUL_WORDS:
+            if len(content) < MIN_MEANINGFUL_WORDS and not _concrete(text, ignore, tech):
                 yield Hit(
                     field=f"{choice.field}.{part}",
-                    message=f'{choice.label}: "{text}" only repeats the question; it does '
-                    f"not say {question}.",
+                    message=f'{choice.label}: does "{text}" say {question}? Read on its '
+                    "own, it seems to repeat the question.",
                     hint="What would a reviewer learn from this part that the row's "
                     "headings do not already say?",
                     fix=f"Say {question} in terms of this design: its requirements, rates "
                     "and data.",
+                    evidence=Evidence.TEXTUAL,
                 )
 
 
@@ -467,11 +478,13 @@ def alternative_without_reason(design) -> Iterator[Hit]:
             continue
         tech = catalogue.find(choice.technology)
         for name, reason in _reasons_by_alternative(choice.alternatives, tech).values():
-            if len(reason) < MIN_MEANINGFUL_WORDS:
+            if len(reason) < MIN_MEANINGFUL_WORDS and not names_something_concrete(
+                " ".join(reason)
+            ):
                 yield Hit(
                     field=f"{choice.field}.alternatives",
-                    message=f"{choice.label}: {name} is named as an alternative with no "
-                    "reason why it fits worse.",
+                    message=f"{choice.label}: why does {name} fit worse? It is named as an "
+                    "alternative without a reason.",
                     hint=f"Why not {name}, for this design's access patterns and rates?",
                     fix=f"Follow {name} with what it would cost or lack here, e.g. "
                     f'"{name}: ..." in a clause of its own.',

@@ -132,3 +132,42 @@ def has_number(text: str) -> bool:
 
 def is_blank(text) -> bool:
     return not (text or "").strip()
+
+
+# Words that name a mechanism or a property of a system (replication, a partition key, an
+# eviction policy, a transaction...): a part that says one of these says something
+# concrete, however short ("Memcached: no replication").
+MECHANISM_STEMS = frozenset(
+    stem(w)
+    for w in """
+    replication replica replicas replicated shard shards sharding partition partitioned
+    partitions index indexes indexed cache cached caching queue queued batch batches ttl
+    expiry expire failover consistency consistent transaction transactions acid join joins
+    durability durable persistence persistent persist memory disk ssd latency throughput
+    lock locking quorum leader primary eviction evicts compaction schema query queries
+    range scan hash ordering ordered idempotent idempotency retry retries backoff timeout
+    breaker region regions zone zones cluster clustering node nodes lag stale eventual
+    atomic counter counters stream streams log offset offsets snapshot backup compression
+    encryption websocket websockets polling push geo geospatial spatial fulltext search
+    graph traversal blob multipart bandwidth cost costs license licence managed operations
+    operational vendor lockin threaded protocol http grpc tcp udp dns certificate tls
+    aggregation aggregate aggregates sort sorted secondary tombstones vacuum wal fsync
+    rebalancing rebalance hotspot hot cold tier tiering archive retention
+    """.split()
+)
+
+
+def names_something_concrete(text: str, names: tuple[str, ...] = ()) -> bool:
+    """Whether a short text still says something concrete: a number, a mechanism or
+    property (:data:`MECHANISM_STEMS`), or one of ``names`` (technologies, components).
+
+    A textual rule uses it before calling a part empty or a repetition of the question.
+    """
+    if has_figure(text):
+        return True
+    said = set(stems(text))
+    if said & MECHANISM_STEMS:
+        return True
+    lowered = (text or "").lower()
+    return any(name and re.search(rf"\b{re.escape(name.lower())}\b", lowered) for name in names)
+

@@ -122,7 +122,12 @@ def test_incomplete_row_falls_short():
     item = items(design(p9=review))["tradeoffs_explicit"]
     assert not item["ok"]
     assert item["where"] == [
-        {"phase": 9, "field": "tradeoffs[1]", "message": "This trade-off row is incomplete."}
+        {
+            "phase": 9,
+            "field": "tradeoffs[1]",
+            "message": "This trade-off row is incomplete.",
+            "code": "REV-002",
+        }
     ]
 
 
