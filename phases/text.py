@@ -137,9 +137,7 @@ def is_blank(text) -> bool:
 # Words that name a mechanism or a property of a system (replication, a partition key, an
 # eviction policy, a transaction...): a part that says one of these says something
 # concrete, however short ("Memcached: no replication").
-MECHANISM_STEMS = frozenset(
-    stem(w)
-    for w in """
+_MECHANISM_WORDS = """
     replication replica replicas replicated shard shards sharding partition partitioned
     partitions index indexes indexed cache cached caching queue queued batch batches ttl
     expiry expire failover consistency consistent transaction transactions acid join joins
@@ -153,8 +151,8 @@ MECHANISM_STEMS = frozenset(
     operational vendor lockin threaded protocol http grpc tcp udp dns certificate tls
     aggregation aggregate aggregates sort sorted secondary tombstones vacuum wal fsync
     rebalancing rebalance hotspot hot cold tier tiering archive retention
-    """.split()
-)
+    """
+MECHANISM_STEMS = frozenset(stem(w) for w in _MECHANISM_WORDS.split())
 
 
 def names_something_concrete(text: str, names: tuple[str, ...] = ()) -> bool:
@@ -170,4 +168,3 @@ def names_something_concrete(text: str, names: tuple[str, ...] = ()) -> bool:
         return True
     lowered = (text or "").lower()
     return any(name and re.search(rf"\b{re.escape(name.lower())}\b", lowered) for name in names)
-
