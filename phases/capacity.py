@@ -90,6 +90,7 @@ def _safe(design, attribute: str):
         "architecture": 5,
         "technology": 6,
         "bottlenecks": 7,
+        "failure": 8,
     }[attribute]
     if not design.has(phase):
         return None
@@ -519,7 +520,16 @@ def _latency(design, arch) -> dict:
     }
 
 
+def _replicated_with_failover(failure, component) -> bool:
+    """Whether phase 8 says this component keeps a second copy that takes over by itself."""
+    if failure is None or not component.name:
+        return False
+    row = failure.for_component(component.name)
+    return row is not None and row.replication in ("sync", "async") and row.automatic_failover
+
+
 def _availability(design, arch) -> dict:
+    failure = _safe(design, "failure")
     chain, seen = [], set()
     total = 1.0
     for step, component in _resolved(arch, "write_path"):
@@ -535,6 +545,8 @@ def _availability(design, arch) -> dict:
             if standby:
                 note = f" ({count} primary + {standby} replica(s) that can be promoted)"
                 count += standby
+        if count == 1 and _replicated_with_failover(failure, component):
+            count, note = 2, " (replicated with automatic failover, by your phase 8 answer)"
         together = 1 - (1 - one) ** count
         total *= together
         chain.append(

@@ -537,6 +537,61 @@ def single_point_of_failure(design) -> Iterator[Hit]:
         )
 
 
+def write_path_below_target(design) -> Iterator[Hit]:
+    """The synchronous write path, as drawn, is less available than phase 1's target.
+
+    Why it matters:
+        A write succeeds only if every component it passes through is up, so the path's
+        availability is the product of theirs. Each box can look redundant enough and the
+        chain still miss the target: five steps at 99.9% each are about 99.5% together.
+    Triggers:
+        The availability chain of phase 7's capacity model (the synchronous write path,
+        each component counted with its instances, a primary with its promotable replicas)
+        below phase 1's availability target. Left to the single-point-of-failure rule when
+        every component under the target is one that rule reports. The per-instance
+        figures are the tutor's reference, so the finding says so and stays a warning.
+    Better:
+        Add instances (or replicas with failover) to the weakest steps, move steps that
+        need not be synchronous off the write path, or revisit the target.
+    """
+    req = _other(design, 1, "requirements")
+    target = req.availability_percent if req is not None else None
+    availability = _capacity(design).get("availability")
+    if target is None or not isinstance(availability, dict):
+        return
+    total = _percent(availability.get("total_percent"))
+    chain = [r for r in availability.get("chain") or [] if isinstance(r, dict)]
+    if total is None or not chain or total >= target:
+        return
+    weak = [r for r in chain if (_percent(r.get("availability")) or 0) < target]
+    if weak and target >= HIGH_AVAILABILITY:
+        arch = _other(design, 5, "architecture")
+        reported = {  # what single_point_of_failure reports
+            _same(row.component)
+            for row in design.failure.components
+            if row.dependency == "hard"
+            and not _redundant(row, _component(arch, row.component), arch)
+        }
+        if all(_same(r["name"]) in reported for r in weak):
+            return  # single_point_of_failure names each of them, with the same figures
+    have, allowed = allowed_downtime(total), allowed_downtime(target)
+    steps = " × ".join(f"{r['name']} {_percent(r.get('availability')):.6g}%" for r in chain)
+    weakest = min(chain, key=lambda r: _percent(r.get("availability")) or 0)
+    yield Hit(
+        field="write_path",
+        field_phase=5,
+        message=f"The synchronous write path is about {total:.4g}% available (down about "
+        f"{have.per_year} a year), below your {target:g}% target ({allowed.per_year}); its "
+        f'weakest step is "{weakest["name"]}".',
+        arithmetic=f"{steps} = {total:.6g}% < {target:g}%",
+        hint="Which step has the fewest copies, and does the write need to wait for it?",
+        fix="Add instances or promotable replicas to the weakest steps, or take steps the "
+        "user need not wait for off the synchronous path.",
+        assumes="the tutor's reference availability for one instance of each kind of "
+        "component (the reference page lists them)",
+    )
+
+
 def cascading_fallback(design) -> Iterator[Hit]:
     """A transparent failure that would cascade: the fallback sends the database more than
     it can take.

@@ -197,6 +197,7 @@ RULES: tuple[Rule, ...] = (
     Rule("FAIL-010", 8, WARNING, failure.hard_call_without_breaker, STRUCTURAL),
     Rule("FAIL-011", 8, WARNING, failure.async_replication_of_critical_data, CONTRADICTION),
     Rule("FAIL-012", 8, WARNING, failure.calls_not_listed, STRUCTURAL),
+    Rule("FAIL-013", 8, WARNING, failure.write_path_below_target, COMPUTED),
     # Phase 9: review
     Rule("REV-001", 9, WARNING, review.mechanism_without_tradeoff, TEXTUAL),
     Rule("REV-002", 9, WARNING, review.incomplete_tradeoff, STRUCTURAL),
