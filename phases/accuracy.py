@@ -19,8 +19,10 @@ Every error finding on a sound design is a *false error*; its warnings are count
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypedDict
 
 from phases import samples, variants
+from phases.answers import JSON
 from phases.design import Design, ProblemSpec
 from phases.engine import grade
 
@@ -35,6 +37,65 @@ FIRED = ("error", "warning", "info")
 CATCHING = ("error", "warning")
 
 
+class Label(TypedDict):
+    """A planted mistake: where it is and what a reviewer would say."""
+
+    id: str
+    phase: int
+    field: str
+    meaning: str
+
+
+class Found(TypedDict):
+    """A finding of a graded design; ``phase`` is the phase its field belongs to."""
+
+    code: str
+    severity: str
+    phase: int
+    field: str
+    message: str
+
+
+class Caught(Label):
+    caught_by: list[Found]
+
+
+class SoundJudgement(TypedDict):
+    errors: list[Found]
+    warnings: list[Found]
+
+
+class FlawedJudgement(TypedDict):
+    planted: int
+    caught: list[Caught]
+    missed: list[Label]
+
+
+class SoundResult(SoundJudgement):
+    file: str
+
+
+class FlawedResult(FlawedJudgement):
+    file: str
+
+
+class ProblemResult(TypedDict):
+    problem: str
+    sound: SoundResult
+    flawed: list[FlawedResult]
+
+
+class Totals(TypedDict):
+    problems: int
+    sound_designs: int
+    flawed_designs: int
+    planted: int
+    caught: int
+    caught_percent: float | None
+    false_errors: int
+    sound_warnings: int
+
+
 @dataclass
 class DesignFile:
     """One corpus file, read and checked; ``errors`` are corpus errors (not findings)."""
@@ -44,9 +105,9 @@ class DesignFile:
     kind: str = ""
     seed: int = 0
     based_on: str = ""
-    answers: dict = field(default_factory=dict)
-    planted: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
+    answers: dict[int, JSON] = field(default_factory=dict)
+    planted: list[Label] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def read_design(path: str | Path) -> DesignFile:
@@ -58,14 +119,18 @@ def read_design(path: str | Path) -> DesignFile:
         design.errors.append(f"cannot read the file ({exc.strerror}).")
         return design
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+        where = (
+            f" at line {exc.lineno}, column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
         design.errors.append(f"not valid JSON{where}.")
         return design
     check_design(design, data, Path(path).name)
     return design
 
 
-def check_design(design: DesignFile, data, filename: str = "") -> DesignFile:
+def check_design(design: DesignFile, data: object, filename: str = "") -> DesignFile:
     """Fill ``design`` from a parsed file, adding an error for each break of the format.
 
     ``filename`` ties the kind to the name: ``sound.json`` is sound, ``flawed-*.json``
@@ -111,7 +176,7 @@ def check_design(design: DesignFile, data, filename: str = "") -> DesignFile:
     return design
 
 
-def _check_phases(design: DesignFile, phases) -> None:
+def _check_phases(design: DesignFile, phases: object) -> None:
     if not isinstance(phases, dict):
         design.errors.append('phases: expected an object of phases "1" to "9".')
         return
@@ -128,7 +193,7 @@ def _check_phases(design: DesignFile, phases) -> None:
     design.answers = answers
 
 
-def _check_planted(design: DesignFile, planted) -> None:
+def _check_planted(design: DesignFile, planted: object) -> None:
     errors = design.errors
     if planted is None:
         planted = []
@@ -173,7 +238,8 @@ def _check_planted(design: DesignFile, planted) -> None:
         if not isinstance(meaning, str) or not meaning.strip():
             errors.append(f"{where}.meaning: required text, what a reviewer would say.")
             ok = False
-        if ok:
+        # ok means each of them passed its check above (written out for the type checker)
+        if ok and isinstance(label_id, str) and isinstance(phase, int) and isinstance(meaning, str):
             design.planted.append(
                 {"id": label_id, "phase": phase, "field": path, "meaning": meaning}
             )
@@ -182,11 +248,11 @@ def _check_planted(design: DesignFile, planted) -> None:
 # -- Grading and counting ------------------------------------------------------------------
 
 
-def findings(answers: dict, spec: ProblemSpec) -> list[dict]:
+def findings(answers: dict[int, JSON], spec: ProblemSpec) -> list[Found]:
     """Every finding of a design as ``{code, severity, phase, field, message}``, where
     ``phase`` is the phase the field belongs to (the grader's ``field_phase`` if given)."""
     report = grade(Design(answers, spec))
-    result = []
+    result: list[Found] = []
     for number, phase in report["phases"].items():
         for finding in phase["findings"]:
             result.append(
@@ -201,7 +267,7 @@ def findings(answers: dict, spec: ProblemSpec) -> list[dict]:
     return result
 
 
-def _key(finding: dict) -> tuple:
+def _key(finding: Found) -> tuple[str, int, str]:
     return finding["code"], finding["phase"], finding["field"]
 
 
@@ -213,7 +279,7 @@ def within(field_path: str, prefix: str) -> bool:
     return field_path.startswith(prefix) and field_path[len(prefix)] in ".["
 
 
-def judge_sound(found: list[dict]) -> dict:
+def judge_sound(found: list[Found]) -> SoundJudgement:
     """A sound design's false errors and warnings."""
     return {
         "errors": [f for f in found if f["severity"] == "error"],
@@ -221,7 +287,9 @@ def judge_sound(found: list[dict]) -> dict:
     }
 
 
-def judge_flawed(planted: list[dict], found: list[dict], sound_found: list[dict]) -> dict:
+def judge_flawed(
+    planted: list[Label], found: list[Found], sound_found: list[Found]
+) -> FlawedJudgement:
     """Each planted mistake caught or missed, with the findings that caught it."""
     fired = [f for f in sound_found if f["severity"] in FIRED]
     baseline = {_key(f) for f in fired}
@@ -235,14 +303,18 @@ def judge_flawed(planted: list[dict], found: list[dict], sound_found: list[dict]
         and _key(f) not in baseline
         and (f["code"], f["message"]) not in said
     ]
-    caught, missed = [], []
+    caught: list[Caught] = []
+    missed: list[Label] = []
     for label in planted:
         by = [f for f in new if f["phase"] == label["phase"] and within(f["field"], label["field"])]
-        (caught if by else missed).append({**label, "caught_by": by} if by else dict(label))
+        if by:
+            caught.append({**label, "caught_by": by})
+        else:
+            missed.append({**label})
     return {"planted": len(planted), "caught": caught, "missed": missed}
 
 
-def totals(results: list[dict]) -> dict:
+def totals(results: list[ProblemResult]) -> Totals:
     """The whole corpus's counts from per-problem results (see :func:`run_problem`)."""
     planted = sum(f["planted"] for r in results for f in r["flawed"])
     caught = sum(len(f["caught"]) for r in results for f in r["flawed"])
@@ -259,19 +331,21 @@ def totals(results: list[dict]) -> dict:
     }
 
 
-def run_problem(name: str, spec: ProblemSpec, sound: DesignFile, flawed: list) -> dict:
+def run_problem(
+    name: str, spec: ProblemSpec, sound: DesignFile, flawed: list[DesignFile]
+) -> ProblemResult:
     """One problem's result: its sound design judged, and each flawed one against it.
 
     ``spec`` carries the problem's givens as written; each design draws its own with its
     seed, as ``grade --seed`` does.
     """
 
-    def graded(design: DesignFile) -> list[dict]:
+    def graded(design: DesignFile) -> list[Found]:
         drawn = replace(spec, givens=variants.draw(spec.givens, design.seed))
         return findings(design.answers, drawn)
 
     sound_found = graded(sound)
-    result = {
+    result: ProblemResult = {
         "problem": name,
         "sound": {"file": sound.path, **judge_sound(sound_found)},
         "flawed": [],

@@ -7,9 +7,16 @@ passed this check.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from phases.units import UnitError
+
+# A decoded JSON object: a phase's answer document, a problem's givens or expectations.
+# Its values are whatever the decoder built, so they are read through ``Reader`` (or
+# checked with ``isinstance``) before use.
+JSON = dict[str, Any]
+
+_T = TypeVar("_T")
 
 # The most rows a list in an answer may hold: the forms offer no more, and parse() refuses
 # more from any other source (the grader's files).
@@ -19,14 +26,14 @@ MAX_ROWS = 50
 MAX_DEPTH = 16
 
 
-def is_blank(value) -> bool:
+def is_blank(value: object) -> bool:
     """Nothing typed: empty text, an unticked box, an empty list."""
     if isinstance(value, str):
         return not value.strip()
     return value in (None, False, [], {})
 
 
-def is_blank_row(row: dict) -> bool:
+def is_blank_row(row: JSON) -> bool:
     return all(is_blank(v) for v in row.values())
 
 
@@ -55,12 +62,12 @@ class Reader:
         if not isinstance(data, dict):
             self.errors.append(("", "Expected a JSON object of answers."))
             data = {}
-        self.data = data
+        self.data: JSON = data
 
     def error(self, field: str, message: str) -> None:
         self.errors.append((field, message))
 
-    def text(self, obj: dict, key: str, field: str, *, choices: Sequence[str] | None = None) -> str:
+    def text(self, obj: JSON, key: str, field: str, *, choices: Sequence[str] | None = None) -> str:
         value = obj.get(key, "")
         if value is None:
             value = ""
@@ -75,7 +82,7 @@ class Reader:
             return ""
         return value
 
-    def texts(self, obj: dict, key: str, field: str, *, choices: Sequence[str]) -> list[str]:
+    def texts(self, obj: JSON, key: str, field: str, *, choices: Sequence[str]) -> list[str]:
         value = obj.get(key, [])
         if value is None:
             return []
@@ -90,7 +97,7 @@ class Reader:
             self.error(field, f"Expected values from {', '.join(choices)} (got {unknown!r}).")
         return [v for v in value if v in choices]
 
-    def object(self, obj: dict, key: str, field: str) -> dict:
+    def object(self, obj: JSON, key: str, field: str) -> JSON:
         value = obj.get(key, {})
         if value is None:
             return {}
@@ -99,7 +106,7 @@ class Reader:
             return {}
         return value
 
-    def rows(self, obj: dict, key: str, field: str) -> list[tuple[str, dict]]:
+    def rows(self, obj: JSON, key: str, field: str) -> list[tuple[str, JSON]]:
         """A list of objects, each with its field path; blank rows are dropped."""
         value = obj.get(key, [])
         if value is None:
@@ -120,7 +127,7 @@ class Reader:
                 rows.append((path, row))
         return rows
 
-    def flag(self, obj: dict, key: str, field: str) -> bool:
+    def flag(self, obj: JSON, key: str, field: str) -> bool:
         """A tick box: true/false, or the text forms a form or a file may carry."""
         value = obj.get(key, False)
         if value in (None, ""):
@@ -132,7 +139,7 @@ class Reader:
         self.error(field, "Expected true or false.")
         return False
 
-    def parsed(self, field: str, parser: Callable, raw: str):
+    def parsed(self, field: str, parser: Callable[[str], _T], raw: str) -> _T | None:
         """Run a unit parser, turning its error into a field error."""
         try:
             return parser(raw)

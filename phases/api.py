@@ -16,16 +16,18 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
-from phases.answers import AnswerShapeError, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
 from phases.data_model import expected_capabilities
 from phases.findings import Hit, Severity
 from phases.markdown import cell, table
-from phases.requirements import capability_rows, performed_by_system
+from phases.requirements import FunctionalRequirement, capability_rows, performed_by_system
 from phases.text import mentions, stem, stems
 from phases.unit import (
     Expectation,
@@ -136,11 +138,11 @@ LAYOUT = Layout(
 )
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {"version": SCHEMA_VERSION, "protocols": [], "endpoints": []}
 
 
-def parse(data: dict) -> Api:
+def parse(data: JSON) -> Api:
     r = Reader(data)
     d = r.data
     endpoints = []
@@ -185,7 +187,12 @@ def parse(data: dict) -> Api:
     return api
 
 
-def computed(design) -> dict:
+class Figures(TypedDict):
+    endpoints: int
+    unserved_requirements: list[str]
+
+
+def computed(design: Design) -> Figures:
     """Which requirements each endpoint serves, and the ones no endpoint serves yet."""
     served = {same_text(e.requirement) for e in design.api.endpoints if e.requirement}
     return {
@@ -204,7 +211,7 @@ def same_text(text: str) -> str:
     return re.sub(r"\s+", " ", (text or "").strip().rstrip(".").strip()).lower()
 
 
-def functional_requirements(design) -> tuple:
+def functional_requirements(design: Design) -> tuple[FunctionalRequirement, ...]:
     """Phase 1's functional requirements with text; none when phase 1 cannot be read."""
     try:
         functional = design.requirements.functional
@@ -213,7 +220,7 @@ def functional_requirements(design) -> tuple:
     return tuple(fr for fr in functional if fr.text)
 
 
-def left_out(design) -> tuple[str, ...]:
+def left_out(design: Design) -> tuple[str, ...]:
     try:
         return design.requirements.left_out
     except AnswerShapeError:
@@ -252,7 +259,7 @@ def is_redirect(endpoint: Endpoint) -> bool:
 # beyond what is really missing.
 
 
-def unversioned_path(design) -> Iterator[Hit]:
+def unversioned_path(design: Design) -> Iterator[Hit]:
     """An endpoint path that carries no version, such as /urls instead of /v1/urls.
 
     Why it matters:
@@ -318,7 +325,7 @@ def _implementation_words(segment: str) -> list[str]:
     return found
 
 
-def implementation_names(design) -> Iterator[Hit]:
+def implementation_names(design: Design) -> Iterator[Hit]:
     """A path named after the machinery behind it (tables, databases, inserts) instead
     of what the client wants done.
 
@@ -356,7 +363,7 @@ def _state_verb_segments(endpoint: Endpoint) -> list[str]:
     ]
 
 
-def verb_in_path(design) -> Iterator[Hit]:
+def verb_in_path(design: Design) -> Iterator[Hit]:
     """A path that spells out the operation (/createUrl, /deleteLink) which the
     HTTP method already carries.
 
@@ -388,7 +395,7 @@ def verb_in_path(design) -> Iterator[Hit]:
                 break
 
 
-def retried_write_not_idempotent(design) -> Iterator[Hit]:
+def retried_write_not_idempotent(design: Design) -> Iterator[Hit]:
     """A POST or PATCH with no idempotency mechanism, although clients retry writes.
 
     Why it matters:
@@ -420,7 +427,7 @@ def retried_write_not_idempotent(design) -> Iterator[Hit]:
         )
 
 
-def requirement_without_endpoint(design) -> Iterator[Hit]:
+def requirement_without_endpoint(design: Design) -> Iterator[Hit]:
     """A phase 1 functional requirement that no endpoint serves.
 
     Why it matters:
@@ -446,7 +453,7 @@ def requirement_without_endpoint(design) -> Iterator[Hit]:
             )
 
 
-def _closest_requirement(text: str, candidates: tuple) -> str:
+def _closest_requirement(text: str, candidates: tuple[FunctionalRequirement, ...]) -> str:
     mine = set(stems(text))
     best, best_score = "", 0.0
     for fr in candidates:
@@ -458,7 +465,7 @@ def _closest_requirement(text: str, candidates: tuple) -> str:
     return best if best_score >= 0.3 else ""
 
 
-def endpoint_without_requirement(design) -> Iterator[Hit]:
+def endpoint_without_requirement(design: Design) -> Iterator[Hit]:
     """An endpoint that names no requirement, or one that phase 1 does not list.
 
     Why it matters:
@@ -510,7 +517,7 @@ _ANALYTICS_PHRASES = (
 )
 
 
-def analytics_required(design) -> bool:
+def analytics_required(design: Design) -> bool:
     """Whether the design must count clicks on its redirects.
 
     Yes when the problem requires an analytics capability and phase 1 did not leave
@@ -534,7 +541,7 @@ def analytics_required(design) -> bool:
 PERMANENT_REDIRECTS = ("301", "308")
 
 
-def permanent_redirect_loses_clicks(design) -> Iterator[Hit]:
+def permanent_redirect_loses_clicks(design: Design) -> Iterator[Hit]:
     """A permanent redirect (301 or 308) while click analytics are required.
 
     Why it matters:
@@ -575,7 +582,7 @@ _ANALYTICS_SIDE = re.compile(
 )
 
 
-def redirect_tradeoff_unstated(design) -> Iterator[Hit]:
+def redirect_tradeoff_unstated(design: Design) -> Iterator[Hit]:
     """A redirect whose notes do not state what its type gains and what it gives up.
 
     Why it matters:
@@ -609,7 +616,7 @@ def redirect_tradeoff_unstated(design) -> Iterator[Hit]:
             )
 
 
-def method_contradicts_operation(design) -> Iterator[Hit]:
+def method_contradicts_operation(design: Design) -> Iterator[Hit]:
     """A GET that changes state: its path names a change, or it serves a requirement
     that only writes.
 
@@ -676,11 +683,11 @@ def _creates(endpoint: Endpoint) -> bool:
     return bool((set(stems(endpoint.requirement)) | path_stems) & _CREATE_STEMS)
 
 
-def _speaks_websocket(design) -> bool:
+def _speaks_websocket(design: Design) -> bool:
     return any(p.protocol == "websocket" for p in design.api.protocols)
 
 
-def status_contradicts_method(design) -> Iterator[Hit]:
+def status_contradicts_method(design: Design) -> Iterator[Hit]:
     """A success status that contradicts the method or the operation.
 
     Why it matters:
@@ -746,7 +753,7 @@ def status_contradicts_method(design) -> Iterator[Hit]:
             )
 
 
-def redirect_status_mismatch(design) -> Iterator[Hit]:
+def redirect_status_mismatch(design: Design) -> Iterator[Hit]:
     """A redirect whose status disagrees with its redirect type, or a 3xx status with
     no redirect type chosen.
 
@@ -799,7 +806,7 @@ def _can_push(protocol: Protocol) -> bool:
     )
 
 
-def push_without_push_protocol(design) -> Iterator[Hit]:
+def push_without_push_protocol(design: Design) -> Iterator[Hit]:
     """A requirement needs the server to push updates, and no protocol can.
 
     Why it matters:
@@ -830,7 +837,7 @@ def push_without_push_protocol(design) -> Iterator[Hit]:
             )
 
 
-def protocol_unexplained(design) -> Iterator[Hit]:
+def protocol_unexplained(design: Design) -> Iterator[Hit]:
     """A client with no protocol, a protocol with no reason, or no protocol at all.
 
     Why it matters:
@@ -873,7 +880,7 @@ def protocol_unexplained(design) -> Iterator[Hit]:
             )
 
 
-def incomplete_endpoint(design) -> Iterator[Hit]:
+def incomplete_endpoint(design: Design) -> Iterator[Hit]:
     """An endpoint with no method, no path or no success status.
 
     Why it matters:
@@ -900,7 +907,7 @@ def incomplete_endpoint(design) -> Iterator[Hit]:
                 )
 
 
-def expected_endpoint_missing(design) -> Iterator[Hit]:
+def expected_endpoint_missing(design: Design) -> Iterator[Hit]:
     """No endpoint with the method the instructor expects serves a required capability.
 
     Why it matters:
@@ -943,7 +950,7 @@ def expected_endpoint_missing(design) -> Iterator[Hit]:
 ENDPOINT_KEYS = ("capability", "method")
 
 
-def check_endpoints(problems: Problems, where: str, rows, expectations: dict) -> None:
+def check_endpoints(problems: Problems, where: str, rows: object, expectations: JSON) -> None:
     """``phase4.endpoints``: rows of ``{capability, method}``."""
     for path, row in capability_rows(problems, where, rows, expectations, ENDPOINT_KEYS):
         if row.get("method") not in METHODS:
@@ -953,7 +960,7 @@ def check_endpoints(problems: Problems, where: str, rows, expectations: dict) ->
             )
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 4's section of the Markdown export (``phases/export.py`` adds its findings)."""
     api = design.api
     out = ["### Protocols", ""]

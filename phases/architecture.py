@@ -21,14 +21,16 @@ Each path is an ordered list of steps from the client inward. A step may belong 
 cache-hit or cache-miss branch, and may be asynchronous (after the user has their answer).
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from phases import capacity, diagram
-from phases.answers import AnswerShapeError, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
 from phases.findings import Evidence, Hit, Severity
 from phases.markdown import cell, inline, table, yes
@@ -47,6 +49,7 @@ from phases.unit import (
 
 if TYPE_CHECKING:
     from phases.design import Design
+    from phases.requirements import Requirements
 
 SCHEMA_VERSION = 1
 
@@ -98,7 +101,8 @@ class Architecture:
         return found
 
     def path(self, key: str) -> tuple[Step, ...]:
-        return getattr(self, key)
+        steps: tuple[Step, ...] = getattr(self, key)  # write_path or read_path
+        return steps
 
 
 # A step of the write or the read path; the component is suggested from those declared.
@@ -139,11 +143,11 @@ LAYOUT = Layout(
 )
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {"version": SCHEMA_VERSION, "components": [], "write_path": [], "read_path": []}
 
 
-def parse(data: dict) -> Architecture:
+def parse(data: JSON) -> Architecture:
     r = Reader(data)
     d = r.data
     components = []
@@ -187,7 +191,12 @@ def parse(data: dict) -> Architecture:
     return architecture
 
 
-def computed(design) -> dict:
+class Figures(TypedDict):
+    write_svg: str
+    read_svg: str
+
+
+def computed(design: Design) -> Figures:
     """The two paths drawn as SVG, for the page and the export."""
     arch = design.architecture
     return {
@@ -314,7 +323,7 @@ def _resolved(arch: Architecture, key: str) -> list[tuple[int, Step, Component]]
     return found
 
 
-def _says(text: str, *patterns: re.Pattern) -> bool:
+def _says(text: str, *patterns: re.Pattern[str]) -> bool:
     """Whether one clause of ``text`` matches every pattern and negates nothing."""
     for clause in _CLAUSE.split((text or "").lower()):
         if all(p.search(clause) for p in patterns) and not _NEGATION.search(clause):
@@ -332,7 +341,7 @@ def _reason_words(c: Component) -> set[str]:
     return set(stems(c.why)) - _type_words(c) - _FILLER
 
 
-def _phase1(design):
+def _phase1(design: Design) -> Requirements | None:
     """Phase 1's answers, or None when there are none or they cannot be read."""
     if not design.has(1):
         return None
@@ -342,14 +351,14 @@ def _phase1(design):
         return None
 
 
-def _requirement_words(design) -> set[str]:
+def _requirement_words(design: Design) -> set[str]:
     req = _phase1(design)
     if req is None:
         return set()
     return {w for fr in req.functional for w in stems(fr.text)} - _GENERIC
 
 
-def _peaks(design) -> tuple[float, float] | None:
+def _peaks(design: Design) -> tuple[float, float] | None:
     """Phase 2's peak writes and reads a second, recomputed from its assumptions; None
     unless phase 2 has answers from which both follow."""
     if not design.has(2):
@@ -370,7 +379,7 @@ def _rate(value: float) -> str:
     return f"{value:,.0f}/s" if value >= 10 else f"{value:.2g}/s"
 
 
-def unbalanced_app_servers(design) -> Iterator[Hit]:
+def unbalanced_app_servers(design: Design) -> Iterator[Hit]:
     """More than one application server, and no load balancer in front of them.
 
     Why it matters:
@@ -405,7 +414,7 @@ def unbalanced_app_servers(design) -> Iterator[Hit]:
     )
 
 
-def stateful_app_servers(design) -> Iterator[Hit]:
+def stateful_app_servers(design: Design) -> Iterator[Hit]:
     """Application servers that keep state of their own: sessions, carts, sticky users.
 
     Why it matters:
@@ -455,7 +464,7 @@ def stateful_app_servers(design) -> Iterator[Hit]:
         )
 
 
-def unexplained_component(design) -> Iterator[Hit]:
+def unexplained_component(design: Design) -> Iterator[Hit]:
     """A component without a reason, or whose reason only repeats what it is.
 
     Why it matters:
@@ -488,7 +497,7 @@ def unexplained_component(design) -> Iterator[Hit]:
             )
 
 
-def reason_without_requirement(design) -> Iterator[Hit]:
+def reason_without_requirement(design: Design) -> Iterator[Hit]:
     """A component's reason that names no operation, requirement or figure.
 
     Why it matters:
@@ -530,7 +539,7 @@ def reason_without_requirement(design) -> Iterator[Hit]:
         )
 
 
-def nothing_breaks_without(design) -> Iterator[Hit]:
+def nothing_breaks_without(design: Design) -> Iterator[Hit]:
     """A component whose "what breaks without it" is empty, or says nothing breaks.
 
     Why it matters:
@@ -563,7 +572,7 @@ def nothing_breaks_without(design) -> Iterator[Hit]:
             )
 
 
-def missing_parts(design) -> Iterator[Hit]:
+def missing_parts(design: Design) -> Iterator[Hit]:
     """No components declared, or a write or read path with no steps.
 
     Why it matters:
@@ -594,7 +603,7 @@ def missing_parts(design) -> Iterator[Hit]:
             )
 
 
-def undeclared_step(design) -> Iterator[Hit]:
+def undeclared_step(design: Design) -> Iterator[Hit]:
     """A path step that names no component, or one that is not declared.
 
     Why it matters:
@@ -629,7 +638,7 @@ def undeclared_step(design) -> Iterator[Hit]:
                 )
 
 
-def component_on_no_path(design) -> Iterator[Hit]:
+def component_on_no_path(design: Design) -> Iterator[Hit]:
     """A declared component that neither the write path nor the read path goes through.
 
     Why it matters:
@@ -657,7 +666,7 @@ def component_on_no_path(design) -> Iterator[Hit]:
         )
 
 
-def cache_without_miss_path(design) -> Iterator[Hit]:
+def cache_without_miss_path(design: Design) -> Iterator[Hit]:
     """A cache on the read path with no miss branch reaching the system of record.
 
     Why it matters:
@@ -695,7 +704,7 @@ def cache_without_miss_path(design) -> Iterator[Hit]:
             )
 
 
-def cache_not_read_heavy(design) -> Iterator[Hit]:
+def cache_not_read_heavy(design: Design) -> Iterator[Hit]:
     """A cache while phase 1's read:write ratio says reads are not dominant.
 
     Why it matters:
@@ -727,7 +736,7 @@ def cache_not_read_heavy(design) -> Iterator[Hit]:
             )
 
 
-def queue_user_waits(design) -> Iterator[Hit]:
+def queue_user_waits(design: Design) -> Iterator[Hit]:
     """A message queue on a path where the user waits for the result.
 
     Why it matters:
@@ -797,7 +806,7 @@ def _user_waits(steps: list[tuple[int, Step, Component]]) -> bool:
     return bool(steps) and steps[0][2].type not in _PIPELINE_STARTS
 
 
-def write_not_durable(design) -> Iterator[Hit]:
+def write_not_durable(design: Design) -> Iterator[Hit]:
     """A write path that never reaches a durable store before the user is answered.
 
     Why it matters:
@@ -846,14 +855,14 @@ def write_not_durable(design) -> Iterator[Hit]:
         )
 
 
-def _durable_log(design, component: Component) -> bool:
+def _durable_log(design: Design, component: Component) -> bool:
     """A queue whose phase 6 technology keeps messages on several disks before it
     acknowledges them (Kafka, Kinesis, SQS): a write acknowledged there survives."""
     entry = capacity.technology_for(design, component)
     return entry is not None and entry.durable
 
 
-def over_engineered(design) -> Iterator[Hit]:
+def over_engineered(design: Design) -> Iterator[Hit]:
     """Sharding or many services while phase 2's peak load is small.
 
     Why it matters:
@@ -917,7 +926,7 @@ def over_engineered(design) -> Iterator[Hit]:
         )
 
 
-def expected_component_missing(design) -> Iterator[Hit]:
+def expected_component_missing(design: Design) -> Iterator[Hit]:
     """A kind of component the instructor expects for this problem is absent.
 
     Why it matters:
@@ -952,7 +961,9 @@ def expected_component_missing(design) -> Iterator[Hit]:
 # -- Expectations: the component types a problem's design needs ---------------------------
 
 
-def check_component_types(problems: Problems, where: str, components, expectations: dict) -> None:
+def check_component_types(
+    problems: Problems, where: str, components: object, expectations: JSON
+) -> None:
     """``phase5.components``: a list of component types."""
     if components is None:
         return
@@ -967,7 +978,7 @@ def check_component_types(problems: Problems, where: str, components, expectatio
             )
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 5's section of the Markdown export (``phases/export.py`` adds its findings)."""
     arch = design.architecture
     out = ["### Components", ""]

@@ -15,12 +15,22 @@ each save, and the rules read the same model. The learner's side, version 1
     }
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from phases import capacity, units
-from phases.answers import AnswerShapeError, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
+from phases.capacity import (
+    BoundedLoad,
+    CapacityModel,
+    ComponentLoad,
+    NoModel,
+    WhatIf,
+    is_bounded,
+)
 from phases.components import COMPONENT_TYPES
 from phases.findings import Hit
 from phases.markdown import capacity_model, cell, field_line, inline, num, plain, table
@@ -118,7 +128,7 @@ LAYOUT = Layout(
 )
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {
         "version": SCHEMA_VERSION,
         "bottleneck": "",
@@ -145,7 +155,7 @@ def parse_share(text: str) -> float | None:
     return value
 
 
-def parse(data: dict) -> Bottlenecks:
+def parse(data: JSON) -> Bottlenecks:
     r = Reader(data)
     d = r.data
     hit_rate_text = r.text(d, "hit_rate", "hit_rate")
@@ -169,7 +179,7 @@ def parse(data: dict) -> Bottlenecks:
     return result
 
 
-def computed(design) -> dict:
+def computed(design: Design) -> CapacityModel:
     """The capacity model: computed by a background task after each save."""
     return design.capacity
 
@@ -215,18 +225,18 @@ def _x(value: float) -> str:
     return f"{value:.2g}×" if value < 10 else f"{value:,.0f}×"
 
 
-def _answer(design) -> Bottlenecks | None:
+def _answer(design: Design) -> Bottlenecks | None:
     try:
         return design.bottlenecks
     except AnswerShapeError:
         return None
 
 
-def _rows(design) -> list[dict]:
+def _rows(design: Design) -> list[ComponentLoad]:
     return list(design.capacity.get("components") or [])
 
 
-def _row_named(rows: list[dict], name: str) -> dict | None:
+def _row_named(rows: list[ComponentLoad], name: str) -> ComponentLoad | None:
     """The model's row for a name: a component's name first, else its type or label."""
     wanted = _normal(name)
     if not wanted:
@@ -240,19 +250,19 @@ def _row_named(rows: list[dict], name: str) -> dict | None:
     return None
 
 
-def _least(rows: list[dict]) -> dict | None:
-    bounded = [r for r in rows if r.get("headroom") is not None]
+def _least(rows: list[ComponentLoad]) -> BoundedLoad | None:
+    bounded = [r for r in rows if is_bounded(r)]
     return min(bounded, key=lambda r: r["headroom"]) if bounded else None
 
 
-def _family(row: dict) -> str:
+def _family(row: ComponentLoad) -> str:
     """The family of mitigation a saturated component needs."""
     if row["type"] in _TYPE_FAMILY:
         return _TYPE_FAMILY[row["type"]]
     return "write" if row.get("saturates") == "writes" else "read"
 
 
-def _has_cache(design) -> bool:
+def _has_cache(design: Design) -> bool:
     if not design.has(5):
         return False
     try:
@@ -265,7 +275,7 @@ def _has_cache(design) -> bool:
     )
 
 
-def wrong_bottleneck(design) -> Iterator[Hit]:
+def wrong_bottleneck(design: Design) -> Iterator[Hit]:
     """The bottleneck you name is not the component that runs out of headroom first.
 
     Why it matters:
@@ -322,7 +332,7 @@ def wrong_bottleneck(design) -> Iterator[Hit]:
     )
 
 
-def wrong_family(design) -> Iterator[Hit]:
+def wrong_family(design: Design) -> Iterator[Hit]:
     """A mitigation from a family that does not relieve the component it targets.
 
     Why it matters:
@@ -370,7 +380,7 @@ def wrong_family(design) -> Iterator[Hit]:
         )
 
 
-def more_servers_for_database(design) -> Iterator[Hit]:
+def more_servers_for_database(design: Design) -> Iterator[Hit]:
     """More application servers while a database is the part with the least headroom.
 
     Why it matters:
@@ -404,7 +414,7 @@ def more_servers_for_database(design) -> Iterator[Hit]:
             )
 
 
-def outage_contradicted(design) -> Iterator[Hit]:
+def outage_contradicted(design: Design) -> Iterator[Hit]:
     """Your answer on surviving a cache outage contradicts the capacity model.
 
     Why it matters:
@@ -423,11 +433,9 @@ def outage_contradicted(design) -> Iterator[Hit]:
     answer = _answer(design)
     if answer is None or answer.cache_outage not in OUTAGE_ANSWERS or not _has_cache(design):
         return
-    what_if = (design.capacity.get("what_if") or {}).get("cache_down") or {}
+    what_if: WhatIf | NoModel = (design.capacity.get("what_if") or {}).get("cache_down") or {}
     stores = [
-        r
-        for r in what_if.get("components") or []
-        if r["type"] in DATABASES and r.get("headroom") is not None
+        r for r in what_if.get("components") or [] if r["type"] in DATABASES and is_bounded(r)
     ]
     if not stores:
         return
@@ -459,7 +467,7 @@ def outage_contradicted(design) -> Iterator[Hit]:
         )
 
 
-def chain_too_slow(design) -> Iterator[Hit]:
+def chain_too_slow(design: Design) -> Iterator[Hit]:
     """The synchronous read chain takes longer than phase 1's p99 target.
 
     Why it matters:
@@ -495,7 +503,7 @@ def chain_too_slow(design) -> Iterator[Hit]:
     )
 
 
-def hit_rate_unrealistic(design) -> Iterator[Hit]:
+def hit_rate_unrealistic(design: Design) -> Iterator[Hit]:
     """The cache hit rate you assume is missing, or higher than a cache keeps up.
 
     Why it matters:
@@ -532,7 +540,7 @@ def hit_rate_unrealistic(design) -> Iterator[Hit]:
         )
 
 
-def bottleneck_unmitigated(design) -> Iterator[Hit]:
+def bottleneck_unmitigated(design: Design) -> Iterator[Hit]:
     """No mitigation for the bottleneck you name.
 
     Why it matters:
@@ -559,7 +567,7 @@ def bottleneck_unmitigated(design) -> Iterator[Hit]:
     )
 
 
-def outage_unanswered(design) -> Iterator[Hit]:
+def outage_unanswered(design: Design) -> Iterator[Hit]:
     """Your design has a cache, and you do not say whether the database survives its loss.
 
     Why it matters:
@@ -583,7 +591,7 @@ def outage_unanswered(design) -> Iterator[Hit]:
     )
 
 
-def _named_type(design, name: str) -> str:
+def _named_type(design: Design, name: str) -> str:
     """The phase 5 type of the component a name refers to: by name, else type or label."""
     if not design.has(5):
         return ""
@@ -601,7 +609,7 @@ def _named_type(design, name: str) -> str:
     return ""
 
 
-def not_the_expected_bottleneck(design) -> Iterator[Hit]:
+def not_the_expected_bottleneck(design: Design) -> Iterator[Hit]:
     """The bottleneck you name is of another kind than the one the instructor expects.
 
     Why it matters:
@@ -645,7 +653,9 @@ def not_the_expected_bottleneck(design) -> Iterator[Hit]:
 CAPACITY_KEYS = ("requests_per_s", "reads_per_s", "writes_per_s")
 
 
-def check_capacities(problems: Problems, where: str, capacities, expectations: dict) -> None:
+def check_capacities(
+    problems: Problems, where: str, capacities: object, expectations: JSON
+) -> None:
     """``phase7.capacities``: component name or type -> limits a second."""
     if capacities is None:
         return
@@ -663,7 +673,9 @@ def check_capacities(problems: Problems, where: str, capacities, expectations: d
                 problems.add(f"{path}.{key}", "expected a positive number a second.")
 
 
-def check_bottleneck(problems: Problems, where: str, bottleneck, expectations: dict) -> None:
+def check_bottleneck(
+    problems: Problems, where: str, bottleneck: object, expectations: JSON
+) -> None:
     """``phase7.bottleneck``: the component type that should run out first."""
     if bottleneck not in COMPONENT_TYPES:
         problems.add(
@@ -672,11 +684,11 @@ def check_bottleneck(problems: Problems, where: str, bottleneck, expectations: d
         )
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 7's section of the Markdown export (``phases/export.py`` adds its findings)."""
     out = ["### Capacity", ""]
     model = capacity_model(design)
-    components = [c for c in model.get("components") or [] if isinstance(c, dict)]
+    components = model.get("components") or []
     if components:
         out.append(
             table(

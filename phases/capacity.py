@@ -36,12 +36,32 @@ one's availability with redundancy, 1 − (1 − a)^count.
 ``missing``.
 """
 
+from __future__ import annotations
+
 import math
 import re
+from typing import (
+    TYPE_CHECKING,
+    Literal,
+    Never,
+    NotRequired,
+    TypedDict,
+    TypeGuard,
+    Unpack,
+    overload,
+)
 
 from phases import catalogue, reference, units
-from phases.answers import AnswerShapeError
+from phases.answers import JSON, AnswerShapeError
 from phases.text import stems
+
+if TYPE_CHECKING:
+    from phases.architecture import Architecture, Component, Step
+    from phases.bottlenecks import Bottlenecks
+    from phases.design import Design
+    from phases.failure import Failure
+    from phases.requirements import LatencyTarget, Requirements
+    from phases.technology import Technologies
 
 ASSUMED_HIT_RATE = 0.99
 WHAT_IF_HIT_RATE = 0.80
@@ -67,6 +87,139 @@ _READ_WORDS = frozenset(
 )
 
 
+# -- The model's shape (docs/answers.md) --------------------------------------------------------
+
+Kind = Literal["reads", "writes"]
+
+
+class Inputs(TypedDict):
+    peak_reads_per_s: float | None
+    peak_writes_per_s: float | None
+    hit_rate: float
+    hit_rate_source: str
+
+
+class _Row(TypedDict):
+    name: str
+    type: str
+    count: int
+    load: float
+    reads: float
+    writes: float
+    saturates: Kind  # the load that uses up more of it
+    capacity: float | None  # None: no practical limit
+    load_note: str
+    capacity_note: str
+
+
+class ComponentLoad(_Row):
+    """One component's row: its load against its capacity."""
+
+    headroom: float | None  # capacity ÷ load; None without a bounded load
+
+
+class BoundedLoad(_Row):
+    """A row with a headroom (``is_bounded``): what "first to run out" is chosen from."""
+
+    headroom: float
+
+
+def is_bounded(row: ComponentLoad) -> TypeGuard[BoundedLoad]:
+    return row["headroom"] is not None
+
+
+class RunsOut(TypedDict):
+    name: str
+    type: str
+    headroom: float
+
+
+class WhatIf(TypedDict):
+    label: str
+    components: list[ComponentLoad]
+    first_to_run_out: RunsOut | None
+    database_reads: float
+
+
+class LatencyStep(TypedDict):
+    name: str
+    type: str
+    ms: float
+    note: str
+
+
+class Latency(TypedDict):
+    chain: list[LatencyStep]
+    total_ms: float
+    target_ms: float | None
+    target_label: str
+    route: str
+
+
+class AvailabilityStep(TypedDict):
+    name: str
+    type: str
+    count: int
+    availability: float  # a percentage
+    note: str
+
+
+class Availability(TypedDict):
+    chain: list[AvailabilityStep]
+    total_percent: float
+    target_percent: float | None
+    route: str
+
+
+class CapacityModel(TypedDict):
+    missing: list[str]  # what could not be computed, and why
+    inputs: Inputs
+    components: list[ComponentLoad]
+    first_to_run_out: RunsOut | None
+    breaks_at: float | None
+    what_if: dict[str, WhatIf]  # hit_rate_80, cache_down, replica_lost; {} without loads
+    latency: Latency
+    availability: Availability
+
+
+# What a reader that tolerates a model that cannot be worked out has instead: ``{}``.
+NoModel = dict[str, Never]
+
+
+class Capacity(TypedDict):
+    """One instance's capacity a second (None: no practical limit), and where it is from."""
+
+    requests: float | None
+    reads: float | None
+    writes: float | None
+    source: str
+
+
+class Rates(TypedDict):
+    """Phase 2's peak reads and writes a second, and the averages (None when unknown)."""
+
+    reads: float
+    writes: float
+    average_reads: float | None
+    average_writes: float | None
+
+
+class _Load(TypedDict):
+    """What reaches one component: its largest step on each path, and the sums."""
+
+    paths: dict[str, tuple[Kind, str, float]]  # path key -> (kind, note, value)
+    reads: float
+    writes: float
+    requests: NotRequired[float]
+
+
+class _Changes(TypedDict, total=False):
+    """A what-if: the cache down, or other counts of components (by ``id``)."""
+
+    cache_down: bool
+    counts: dict[int, int]
+
+
 def _rate(value: float | None) -> str:
     if value is None:
         return "?"
@@ -83,7 +236,21 @@ def _normal(name: str) -> str:
     return " ".join((name or "").lower().split())
 
 
-def _safe(design, attribute: str):
+@overload
+def _safe(design: Design, attribute: Literal["requirements"]) -> Requirements | None: ...
+@overload
+def _safe(design: Design, attribute: Literal["architecture"]) -> Architecture | None: ...
+@overload
+def _safe(design: Design, attribute: Literal["technology"]) -> Technologies | None: ...
+@overload
+def _safe(design: Design, attribute: Literal["bottlenecks"]) -> Bottlenecks | None: ...
+@overload
+def _safe(design: Design, attribute: Literal["failure"]) -> Failure | None: ...
+
+
+def _safe(
+    design: Design, attribute: str
+) -> Requirements | Architecture | Technologies | Bottlenecks | Failure | None:
     """A parsed phase, or None when it is absent or malformed."""
     phase = {
         "requirements": 1,
@@ -95,12 +262,15 @@ def _safe(design, attribute: str):
     if not design.has(phase):
         return None
     try:
-        return getattr(design, attribute)
+        answer: Requirements | Architecture | Technologies | Bottlenecks | Failure = getattr(
+            design, attribute
+        )
     except AnswerShapeError:
         return None
+    return answer
 
 
-def _figures(design) -> dict:
+def _figures(design: Design) -> dict[str, float | None]:
     if not design.has(2):
         return {}
     try:
@@ -109,19 +279,19 @@ def _figures(design) -> dict:
         return {}
 
 
-def peaks(design) -> tuple[float | None, float | None]:
+def peaks(design: Design) -> tuple[float | None, float | None]:
     """Phase 2's peak reads and writes a second, recomputed from its assumptions."""
     rows = _figures(design)
     return rows.get("peak_reads_per_s"), rows.get("peak_writes_per_s")
 
 
-def averages(design) -> tuple[float | None, float | None]:
+def averages(design: Design) -> tuple[float | None, float | None]:
     """Phase 2's average reads and writes a second: what consumers behind a queue see."""
     rows = _figures(design)
     return rows.get("reads_per_s"), rows.get("writes_per_s")
 
 
-def hit_rate(design) -> tuple[float, str]:
+def hit_rate(design: Design) -> tuple[float, str]:
     """The learner's phase 7 hit rate, or the assumed 99%."""
     answer = _safe(design, "bottlenecks")
     if answer is not None and answer.hit_rate is not None:
@@ -132,7 +302,7 @@ def hit_rate(design) -> tuple[float, str]:
 # -- Capacity per instance --------------------------------------------------------------------
 
 
-def technology_for(design, component) -> "catalogue.Technology | None":
+def technology_for(design: Design, component: Component) -> catalogue.Technology | None:
     """The phase 6 technology chosen for a component: by name, else by a fitting kind."""
     tech = _safe(design, "technology")
     arch = _safe(design, "architecture")
@@ -156,7 +326,7 @@ def technology_for(design, component) -> "catalogue.Technology | None":
     return None
 
 
-def _override(design, component) -> dict:
+def _override(design: Design, component: Component) -> JSON:
     capacities = design.problem.expect(7).get("capacities") or {}
     if not isinstance(capacities, dict):
         return {}
@@ -169,7 +339,7 @@ def _override(design, component) -> dict:
     return {}
 
 
-def _number(value) -> float | None:
+def _number(value: object) -> float | None:
     """An instructor's capacity a second, if it is one a system could have."""
     if isinstance(value, bool):
         return None
@@ -178,7 +348,7 @@ def _number(value) -> float | None:
     return None
 
 
-def per_instance(design, component) -> dict:
+def per_instance(design: Design, component: Component) -> Capacity:
     """One instance's capacity: ``{"requests", "reads", "writes", "source"}`` per second.
 
     ``requests`` is None for a component without a practical limit; databases have
@@ -187,7 +357,7 @@ def per_instance(design, component) -> dict:
     figures = reference.COMPONENTS_BY_TYPE.get(component.type)
     if figures is None:
         return {"requests": None, "reads": None, "writes": None, "source": "no type chosen"}
-    cap = {
+    cap: Capacity = {
         "requests": figures.capacity,
         "reads": figures.reads,
         "writes": figures.writes,
@@ -200,15 +370,23 @@ def per_instance(design, component) -> dict:
             entry.limits
         ):
             cap.update(
-                reads=entry.limits["reads_per_s"],
-                writes=entry.limits["writes_per_s"],
-                source=f"{entry.name}: {entry.capacity}",
+                {
+                    "reads": entry.limits["reads_per_s"],
+                    "writes": entry.limits["writes_per_s"],
+                    "source": f"{entry.name}: {entry.capacity}",
+                }
             )
         elif limit_key and limit_key in entry.limits:
-            cap.update(requests=entry.limits[limit_key], source=f"{entry.name}: {entry.capacity}")
+            cap.update(
+                {"requests": entry.limits[limit_key], "source": f"{entry.name}: {entry.capacity}"}
+            )
     override = _override(design, component)
     changed = []
-    for key, field in (("requests", "requests_per_s"), ("reads", "reads_per_s")):
+    fields: tuple[tuple[Literal["requests", "reads"], str], ...] = (
+        ("requests", "requests_per_s"),
+        ("reads", "reads_per_s"),
+    )
+    for key, field in fields:
         if _number(override.get(field)) is not None:
             cap[key] = _number(override[field])
             changed.append(f"{_rate(cap[key])} {key}")
@@ -220,7 +398,7 @@ def per_instance(design, component) -> dict:
     return cap
 
 
-def assumption(design, *names: str) -> str:
+def assumption(design: Design, *names: str) -> str:
     """The per-instance capacities a verdict about these components rests on, none of
     which the learner stated: 'figures you did not state: 2,000 requests/s per instance
     of "API servers" (the tutor's reference figure)'. Every finding built on the capacity
@@ -259,7 +437,7 @@ LATENCY_ASSUMPTION = "the tutor's reference latency for each step (the reference
 # -- Routing ----------------------------------------------------------------------------------
 
 
-def _resolved(arch, key: str) -> list:
+def _resolved(arch: Architecture, key: str) -> list[tuple[Step, Component]]:
     found = []
     for step in arch.path(key):
         component = arch.component(step.component) if step.component else None
@@ -268,15 +446,15 @@ def _resolved(arch, key: str) -> list:
     return found
 
 
-def _route(arch, rates: dict, rate: float, cache_down: bool) -> dict:
+def _route(arch: Architecture, rates: Rates, rate: float, cache_down: bool) -> dict[int, _Load]:
     """Reads and writes per second reaching each component (by id), with the arithmetic.
 
     ``rates`` holds the peak and average reads and writes (``reads``, ``writes``,
     ``average_reads``, ``average_writes``; the averages may be None).
     """
-    loads: dict[int, dict] = {}
+    loads: dict[int, _Load] = {}
 
-    def add(component, path: str, kind: str, value: float, note: str) -> None:
+    def add(component: Component, path: str, kind: Kind, value: float, note: str) -> None:
         entry = loads.setdefault(
             id(component), {"paths": {}, "reads": 0.0, "writes": 0.0, "requests": 0.0}
         )
@@ -284,9 +462,10 @@ def _route(arch, rates: dict, rate: float, cache_down: bool) -> dict:
         if best is None or value > best[2]:
             entry["paths"][path] = (kind, note, value)
 
-    for key, kind_name in (("read_path", "reads"), ("write_path", "writes")):
+    kinds: tuple[tuple[str, Kind], ...] = (("read_path", "reads"), ("write_path", "writes"))
+    for key, kind_name in kinds:
         peak = rates[kind_name]
-        average = rates.get(f"average_{kind_name}")
+        average = rates["average_reads"] if kind_name == "reads" else rates["average_writes"]
         steps = _resolved(arch, key)
         has_cache = any(c.type == "cache" for _s, c in steps)
         behind_queue = False
@@ -343,11 +522,13 @@ def _headroom(capacity: float | None, load: float) -> float | None:
     return units.finite(capacity / load)
 
 
-def _rows(design, arch, rates: dict, rate: float, **changes) -> list[dict]:
+def _rows(
+    design: Design, arch: Architecture, rates: Rates, rate: float, **changes: Unpack[_Changes]
+) -> list[ComponentLoad]:
     cache_down = changes.get("cache_down", False)
     counts = changes.get("counts", {})
     loads = _route(arch, rates, rate, cache_down)
-    rows = []
+    rows: list[ComponentLoad] = []
     for component in arch.components:
         count = counts.get(id(component), component.count or 1)
         entry = loads.get(id(component), {"paths": {}, "reads": 0.0, "writes": 0.0})
@@ -361,6 +542,8 @@ def _rows(design, arch, rates: dict, rate: float, **changes) -> list[dict]:
             load_note += f"; together {_rate(load)}"
         cap = per_instance(design, component)
         down = (cache_down and component.type == "cache") or count == 0
+        capacity: float | None
+        kind_share: tuple[float, float] | None
         if down:
             capacity, kind_share = 0.0, None
             capacity_note = "out of service in this what-if"
@@ -384,6 +567,7 @@ def _rows(design, arch, rates: dict, rate: float, **changes) -> list[dict]:
             capacity_note = (
                 f"{count} × {_rate(cap['requests'])} = {_rate(capacity)}; {cap['source']}"
             )
+        saturates: Kind
         if kind_share is not None:
             saturates = "writes" if kind_share[1] > kind_share[0] else "reads"
         else:
@@ -407,19 +591,19 @@ def _rows(design, arch, rates: dict, rate: float, **changes) -> list[dict]:
     return rows
 
 
-def _first(rows: list[dict]) -> dict | None:
-    bounded = [r for r in rows if r["headroom"] is not None]
+def _first(rows: list[ComponentLoad]) -> RunsOut | None:
+    bounded = [r for r in rows if is_bounded(r)]
     if not bounded:
         return None
     row = min(bounded, key=lambda r: r["headroom"])
     return {"name": row["name"], "type": row["type"], "headroom": row["headroom"]}
 
 
-def _database_reads(rows: list[dict]) -> float:
+def _database_reads(rows: list[ComponentLoad]) -> float:
     return sum(r["reads"] for r in rows if r["type"] in DATABASE_TYPES)
 
 
-def _what_if(label: str, rows: list[dict]) -> dict:
+def _what_if(label: str, rows: list[ComponentLoad]) -> WhatIf:
     return {
         "label": label,
         "components": rows,
@@ -428,7 +612,7 @@ def _what_if(label: str, rows: list[dict]) -> dict:
     }
 
 
-def _replica_lost(design, arch, rates: dict, rate: float) -> dict:
+def _replica_lost(design: Design, arch: Architecture, rates: Rates, rate: float) -> WhatIf:
     replicas = [c for c in arch.components if c.type == "db_replica"]
     if not replicas:
         rows = _rows(design, arch, rates, rate)
@@ -444,7 +628,7 @@ def _replica_lost(design, arch, rates: dict, rate: float) -> dict:
             primary["load"] += moved
             primary["load_note"] += f"; {_rate(moved)} reads from the lost replica"
             row["load_note"] += "; its reads move to the primary"
-            row.update(reads=0.0, load=0.0)
+            row.update({"reads": 0.0, "load": 0.0})
     if primary is not None:
         cap = per_instance(design, arch.component(primary["name"]) or _first_of(arch, "db_primary"))
         if cap["reads"] and cap["writes"]:
@@ -459,15 +643,16 @@ def _replica_lost(design, arch, rates: dict, rate: float) -> dict:
     return _what_if(f"One replica lost ({names} one fewer each)", rows)
 
 
-def _first_of(arch, kind: str):
+def _first_of(arch: Architecture, kind: str) -> Component:
     return next(c for c in arch.components if c.type == kind)
 
 
 # -- Latency and availability -----------------------------------------------------------------
 
 
-def _latency(design, arch) -> dict:
-    chain, seen = [], set()
+def _latency(design: Design, arch: Architecture) -> Latency:
+    chain: list[LatencyStep] = []
+    seen: set[int] = set()
     for step, component in _resolved(arch, "read_path"):
         if step.is_async or step.branch == "miss" or id(component) in seen:
             continue
@@ -482,7 +667,8 @@ def _latency(design, arch) -> dict:
             }
         )
     total = sum(row["ms"] for row in chain)
-    target_ms, label = None, "phase 1 gives no p99 latency target"
+    target_ms: float | None = None
+    label = "phase 1 gives no p99 latency target"
     req = _safe(design, "requirements")
     if req is not None:
         read_words = set(_READ_WORDS)
@@ -498,7 +684,7 @@ def _latency(design, arch) -> dict:
                 write_words |= set(stems(fr.text))
         write_words -= read_words
 
-        def leans_read(target) -> int:
+        def leans_read(target: LatencyTarget) -> int:
             said = set(stems(target.operation))
             return len(said & read_words) - len(said & write_words)
 
@@ -520,7 +706,7 @@ def _latency(design, arch) -> dict:
     }
 
 
-def _replicated_with_failover(failure, component) -> bool:
+def _replicated_with_failover(failure: Failure | None, component: Component) -> bool:
     """Whether phase 8 says this component keeps a second copy that takes over by itself."""
     if failure is None or not component.name:
         return False
@@ -528,9 +714,10 @@ def _replicated_with_failover(failure, component) -> bool:
     return row is not None and row.replication in ("sync", "async") and row.automatic_failover
 
 
-def _availability(design, arch) -> dict:
+def _availability(design: Design, arch: Architecture) -> Availability:
     failure = _safe(design, "failure")
-    chain, seen = [], set()
+    chain: list[AvailabilityStep] = []
+    seen: set[int] = set()
     total = 1.0
     for step, component in _resolved(arch, "write_path"):
         if step.is_async or id(component) in seen:
@@ -571,7 +758,7 @@ def _availability(design, arch) -> dict:
 # -- The model --------------------------------------------------------------------------------
 
 
-def model(design) -> dict:
+def model(design: Design) -> CapacityModel:
     """The capacity model for one design (shape in ``docs/answers.md``); never raises.
 
     Every figure in it is a finite number or None (JSON has no infinity).
@@ -579,10 +766,10 @@ def model(design) -> dict:
     return units.finite_tree(_model(design))
 
 
-def _model(design) -> dict:
+def _model(design: Design) -> CapacityModel:
     reads, writes = peaks(design)
     rate, source = hit_rate(design)
-    result: dict = {
+    result: CapacityModel = {
         "missing": [],
         "inputs": {
             "peak_reads_per_s": reads,
@@ -623,7 +810,7 @@ def _model(design) -> dict:
     if reads is None or writes is None:
         return result
     average_reads, average_writes = averages(design)
-    rates = {
+    rates: Rates = {
         "reads": reads,
         "writes": writes,
         "average_reads": average_reads,
@@ -632,19 +819,21 @@ def _model(design) -> dict:
     rows = _rows(design, arch, rates, rate)
     first = _first(rows)
     result.update(
-        components=rows,
-        first_to_run_out=first,
-        breaks_at=first["headroom"] if first else None,
-        what_if={
-            "hit_rate_80": _what_if(
-                f"The hit rate falls to {_share(WHAT_IF_HIT_RATE)}",
-                _rows(design, arch, rates, WHAT_IF_HIT_RATE),
-            ),
-            "cache_down": _what_if(
-                "The cache is down: every read reaches the store behind it",
-                _rows(design, arch, rates, rate, cache_down=True),
-            ),
-            "replica_lost": _replica_lost(design, arch, rates, rate),
-        },
+        {
+            "components": rows,
+            "first_to_run_out": first,
+            "breaks_at": first["headroom"] if first else None,
+            "what_if": {
+                "hit_rate_80": _what_if(
+                    f"The hit rate falls to {_share(WHAT_IF_HIT_RATE)}",
+                    _rows(design, arch, rates, WHAT_IF_HIT_RATE),
+                ),
+                "cache_down": _what_if(
+                    "The cache is down: every read reaches the store behind it",
+                    _rows(design, arch, rates, rate, cache_down=True),
+                ),
+                "replica_lost": _replica_lost(design, arch, rates, rate),
+            },
+        }
     )
     return result

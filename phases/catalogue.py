@@ -1187,7 +1187,7 @@ def _by_name() -> dict[str, Technology]:
 
 
 @cache
-def _name_pattern() -> re.Pattern:
+def _name_pattern() -> re.Pattern[str]:
     # Longest names first, so "Amazon S3" wins over "S3" and "Redis Cluster" over "Redis".
     names = sorted(_by_name(), key=len, reverse=True)
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in names)
@@ -1238,7 +1238,7 @@ def alternatives_to(tech: Technology, limit: int = 3) -> list[Technology]:
     return others[:limit]
 
 
-def as_rows() -> list[dict]:
+def as_rows() -> list[dict[str, object]]:
     """The catalogue for templates and JSON, grouped by category in table order."""
     rows = []
     for code, label in CATEGORIES.items():

@@ -21,10 +21,17 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast, overload
 
 from phases import architecture, review
 from phases.answers import AnswerShapeError
 from phases.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from phases.architecture import Architecture
+    from phases.data_model import DataModel
+    from phases.design import Design
+    from phases.failure import Failure
 
 # Findings of these rules mark where an item falls short.
 SIMPLE_CODES = ("ARC-013", "TEC-007")
@@ -56,6 +63,23 @@ MANY_COMPONENTS = 8
 _BLOCKING = (Severity.ERROR, Severity.WARNING)
 
 
+class Link(TypedDict):
+    """Where an item falls short: a field of a phase, and what is wrong there."""
+
+    phase: int
+    field: str
+    message: str
+    code: NotRequired[str]  # the rule whose finding it is, if any
+
+
+class ChecklistItem(TypedDict):
+    key: str
+    label: str
+    ok: bool
+    explanation: str
+    where: list[Link]
+
+
 @dataclass
 class _Phase:
     answered: bool
@@ -64,10 +88,11 @@ class _Phase:
     error: str = ""
 
 
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Per design: each earlier phase's _Phase by ("phase", number), and the "items".
+_cache: weakref.WeakKeyDictionary[Design, dict[object, Any]] = weakref.WeakKeyDictionary()
 
 
-def _phase(design, number: int) -> _Phase:
+def _phase(design: Design, number: int) -> _Phase:
     """One earlier phase's findings, computed once per design."""
     assert number != 9, "the checklist must not check phase 9"
     per_design = _cache.setdefault(design, {})
@@ -82,25 +107,25 @@ def _phase(design, number: int) -> _Phase:
                 per_design[key] = _Phase(True, True, [], str(exc))
             except Exception as exc:  # noqa: BLE001 - a phase in progress must not break review
                 per_design[key] = _Phase(True, False, [], f"{type(exc).__name__}: {exc}")
-    return per_design[key]
+    return cast(_Phase, per_design[key])
 
 
-def _link(phase: int, field: str, message: str, code: str = "") -> dict:
-    link = {"phase": phase, "field": field, "message": message}
+def _link(phase: int, field: str, message: str, code: str = "") -> Link:
+    link: Link = {"phase": phase, "field": field, "message": message}
     if code:
         link["code"] = code
     return link
 
 
-def _missing(phase: int, what: str) -> dict:
+def _missing(phase: int, what: str) -> Link:
     return _link(phase, "", f"Phase {phase} ({what}) has no answers yet.")
 
 
-def _invalid(phase: int, state: _Phase) -> dict:
+def _invalid(phase: int, state: _Phase) -> Link:
     return _link(phase, "", f"Phase {phase}'s answers could not be read: {state.error}")
 
 
-def _from_findings(design, phase: int, codes: tuple[str, ...]) -> list[dict]:
+def _from_findings(design: Design, phase: int, codes: tuple[str, ...]) -> list[Link]:
     state = _phase(design, phase)
     if state.invalid:
         return [_invalid(phase, state)]
@@ -111,7 +136,7 @@ def _from_findings(design, phase: int, codes: tuple[str, ...]) -> list[dict]:
     ]
 
 
-def _item(key: str, label: str, where: list[dict], ok_text: str, short_text: str) -> dict:
+def _item(key: str, label: str, where: list[Link], ok_text: str, short_text: str) -> ChecklistItem:
     ok = not where
     return {
         "key": key,
@@ -122,20 +147,29 @@ def _item(key: str, label: str, where: list[dict], ok_text: str, short_text: str
     }
 
 
-def _parsed(design, number: int, attr: str):
+@overload
+def _parsed(design: Design, number: int, attr: Literal["data_model"]) -> DataModel | None: ...
+@overload
+def _parsed(design: Design, number: int, attr: Literal["architecture"]) -> Architecture | None: ...
+@overload
+def _parsed(design: Design, number: int, attr: Literal["failure"]) -> Failure | None: ...
+
+
+def _parsed(design: Design, number: int, attr: str) -> DataModel | Architecture | Failure | None:
     if not design.has(number):
         return None
     try:
-        return getattr(design, attr)
+        parsed: DataModel | Architecture | Failure = getattr(design, attr)
     except AnswerShapeError:
         return None
+    return parsed
 
 
 # -- The items ------------------------------------------------------------------------------
 
 
-def started_simple(design) -> dict:
-    where: list[dict] = []
+def started_simple(design: Design) -> ChecklistItem:
+    where: list[Link] = []
     if not design.has(5):
         where.append(_missing(5, "architecture"))
     else:
@@ -153,7 +187,7 @@ def started_simple(design) -> dict:
     )
 
 
-def _many_components(design) -> list[dict]:
+def _many_components(design: Design) -> list[Link]:
     """More than ``MANY_COMPONENTS`` components while phase 2's peaks are small."""
     arch = _parsed(design, 5, "architecture")
     if arch is None or len(arch.components) <= MANY_COMPONENTS:
@@ -174,8 +208,8 @@ def _many_components(design) -> list[dict]:
     ]
 
 
-def components_explained(design) -> dict:
-    where: list[dict] = []
+def components_explained(design: Design) -> ChecklistItem:
+    where: list[Link] = []
     if not design.has(5):
         where.append(_missing(5, "architecture"))
     else:
@@ -192,8 +226,8 @@ def components_explained(design) -> dict:
     )
 
 
-def failure_modes_named(design) -> dict:
-    where: list[dict] = []
+def failure_modes_named(design: Design) -> ChecklistItem:
+    where: list[Link] = []
     if not design.has(5):
         where.append(_missing(5, "architecture"))
     elif _parsed(design, 5, "architecture") is None:
@@ -211,8 +245,8 @@ def failure_modes_named(design) -> dict:
     )
 
 
-def data_model_fits(design) -> dict:
-    where: list[dict] = []
+def data_model_fits(design: Design) -> ChecklistItem:
+    where: list[Link] = []
     if not design.has(3):
         where.append(_missing(3, "data model"))
     else:
@@ -231,8 +265,8 @@ def data_model_fits(design) -> dict:
     )
 
 
-def tradeoffs_explicit(design) -> dict:
-    where: list[dict] = []
+def tradeoffs_explicit(design: Design) -> ChecklistItem:
+    where: list[Link] = []
     for choice in review.untraded(design):
         m = choice.mechanism
         where.append(
@@ -270,11 +304,11 @@ ITEMS = (
 )
 
 
-def evaluate(design) -> list[dict]:
+def evaluate(design: Design) -> list[ChecklistItem]:
     """One item per property, in a fixed order; the same design gives the same list."""
     per_design = _cache.setdefault(design, {})
     if "items" not in per_design:
-        items = []
+        items: list[ChecklistItem] = []
         for item in ITEMS:
             try:
                 items.append(item(design))
@@ -290,4 +324,5 @@ def evaluate(design) -> list[dict]:
                     }
                 )
         per_design["items"] = items
-    return [dict(item, where=[dict(w) for w in item["where"]]) for item in per_design["items"]]
+    kept: list[ChecklistItem] = per_design["items"]
+    return [{**item, "where": [{**w} for w in item["where"]]} for item in kept]

@@ -19,14 +19,16 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+from __future__ import annotations
+
 import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from phases import storage
-from phases.answers import AnswerShapeError, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.markdown import cell, table, yes
 from phases.quantities import UnitError, parse_quantity
@@ -47,6 +49,7 @@ from phases.unit import (
 
 if TYPE_CHECKING:
     from phases.design import Design
+    from phases.requirements import Requirements
 
 SCHEMA_VERSION = 1
 
@@ -184,11 +187,11 @@ LAYOUT = Layout(
 )
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {"version": SCHEMA_VERSION, "access_patterns": [], "entities": [], "modelling": []}
 
 
-def parse(data: dict) -> DataModel:
+def parse(data: JSON) -> DataModel:
     r = Reader(data)
     d = r.data
     patterns = []
@@ -243,7 +246,11 @@ def parse(data: dict) -> DataModel:
     return model
 
 
-def computed(design) -> dict:
+class Figures(TypedDict):
+    stores_by_entity: dict[str, list[str]]
+
+
+def computed(design: Design) -> Figures:
     """Which storage each entity ends up in, from the access patterns that touch it."""
     stores: dict[str, set[str]] = {}
     for pattern in design.data_model.access_patterns:
@@ -273,7 +280,7 @@ def _entity_key(name: str) -> str:
     return " ".join(stems(name, keep_stopwords=True))
 
 
-def _phase1(design):
+def _phase1(design: Design) -> Requirements | None:
     """Phase 1's answers, or None when there are none or they cannot be read."""
     if not design.has(1):
         return None
@@ -293,11 +300,11 @@ def _a(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
-def _quoted(p: "AccessPattern") -> str:
+def _quoted(p: AccessPattern) -> str:
     return f'"{p.label}"'
 
 
-def missing_access_pattern(design) -> Iterator[Hit]:
+def missing_access_pattern(design: Design) -> Iterator[Hit]:
     """A functional requirement from phase 1 that no access pattern serves.
 
     Why it matters:
@@ -336,7 +343,7 @@ def missing_access_pattern(design) -> Iterator[Hit]:
         )
 
 
-def unknown_requirement(design) -> Iterator[Hit]:
+def unknown_requirement(design: Design) -> Iterator[Hit]:
     """An access pattern that names no requirement, or one phase 1 does not list.
 
     Why it matters:
@@ -379,7 +386,7 @@ _PATTERN_PARTS = (
 )
 
 
-def incomplete_pattern(design) -> Iterator[Hit]:
+def incomplete_pattern(design: Design) -> Iterator[Hit]:
     """An access pattern without its entity, read or write, lookup, or storage type.
 
     Why it matters:
@@ -402,7 +409,7 @@ def incomplete_pattern(design) -> Iterator[Hit]:
                 )
 
 
-def text_search_without_index(design) -> Iterator[Hit]:
+def text_search_without_index(design: Design) -> Iterator[Hit]:
     """Full-text search served by a store without a search index.
 
     Why it matters:
@@ -429,7 +436,7 @@ def text_search_without_index(design) -> Iterator[Hit]:
             )
 
 
-def search_only_store(design) -> Iterator[Hit]:
+def search_only_store(design: Design) -> Iterator[Hit]:
     """A search index is the only store of an entity.
 
     Why it matters:
@@ -462,7 +469,7 @@ def search_only_store(design) -> Iterator[Hit]:
             )
 
 
-def transaction_without_acid(design) -> Iterator[Hit]:
+def transaction_without_acid(design: Design) -> Iterator[Hit]:
     """A transactional access pattern on a store without ACID transactions.
 
     Why it matters:
@@ -489,7 +496,7 @@ def transaction_without_acid(design) -> Iterator[Hit]:
             )
 
 
-def blobs_outside_object_storage(design) -> Iterator[Hit]:
+def blobs_outside_object_storage(design: Design) -> Iterator[Hit]:
     """Large objects (files, images, videos) kept in a database instead of object storage.
 
     Why it matters:
@@ -516,7 +523,7 @@ def blobs_outside_object_storage(design) -> Iterator[Hit]:
             )
 
 
-def object_storage_queried(design) -> Iterator[Hit]:
+def object_storage_queried(design: Design) -> Iterator[Hit]:
     """Object storage asked for something other than a file by its key.
 
     Why it matters:
@@ -541,7 +548,7 @@ def object_storage_queried(design) -> Iterator[Hit]:
             )
 
 
-def traversal_without_graph(design) -> Iterator[Hit]:
+def traversal_without_graph(design: Design) -> Iterator[Hit]:
     """Relationship traversal on a store that cannot follow relationships.
 
     Why it matters:
@@ -568,7 +575,7 @@ def traversal_without_graph(design) -> Iterator[Hit]:
             )
 
 
-def wide_column_off_partition(design) -> Iterator[Hit]:
+def wide_column_off_partition(design: Design) -> Iterator[Hit]:
     """A wide-column store asked for an ad-hoc query or an aggregate.
 
     Why it matters:
@@ -616,7 +623,7 @@ _GEO = re.compile(
 )
 
 
-def _geo_on_key_value(p) -> bool:
+def _geo_on_key_value(p: AccessPattern) -> bool:
     return (
         p.storage == "key_value"
         and p.lookup in ("by_range", "ad_hoc")
@@ -624,7 +631,7 @@ def _geo_on_key_value(p) -> bool:
     )
 
 
-def lookup_fits_badly(design) -> Iterator[Hit]:
+def lookup_fits_badly(design: Design) -> Iterator[Hit]:
     """A lookup the chosen store serves badly, by the storage decision table.
 
     Why it matters:
@@ -654,7 +661,7 @@ def lookup_fits_badly(design) -> Iterator[Hit]:
             )
 
 
-def unused_entity(design) -> Iterator[Hit]:
+def unused_entity(design: Design) -> Iterator[Hit]:
     """An entity that no access pattern reads or writes.
 
     Why it matters:
@@ -677,7 +684,7 @@ def unused_entity(design) -> Iterator[Hit]:
             )
 
 
-def _max_followers(givens: dict) -> tuple[str, float] | None:
+def _max_followers(givens: JSON) -> tuple[str, float] | None:
     """The problem's largest follower count (``givens.max_followers``), as typed and parsed."""
     given = givens.get("max_followers")
     text = given.get("value") if isinstance(given, dict) else given
@@ -690,7 +697,7 @@ def _max_followers(givens: dict) -> tuple[str, float] | None:
         return None
 
 
-def fanout_on_write_with_celebrities(design) -> Iterator[Hit]:
+def fanout_on_write_with_celebrities(design: Design) -> Iterator[Hit]:
     """Fan-out on write when some accounts have a million followers or more.
 
     Why it matters:
@@ -725,7 +732,7 @@ def fanout_on_write_with_celebrities(design) -> Iterator[Hit]:
             )
 
 
-def denormalised_write_heavy(design) -> Iterator[Hit]:
+def denormalised_write_heavy(design: Design) -> Iterator[Hit]:
     """Denormalising when phase 1 says writes outnumber reads.
 
     Why it matters:
@@ -756,7 +763,7 @@ def denormalised_write_heavy(design) -> Iterator[Hit]:
             )
 
 
-def modelling_without_reason(design) -> Iterator[Hit]:
+def modelling_without_reason(design: Design) -> Iterator[Hit]:
     """A normalise or denormalise decision with no reason given.
 
     Why it matters:
@@ -784,7 +791,7 @@ def modelling_without_reason(design) -> Iterator[Hit]:
 # -- Instructor expectations ----------------------------------------------------------------
 
 
-def covering_requirements(capabilities: list[dict], texts: list[str]) -> dict[int, list[str]]:
+def covering_requirements(capabilities: list[JSON], texts: list[str]) -> dict[int, list[str]]:
     """For each capability (by index), the requirement texts that cover it.
 
     Built on ``requirements.covered_capabilities``, which gives each requirement one
@@ -807,10 +814,10 @@ def covering_requirements(capabilities: list[dict], texts: list[str]) -> dict[in
     return result
 
 
-_covering: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_covering: weakref.WeakKeyDictionary[Design, dict[int, list[str]]] = weakref.WeakKeyDictionary()
 
 
-def _weakrefable(design) -> bool:
+def _weakrefable(design: Design) -> bool:
     try:
         weakref.ref(design)
     except TypeError:
@@ -818,7 +825,9 @@ def _weakrefable(design) -> bool:
     return True
 
 
-def expected_capabilities(design, phase: int, key: str) -> list[tuple[dict, dict, list[str]]]:
+def expected_capabilities(
+    design: Design, phase: int, key: str
+) -> list[tuple[JSON, JSON, list[str]]]:
     """The rows of ``expectations.phase<phase>.<key>``, each with its phase 1 capability
     and the learner's requirement texts that cover it.
 
@@ -852,7 +861,7 @@ def _stores(codes: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def storage_not_expected(design) -> Iterator[Hit]:
+def storage_not_expected(design: Design) -> Iterator[Hit]:
     """A capability served by none of the access patterns, or from a store the instructor
     does not accept for it.
 
@@ -903,7 +912,7 @@ def storage_not_expected(design) -> Iterator[Hit]:
 PATTERN_KEYS = ("capability", "storage")
 
 
-def check_patterns(problems: Problems, where: str, rows, expectations: dict) -> None:
+def check_patterns(problems: Problems, where: str, rows: object, expectations: JSON) -> None:
     """``phase3.patterns``: rows of ``{capability, storage: [types]}``."""
     for path, row in capability_rows(problems, where, rows, expectations, PATTERN_KEYS):
         storage = row.get("storage")
@@ -918,7 +927,7 @@ def check_patterns(problems: Problems, where: str, rows, expectations: dict) -> 
                 )
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 3's section of the Markdown export (``phases/export.py`` adds its findings)."""
     model = design.data_model
     out = ["### Access patterns", ""]

@@ -9,7 +9,7 @@ when the engine has checked those phases first, and never calls the engine back.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TypeVar, cast
 
 from phases import (
     api,
@@ -24,8 +24,22 @@ from phases import (
     review,
     technology,
 )
+from phases.answers import JSON
+from phases.api import Api
+from phases.architecture import Architecture
+from phases.bottlenecks import Bottlenecks
+from phases.capacity import CapacityModel
+from phases.checklist import ChecklistItem
+from phases.data_model import DataModel
+from phases.estimation import Estimate, EstimateReport
+from phases.failure import Failure
 from phases.findings import Finding, Severity, capped
 from phases.registry import rules_for
+from phases.requirements import Requirements
+from phases.review import Review
+from phases.technology import Technologies
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -34,17 +48,19 @@ class ProblemSpec:
 
     slug: str
     title: str = ""
-    givens: dict = field(default_factory=dict)
-    expectations: dict = field(default_factory=dict)
+    givens: JSON = field(default_factory=dict)
+    expectations: JSON = field(default_factory=dict)
 
-    def expect(self, phase: int) -> dict:
+    def expect(self, phase: int) -> JSON:
         """Expectations for one phase, e.g. ``expectations["phase1"]``."""
-        return self.expectations.get(f"phase{phase}", {}) or {}
+        expected: JSON = self.expectations.get(f"phase{phase}", {}) or {}
+        return expected
 
     @property
     def rule_overrides(self) -> dict[str, str]:
         """Per-problem severity changes: ``{"REQ-003": "off"}`` or ``{"REQ-011": "error"}``."""
-        return self.expectations.get("rules", {}) or {}
+        overrides: dict[str, str] = self.expectations.get("rules", {}) or {}
+        return overrides
 
 
 class Design:
@@ -54,20 +70,20 @@ class Design:
     absent. A document must already have passed its phase's shape check.
     """
 
-    def __init__(self, answers: dict[int, dict], problem: ProblemSpec):
+    def __init__(self, answers: dict[int, JSON], problem: ProblemSpec):
         self.answers = {int(k): v for k, v in answers.items()}
         self.problem = problem
-        self._memo: dict = {}
+        self._memo: dict[Callable[[Design], object], object] = {}
         self._findings: dict[int, list[Finding]] = {}
 
     def has(self, phase: int) -> bool:
         return phase in self.answers
 
-    def memo(self, compute: Callable[["Design"], Any]) -> Any:
+    def memo(self, compute: Callable[["Design"], _T]) -> _T:
         """``compute(design)``, worked out once per design: for what several rules read."""
         if compute not in self._memo:
             self._memo[compute] = compute(self)
-        return self._memo[compute]
+        return cast(_T, self._memo[compute])
 
     def findings(self, phase: int) -> list[Finding]:
         """Every finding for one phase, most serious first, ties kept in rule order.
@@ -80,53 +96,53 @@ class Design:
             self._findings[phase] = _run_rules(phase, self)
         return list(self._findings[phase])
 
-    def checklist(self) -> list[dict]:
+    def checklist(self) -> list[ChecklistItem]:
         """Phase 9's checklist of properties, read from the other phases' results."""
         return checklist.evaluate(self)
 
     @cached_property
-    def requirements(self):
+    def requirements(self) -> Requirements:
         return requirements.parse(self.answers.get(1) or {})
 
     @cached_property
-    def estimate(self):
+    def estimate(self) -> Estimate:
         return estimation.parse(self.answers.get(2) or {})
 
     @cached_property
-    def estimate_report(self) -> dict:
+    def estimate_report(self) -> EstimateReport:
         """Phase 2's recomputation, computed once per check and shared by its rules."""
         return estimation.report(self.estimate, self.problem.givens)
 
     @cached_property
-    def data_model(self):
+    def data_model(self) -> DataModel:
         return data_model.parse(self.answers.get(3) or {})
 
     @cached_property
-    def api(self):
+    def api(self) -> Api:
         return api.parse(self.answers.get(4) or {})
 
     @cached_property
-    def architecture(self):
+    def architecture(self) -> Architecture:
         return architecture.parse(self.answers.get(5) or {})
 
     @cached_property
-    def technology(self):
+    def technology(self) -> Technologies:
         return technology.parse(self.answers.get(6) or {})
 
     @cached_property
-    def bottlenecks(self):
+    def bottlenecks(self) -> Bottlenecks:
         return bottlenecks.parse(self.answers.get(7) or {})
 
     @cached_property
-    def failure(self):
+    def failure(self) -> Failure:
         return failure.parse(self.answers.get(8) or {})
 
     @cached_property
-    def review(self):
+    def review(self) -> Review:
         return review.parse(self.answers.get(9) or {})
 
     @cached_property
-    def capacity(self) -> dict:
+    def capacity(self) -> CapacityModel:
         """Phase 7's capacity model, computed once per check and shared by its rules."""
         return capacity.model(self)
 

@@ -24,11 +24,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from phases.components import COMPONENT_TYPES
+
+if TYPE_CHECKING:
+    from phases.architecture import Architecture, Step
 
 PER_ROW = 5  # boxes per band before the path wraps
 
@@ -215,20 +220,22 @@ class _Edge:
         return "miss" in self.tags or "async" in self.tags
 
 
-def _steps(arch, key: str) -> tuple:
+def _steps(arch: Architecture | None, key: str) -> tuple[Step, ...]:
     if arch is None:
         return ()
     return tuple(arch.path(key) or ())
 
 
-def _describe_component(arch, step) -> tuple[str, list[str], bool, tuple[str, str], str, str]:
+def _describe_component(
+    arch: Architecture, step: Step
+) -> tuple[str, list[str], bool, tuple[str, str], str, str]:
     """(name, sub-lines, declared, colours, tooltip, detail) for a step's box."""
     written = clean(step.component)
     component = arch.component(step.component) if written else None
     if component is None:
         name = written or "(no component)"
-        sub = "(not declared)" if written else "(not named)"
-        return name, [sub], False, UNDECLARED_COLOURS, f"{name} {sub}", sub
+        note = "(not declared)" if written else "(not named)"
+        return name, [note], False, UNDECLARED_COLOURS, f"{name} {note}", note
     name = clean(component.label)
     type_label = COMPONENT_TYPES.get(component.type) or clean(component.type) or "(no type)"
     count = ""
@@ -249,7 +256,7 @@ def _describe_component(arch, step) -> tuple[str, list[str], bool, tuple[str, st
     return name, sub, True, colours, tooltip, one_line
 
 
-def _layout(arch, steps) -> tuple[list[_Node], list[_Edge]]:
+def _layout(arch: Architecture, steps: Sequence[Step]) -> tuple[list[_Node], list[_Edge]]:
     nodes = [_Node(0, 0, "Client", [], True, CLIENT_COLOURS, tooltip="Client")]
     edges: list[_Edge] = []
     occupied = {(0, 0)}
@@ -296,7 +303,7 @@ def _step_words(node: _Node, edge: _Edge) -> str:
     return f"{node.name} ({', '.join(notes)})" if notes else node.name
 
 
-def describe(arch, key: str) -> str:
+def describe(arch: Architecture, key: str) -> str:
     """The path in words: "Client → lb (forward) → app → db (insert)"."""
     steps = _steps(arch, key)
     if not steps:
@@ -314,7 +321,7 @@ class _Geometry:
         lanes = {(n.g // PER_ROW, n.lane) for n in nodes}
         self.top: list[float] = []
         self.lane_y: dict[tuple[int, int], float] = {}
-        y = TITLE_H
+        y: float = TITLE_H
         for band in range(self.bands):
             self.top.append(y)
             has_main, has_miss = (band, 0) in lanes, (band, 1) in lanes
@@ -336,7 +343,16 @@ class _Geometry:
 
 
 def _text(
-    x, y, content, *, size, fill=INK, anchor="middle", weight="", italic=False, room=None
+    x: float,
+    y: float,
+    content: str,
+    *,
+    size: float,
+    fill: str = INK,
+    anchor: str = "middle",
+    weight: str = "",
+    italic: bool = False,
+    room: float | None = None,
 ) -> str:
     """A <text>; with ``room``, text estimated a little too wide is squeezed to fit."""
     extra = ' font-weight="bold"' if weight else ""
@@ -536,7 +552,7 @@ def _svg_open(key: str, title: str, desc: str, width: float, height: float) -> s
     )
 
 
-def path_svg(arch, key: str, title: str) -> str:
+def path_svg(arch: Architecture, key: str, title: str) -> str:
     """SVG markup for one of the architecture's paths (``"write_path"`` or ``"read_path"``)."""
     title = clean(title) or "Path"
     steps = _steps(arch, key)
@@ -589,7 +605,7 @@ def _mm(text: str) -> str:
     return "".join(_MERMAID_ESCAPES.get(c, c) for c in clean(text))
 
 
-def mermaid(arch, key: str) -> str:
+def mermaid(arch: Architecture, key: str) -> str:
     """The path as a Mermaid ``flowchart LR``, for the Markdown export."""
     steps = _steps(arch, key)
     if not steps:
@@ -622,7 +638,7 @@ BAR_SCALE = 1.5  # the chart shows up to 150% of capacity; beyond, the bar is ca
 BAR_COLOURS = {"ok": "#2e7d32", "tight": "#f9a825", "over": RED}
 
 
-def capacity_svg(rows: list[dict], title: str = "Load against capacity") -> str:
+def capacity_svg(rows: Sequence[Mapping[str, Any]], title: str = "Load against capacity") -> str:
     """A horizontal bar per component: its load as a share of its capacity.
 
     ``rows`` are the capacity model's component rows ({name, load, capacity, headroom});

@@ -1,10 +1,43 @@
 """Running the rules: the same answers always give the same findings, in the same order."""
 
+from collections.abc import Mapping
+from typing import NotRequired, TypedDict
+
 from phases.answers import AnswerShapeError
 from phases.design import Design
 from phases.findings import Finding, phase_status
 from phases.registry import PHASES_BY_NUMBER
 from phases.units import finite_tree
+
+
+class GradedFinding(TypedDict):
+    code: str
+    severity: str
+    field: str
+    field_phase: NotRequired[int]  # only when the field belongs to another phase
+    message: str
+
+
+class _FieldPhase(TypedDict, total=False):
+    field_phase: int
+
+
+class InvalidPhase(TypedDict):
+    """A phase whose document could not be read: its shape errors, no findings."""
+
+    status: str
+    errors: list[dict[str, str]]
+    findings: list[GradedFinding]  # always empty
+
+
+class CheckedPhase(TypedDict):
+    status: str
+    computed: Mapping[str, object]
+    findings: list[GradedFinding]
+
+
+class GradeReport(TypedDict):
+    phases: dict[str, InvalidPhase | CheckedPhase]  # by phase number, as text
 
 
 def check_phase(phase: int, design: Design) -> list[Finding]:
@@ -16,13 +49,13 @@ def check_phase(phase: int, design: Design) -> list[Finding]:
     return design.findings(phase)
 
 
-def grade(design: Design) -> dict:
+def grade(design: Design) -> GradeReport:
     """Check every ready phase that has answers; the grader's JSON report.
 
     A phase whose document is malformed reports its shape errors instead of findings.
     Every computed figure is a finite number or None, so the report is valid JSON.
     """
-    report: dict = {"phases": {}}
+    report: GradeReport = {"phases": {}}
     for number in sorted(design.answers):
         phase = PHASES_BY_NUMBER.get(number)
         if phase is None:
@@ -44,7 +77,7 @@ def grade(design: Design) -> dict:
                     "code": f.code,
                     "severity": f.severity.value,
                     "field": f.field,
-                    **({"field_phase": f.field_phase} if f.field_phase else {}),
+                    **(_FieldPhase(field_phase=f.field_phase) if f.field_phase else _FieldPhase()),
                     "message": f.message,
                 }
                 for f in findings

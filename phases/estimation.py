@@ -16,13 +16,16 @@ the step where it happened. Answer shape, version 1 (``docs/answers.md``)::
     }
 """
 
+from __future__ import annotations
+
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Literal, Never, TypedDict
 
 from phases import units
-from phases.answers import Reader
+from phases.answers import JSON, Reader
 from phases.findings import Hit, Severity
 from phases.markdown import cell, field_line, figure, inline, table
 from phases.quantities import Quantity, format_value, parse_quantity
@@ -91,7 +94,7 @@ class Estimate:
         return not (self.assumptions or self.results)
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {
         "version": SCHEMA_VERSION,
         "assumptions": {f.key: "" for f in ASSUMPTIONS},
@@ -144,22 +147,20 @@ def _parse_value(field: Field, text: str) -> Quantity:
     return parse_quantity(stripped, expect=field.kind)
 
 
-def parse(data: dict) -> Estimate:
+def parse(data: JSON) -> Estimate:
     r = Reader(data)
     d = r.data
-    values = {}
+    values: dict[str, dict[str, Quantity]] = {}
     for group, fields, prefix in (
         ("assumptions", ASSUMPTIONS, "assumptions"),
         ("results", RESULTS, "results"),
     ):
         obj = r.object(d, group, prefix)
-        parsed = {}
+        parsed: dict[str, Quantity] = {}
         for field in fields:
             text = r.text(obj, field.key, f"{prefix}.{field.key}")
             if text:
-                quantity = r.parsed(
-                    f"{prefix}.{field.key}", lambda t, f=field: _parse_value(f, t), text
-                )
+                quantity = r.parsed(f"{prefix}.{field.key}", partial(_parse_value, field), text)
                 if quantity is not None:
                     parsed[field.key] = quantity
         values[group] = parsed
@@ -197,6 +198,75 @@ class Figure:
     arithmetic: str
 
 
+# -- The report's shape (docs/answers.md) -------------------------------------------------------
+
+Verdict = Literal["missing", "unchecked", "ok", "warning", "error"]
+
+
+class ResultRow(TypedDict):
+    """One result side by side: the learner's figure, ours from their assumptions and
+    from the problem's givens, their ratio, the verdict and the likely slip."""
+
+    key: str
+    label: str
+    kind: str
+    learner: float | None
+    learner_text: str
+    from_assumptions: float | None
+    arithmetic: str
+    from_givens: float | None
+    ratio: float | None
+    verdict: Verdict
+    slip: str
+
+
+class Headroom(TypedDict):
+    """One resource's peak load against one machine's capacity."""
+
+    resource: str
+    label: str
+    kind: str
+    load: float
+    capacity: float
+    headroom: float
+
+
+class Constants(TypedDict):
+    seconds_per_day: int
+    seconds_per_month: int
+    seconds_per_year: int
+
+
+class EstimateReport(TypedDict):
+    results: list[ResultRow]  # in the order of RESULTS
+    headroom: list[Headroom]  # least headroom first
+    constants: Constants
+
+
+class Move(TypedDict):
+    result: str
+    label: str
+    when: str  # doubled or halved
+    factor: float
+
+
+class Sensitivity(TypedDict):
+    assumption: str
+    label: str
+    moves: list[Move]
+    largest: float
+
+
+class FullReport(EstimateReport):
+    """The report a background task stores after each save: with the sensitivity table."""
+
+    sensitivity: list[Sensitivity]  # the assumption that moves the results most first
+
+
+# What a reader that tolerates a report that cannot be worked out has instead: ``{}``.
+NoReport = dict[str, Never]
+
+
 def _n(value: float) -> str:
     if not math.isfinite(value):
         return units.TOO_LARGE
@@ -230,7 +300,7 @@ def recompute(assumptions: dict[str, float], *, explain: bool = True) -> dict[st
     overhead = assumptions.get("overhead", 1.0)
     share = assumptions.get("cache_fraction", DEFAULT_CACHE_FRACTION)
 
-    def put(key, value, arithmetic):
+    def put(key: str, value: float, arithmetic: str) -> None:
         if not math.isfinite(value):
             return
         text = f"{arithmetic} = {format_value(value, key_kind(key))}" if explain else ""
@@ -275,16 +345,16 @@ def base_values(quantities: dict[str, Quantity]) -> dict[str, float]:
     return {key: q.value for key, q in quantities.items()}
 
 
-def given_text(givens: dict, key: str) -> str:
+def given_text(givens: JSON, key: str) -> str:
     """A given as the problem states it ("100M/day"), for messages."""
     given = (givens or {}).get(key)
     return str(given.get("value") if isinstance(given, dict) else given)
 
 
-def givens_values(givens: dict) -> dict[str, float]:
+def givens_values(givens: JSON) -> dict[str, float]:
     """The problem's givens that name an assumption, in base units; unreadable ones are
     skipped (the problem-set import reports them)."""
-    values = {}
+    values: dict[str, float] = {}
     for key, given in (givens or {}).items():
         field = ASSUMPTIONS_BY_KEY.get(key)
         text = given.get("value") if isinstance(given, dict) else given
@@ -348,7 +418,7 @@ def forgot_peak(ratio: float, key: str, assumptions: dict[str, float]) -> bool:
     return key.startswith("peak") and peak >= 1.5 and abs(math.log(ratio) + math.log(peak)) < _CLOSE
 
 
-def compare(learner: float, ours: float) -> tuple[float, str]:
+def compare(learner: float, ours: float) -> tuple[float, Verdict]:
     """(ratio of learner to ours, verdict: ok, warning, error, or unchecked when either
     figure is not a finite number)."""
     if not (math.isfinite(learner) and math.isfinite(ours)):
@@ -366,7 +436,7 @@ def compare(learner: float, ours: float) -> tuple[float, str]:
     return ratio, "ok"
 
 
-def headroom(figures: dict[str, float]) -> list[dict]:
+def headroom(figures: dict[str, float]) -> list[Headroom]:
     """Each resource's load against one machine's capacity, least headroom first."""
     loads = {
         "writes": figures.get("peak_writes_per_s"),
@@ -378,7 +448,7 @@ def headroom(figures: dict[str, float]) -> list[dict]:
         ),
         "memory": figures.get("cache_memory"),
     }
-    rows = []
+    rows: list[Headroom] = []
     for key, load in loads.items():
         if not load:
             continue
@@ -398,17 +468,17 @@ def headroom(figures: dict[str, float]) -> list[dict]:
     return sorted(rows, key=lambda row: row["headroom"])
 
 
-def report(estimate: Estimate, givens: dict) -> dict:
+def report(estimate: Estimate, givens: JSON) -> EstimateReport:
     """The estimate report: side by side, headroom and sensitivity. Pure and fast."""
     mine = base_values(estimate.assumptions)
     ours = recompute(mine)
     from_givens_assumptions = {**mine, **givens_values(givens)}
     theirs = recompute(from_givens_assumptions) if givens_values(givens) else {}
-    rows = []
+    rows: list[ResultRow] = []
     for field in RESULTS:
         learner = estimate.results.get(field.key)
         figure = ours.get(field.key)
-        row = {
+        row: ResultRow = {
             "key": field.key,
             "label": field.label,
             "kind": field.kind,
@@ -423,32 +493,31 @@ def report(estimate: Estimate, givens: dict) -> dict:
         }
         if learner is not None and figure is not None:
             ratio, verdict = compare(learner.value, figure.value)
-            row.update(ratio=ratio if math.isfinite(ratio) else None, verdict=verdict)
+            row.update({"ratio": ratio if math.isfinite(ratio) else None, "verdict": verdict})
             if verdict == "ok" and forgot_peak(ratio, field.key, mine):
                 # Within the 2x tolerance, but a 2x peak left out is exactly 2x.
-                row.update(verdict="warning", slip="the peak factor left out")
+                row.update({"verdict": "warning", "slip": "the peak factor left out"})
             elif verdict in ("warning", "error") and 0 < ratio < math.inf:
                 row["slip"] = diagnose(ratio, field.key, mine)
         rows.append(row)
-    return units.finite_tree(
-        {
-            "results": rows,
-            "headroom": headroom({k: f.value for k, f in ours.items()}),
-            "constants": {
-                "seconds_per_day": units.SECONDS_PER_DAY,
-                "seconds_per_month": units.SECONDS_PER_MONTH,
-                "seconds_per_year": units.SECONDS_PER_YEAR,
-            },
-        }
-    )
+    result: EstimateReport = {
+        "results": rows,
+        "headroom": headroom({k: f.value for k, f in ours.items()}),
+        "constants": {
+            "seconds_per_day": units.SECONDS_PER_DAY,
+            "seconds_per_month": units.SECONDS_PER_MONTH,
+            "seconds_per_year": units.SECONDS_PER_YEAR,
+        },
+    }
+    return units.finite_tree(result)
 
 
-def sensitivity(assumptions: dict[str, float]) -> list[dict]:
+def sensitivity(assumptions: dict[str, float]) -> list[Sensitivity]:
     """For each assumption: which results move when it is doubled or halved, and how much."""
     base = {k: f.value for k, f in recompute(assumptions, explain=False).items()}
-    table = []
+    table: list[Sensitivity] = []
     for key in assumptions:
-        moves = []
+        moves: list[Move] = []
         for label, factor in (("doubled", 2.0), ("halved", 0.5)):
             changed = {
                 k: f.value
@@ -484,23 +553,22 @@ def sensitivity(assumptions: dict[str, float]) -> list[dict]:
     return sorted(table, key=lambda row: -row["largest"])
 
 
-def computed(design) -> dict:
+def computed(design: Design) -> FullReport:
     """The whole estimate report: side by side, headroom and sensitivity.
 
     Computed by a background task after each save, and in process by the grader.
     """
-    return units.finite_tree(
-        {
-            **design.estimate_report,
-            "sensitivity": sensitivity(base_values(design.estimate.assumptions)),
-        }
-    )
+    report: FullReport = {
+        **design.estimate_report,
+        "sensitivity": sensitivity(base_values(design.estimate.assumptions)),
+    }
+    return units.finite_tree(report)
 
 
 # -- Rules ----------------------------------------------------------------------------------
 
 
-def _check_rows(design) -> list[dict]:
+def _check_rows(design: Design) -> list[ResultRow]:
     return design.estimate_report["results"]
 
 
@@ -510,7 +578,7 @@ def _factor(value: float) -> str:
     return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
 
 
-def result_off(design) -> Iterator[Hit]:
+def result_off(design: Design) -> Iterator[Hit]:
     """A result that does not follow from your own assumptions.
 
     Why it matters:
@@ -528,7 +596,8 @@ def result_off(design) -> Iterator[Hit]:
     roots = echoes(rows)
     labels = {row["key"]: row["label"] for row in rows}
     for row in rows:
-        if row["verdict"] not in ("warning", "error"):
+        # A warning or an error compares two figures, so ours is never None here.
+        if row["verdict"] not in ("warning", "error") or row["from_assumptions"] is None:
             continue
         root = roots.get(row["key"])
         if root is not None:
@@ -585,7 +654,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
 _SAME_FACTOR = math.log(1.1)
 
 
-def echoes(rows: list[dict]) -> dict[str, str]:
+def echoes(rows: Sequence[ResultRow]) -> dict[str, str]:
     """Each off result that only repeats the slip of one it is worked out from, mapped to
     the result where that slip was made (its root cause).
 
@@ -627,7 +696,7 @@ def _ancestors(key: str) -> set[str]:
     return found
 
 
-def _unstated(design, key: str) -> str:
+def _unstated(design: Design, key: str) -> str:
     """What the recomputation of one result takes for granted that the learner did not
     state, or "": bandwidth out and the cache assume each read returns one stored object,
     and the cache a hot set of 20% of a day's reads unless a share is given."""
@@ -647,7 +716,7 @@ def _unstated(design, key: str) -> str:
     return " and ".join(parts)
 
 
-def results_agree(design) -> Iterator[Hit]:
+def results_agree(design: Design) -> Iterator[Hit]:
     """Every result you gave follows from your assumptions (within back-of-envelope tolerance).
 
     Why it matters:
@@ -667,7 +736,7 @@ def results_agree(design) -> Iterator[Hit]:
         )
 
 
-def contradicts_givens(design) -> Iterator[Hit]:
+def contradicts_givens(design: Design) -> Iterator[Hit]:
     """An assumption that contradicts a number the problem gives.
 
     Why it matters:
@@ -706,7 +775,7 @@ def contradicts_givens(design) -> Iterator[Hit]:
             )
 
 
-def no_peak_factor(design) -> Iterator[Hit]:
+def no_peak_factor(design: Design) -> Iterator[Hit]:
     """No peak factor: the design is sized for the average.
 
     Why it matters:
@@ -743,7 +812,7 @@ def no_peak_factor(design) -> Iterator[Hit]:
             )
 
 
-def storage_without_overhead(design) -> Iterator[Hit]:
+def storage_without_overhead(design: Design) -> Iterator[Hit]:
     """Storage counted as raw objects only, with no overhead for indexes and replicas.
 
     Why it matters:
@@ -783,7 +852,7 @@ def _same(a: Quantity | None, b: Quantity | None) -> bool:
     return bool(a and b and a.value > 0 and math.isclose(a.value, b.value, rel_tol=0.01))
 
 
-def missing_basics(design) -> Iterator[Hit]:
+def missing_basics(design: Design) -> Iterator[Hit]:
     """An assumption every estimate needs is missing: a write rate (or users and writes
     per user), the size of one object, or the retention period.
 
@@ -815,7 +884,7 @@ def missing_basics(design) -> Iterator[Hit]:
             )
 
 
-def missing_results(design) -> Iterator[Hit]:
+def missing_results(design: Design) -> Iterator[Hit]:
     """A result left empty.
 
     Why it matters:
@@ -837,7 +906,7 @@ def missing_results(design) -> Iterator[Hit]:
             )
 
 
-def wrong_pressure_point(design) -> Iterator[Hit]:
+def wrong_pressure_point(design: Design) -> Iterator[Hit]:
     """The resource named as under pressure is not the one with the least headroom.
 
     Why it matters:
@@ -885,7 +954,7 @@ def wrong_pressure_point(design) -> Iterator[Hit]:
         )
 
 
-def no_implication(design) -> Iterator[Hit]:
+def no_implication(design: Design) -> Iterator[Hit]:
     """A pressure point named without what it implies for the design.
 
     Why it matters:
@@ -906,7 +975,7 @@ def no_implication(design) -> Iterator[Hit]:
         )
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 2's section of the Markdown export (``phases/export.py`` adds its findings)."""
     est = design.estimate
     out = ["### Assumptions", ""]
@@ -918,12 +987,13 @@ def export_section(design: "Design") -> list[str]:
     rows += [[cell(name), cell(value)] for name, value in est.extra]
     out.append(table(["Assumption", "Value"], rows, empty="_None stated._"))
     out += ["", "### Results, recomputed", ""]
+    report: EstimateReport | NoReport
     try:
         report = design.estimate_report
     except Exception:  # noqa: BLE001
-        report = {}
+        report = NoReport()
     result_rows = []
-    for row in report.get("results", []):
+    for row in report.get("results") or []:
         result_rows.append(
             [
                 cell(row["label"]),

@@ -34,12 +34,16 @@ written out in words).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from phases.answers import AnswerShapeError
+from phases.answers import JSON, AnswerShapeError
 from phases.engine import check_phase
 from phases.findings import Severity, phase_status
 from phases.markdown import ENTITIES, cell, code, inline, num, table
 from phases.registry import PHASES
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 # -- Findings -------------------------------------------------------------------------------
 
@@ -54,7 +58,9 @@ class _Severe:
             self.severity = Severity.INFO
 
 
-def _findings(design, number: int, meta: dict) -> tuple[str, list[dict], list[tuple[str, str]]]:
+def _findings(
+    design: Design, number: int, meta: JSON
+) -> tuple[str, list[JSON], list[tuple[str, str]]]:
     """(status, findings as dicts, shape errors) for one answered phase."""
     given = (meta.get("findings") or {}).get(number, (meta.get("findings") or {}).get(str(number)))
     if given is not None:
@@ -68,7 +74,9 @@ def _findings(design, number: int, meta: dict) -> tuple[str, list[dict], list[tu
     return phase_status(found), [f.as_dict() for f in found], []
 
 
-def _findings_section(status: str, findings: list[dict], errors) -> list[str]:
+def _findings_section(
+    status: str, findings: list[JSON], errors: list[tuple[str, str]]
+) -> list[str]:
     out = []
     if status:
         out.append(f"**Status:** {inline(status)}")
@@ -100,7 +108,7 @@ def _findings_section(status: str, findings: list[dict], errors) -> list[str]:
 # -- The document ---------------------------------------------------------------------------
 
 
-def _score(value) -> str:
+def _score(value: object) -> str:
     if isinstance(value, dict):
         score, most = value.get("score"), value.get("max")
         if most is not None:
@@ -120,7 +128,7 @@ def _problem(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def markdown(design, title: str, meta: dict | None = None) -> str:
+def markdown(design: Design, title: str, meta: JSON | None = None) -> str:
     """The whole design as one Markdown document; the same input gives the same text."""
     meta = meta or {}
     out = [f"# {inline(title) or 'System design'}", ""]

@@ -16,12 +16,14 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
 from phases import units
-from phases.answers import AnswerShapeError, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
 from phases.capacity import assumption as capacity_assumption
 from phases.findings import Hit, Severity
 from phases.markdown import capacity_model, cell, field_line, plain, table, yes
@@ -30,7 +32,11 @@ from phases.text import stems
 from phases.unit import Layout, PhaseUnit, Rows, checkbox_field, choice_field, text_field
 
 if TYPE_CHECKING:
+    from phases.api import Api
+    from phases.architecture import Architecture, Component
+    from phases.capacity import Availability, CapacityModel, NoModel
     from phases.design import Design
+    from phases.requirements import Requirements
 
 SCHEMA_VERSION = 1
 
@@ -131,7 +137,7 @@ LAYOUT = Layout(
 )
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {
         "version": SCHEMA_VERSION,
         "components": [],
@@ -154,7 +160,7 @@ def _timeout(text: str) -> float | None:
     return units.to_milliseconds(value, unit or "ms")
 
 
-def parse(data: dict) -> Failure:
+def parse(data: JSON) -> Failure:
     r = Reader(data)
     d = r.data
     calls = []
@@ -200,7 +206,11 @@ def parse(data: dict) -> Failure:
     return failure
 
 
-def computed(design) -> dict:
+class Figures(TypedDict):
+    availability: Availability
+
+
+def computed(design: Design) -> Figures:
     """Availability of the synchronous chain, from the capacity model's availability part."""
     return {"availability": design.capacity.get("availability", {})}
 
@@ -231,17 +241,30 @@ SYSTEM_OF_RECORD_TYPES = ("db_primary", "object_storage", "queue")
 _GENERIC_NAME_WORDS = frozenset(stems("db database primary replica store storage data"))
 
 
-def _other(design, phase: int, attribute: str):
+@overload
+def _other(
+    design: Design, phase: int, attribute: Literal["requirements"]
+) -> Requirements | None: ...
+@overload
+def _other(design: Design, phase: int, attribute: Literal["api"]) -> Api | None: ...
+@overload
+def _other(
+    design: Design, phase: int, attribute: Literal["architecture"]
+) -> Architecture | None: ...
+
+
+def _other(design: Design, phase: int, attribute: str) -> Requirements | Api | Architecture | None:
     """Another phase's parsed answers, or None when absent or unreadable."""
     if not design.has(phase):
         return None
     try:
-        return getattr(design, attribute)
+        parsed: Requirements | Api | Architecture = getattr(design, attribute)
     except AnswerShapeError:
         return None
+    return parsed
 
 
-def _capacity(design) -> dict:
+def _capacity(design: Design) -> CapacityModel | NoModel:
     """Phase 7's capacity model, or an empty dict when it cannot be computed."""
     try:
         model = design.capacity
@@ -254,11 +277,13 @@ def _quoted(name: str) -> str:
     return f'"{name}"' if name else "an unnamed component"
 
 
-def _component(arch, name: str):
+def _component(arch: Architecture | None, name: str) -> Component | None:
     return arch.component(name) if arch is not None and name else None
 
 
-def _redundant(row: ComponentFailure, component, arch) -> bool:
+def _redundant(
+    row: ComponentFailure, component: Component | None, arch: Architecture | None
+) -> bool:
     """Whether something can take over from this component: a replica, or a twin.
 
     A replicated row counts; so does a database primary with a phase 5 read replica.
@@ -269,20 +294,24 @@ def _redundant(row: ComponentFailure, component, arch) -> bool:
         return True
     if component is None:
         return False
-    if component.type == "db_primary" and any(c.type == "db_replica" for c in arch.components):
+    if (
+        component.type == "db_primary"
+        and arch is not None
+        and any(c.type == "db_replica" for c in arch.components)
+    ):
         return True
     if component.type in STATEFUL_TYPES:
         return False
     return (component.count or 1) >= 2
 
 
-def _number(value) -> float | None:
+def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
 
 
-def _percent(value) -> float | None:
+def _percent(value: object) -> float | None:
     """An availability from the capacity model, as a percentage (0.999 and 99.9 alike)."""
     number = _number(value)
     if number is None or number <= 0:
@@ -290,7 +319,7 @@ def _percent(value) -> float | None:
     return number * 100 if number <= 1 else number
 
 
-def _overloaded(row) -> bool:
+def _overloaded(row: object) -> bool:
     if not isinstance(row, dict):
         return False
     load, capacity = _number(row.get("load")), _number(row.get("capacity"))
@@ -300,7 +329,7 @@ def _overloaded(row) -> bool:
     return headroom is not None and headroom < 1
 
 
-def _same(name) -> str:
+def _same(name: object) -> str:
     return " ".join(str(name or "").lower().split())
 
 
@@ -308,7 +337,7 @@ def _rate(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
 
 
-def unclassified_component(design) -> Iterator[Hit]:
+def unclassified_component(design: Design) -> Iterator[Hit]:
     """A phase 5 component left unclassified: no row, or no hard, soft or transparent.
 
     Why it matters:
@@ -351,7 +380,7 @@ def unclassified_component(design) -> Iterator[Hit]:
             )
 
 
-def unknown_component(design) -> Iterator[Hit]:
+def unknown_component(design: Design) -> Iterator[Hit]:
     """A row that names no component declared in phase 5.
 
     Why it matters:
@@ -376,7 +405,7 @@ def unknown_component(design) -> Iterator[Hit]:
                     fix="Write the component's phase 5 name, or remove the row.",
                 )
             continue
-        if declared and arch.component(row.component) is None:
+        if declared and arch is not None and arch.component(row.component) is None:
             yield Hit(
                 field=f"{row.field}.component",
                 message=f"{_quoted(row.component)} is not a component of phase 5.",
@@ -385,7 +414,7 @@ def unknown_component(design) -> Iterator[Hit]:
             )
 
 
-def incomplete_classification(design) -> Iterator[Hit]:
+def incomplete_classification(design: Design) -> Iterator[Hit]:
     """A classified component whose row does not say what users see or how it is mitigated.
 
     Why it matters:
@@ -419,7 +448,7 @@ def incomplete_classification(design) -> Iterator[Hit]:
             )
 
 
-def hard_without_failover(design) -> Iterator[Hit]:
+def hard_without_failover(design: Design) -> Iterator[Hit]:
     """A hard dependency without a second copy to take over, or without automatic failover.
 
     Why it matters:
@@ -467,7 +496,7 @@ def hard_without_failover(design) -> Iterator[Hit]:
         )
 
 
-def _chain(design) -> tuple[dict[str, float], float | None]:
+def _chain(design: Design) -> tuple[dict[str, float], float | None]:
     """Each component's availability in the capacity model's chain, and the total."""
     availability = _capacity(design).get("availability")
     if not isinstance(availability, dict):
@@ -482,7 +511,7 @@ def _chain(design) -> tuple[dict[str, float], float | None]:
     return figures, _percent(availability.get("total_percent"))
 
 
-def single_point_of_failure(design) -> Iterator[Hit]:
+def single_point_of_failure(design: Design) -> Iterator[Hit]:
     """A single point of failure while phase 1's availability target is 99.99% or more.
 
     Why it matters:
@@ -537,7 +566,7 @@ def single_point_of_failure(design) -> Iterator[Hit]:
         )
 
 
-def write_path_below_target(design) -> Iterator[Hit]:
+def write_path_below_target(design: Design) -> Iterator[Hit]:
     """The synchronous write path, as drawn, is less available than phase 1's target.
 
     Why it matters:
@@ -592,7 +621,7 @@ def write_path_below_target(design) -> Iterator[Hit]:
     )
 
 
-def cascading_fallback(design) -> Iterator[Hit]:
+def cascading_fallback(design: Design) -> Iterator[Hit]:
     """A transparent failure that would cascade: the fallback sends the database more than
     it can take.
 
@@ -620,7 +649,7 @@ def cascading_fallback(design) -> Iterator[Hit]:
             continue
         component = _component(arch, row.component)
         key = WHAT_IF_FOR_TYPE.get(component.type) if component is not None else None
-        if key is None:
+        if component is None or key is None:
             continue
         if model is None:
             model = _capacity(design)
@@ -665,7 +694,7 @@ def cascading_fallback(design) -> Iterator[Hit]:
             )
 
 
-def retried_write_not_idempotent(design) -> Iterator[Hit]:
+def retried_write_not_idempotent(design: Design) -> Iterator[Hit]:
     """Retries turned on while a phase 4 write is not idempotent.
 
     Why it matters:
@@ -697,7 +726,7 @@ def retried_write_not_idempotent(design) -> Iterator[Hit]:
             )
 
 
-def retries_without_backoff(design) -> Iterator[Hit]:
+def retries_without_backoff(design: Design) -> Iterator[Hit]:
     """Retries without exponential backoff, or without jitter.
 
     Why it matters:
@@ -734,7 +763,7 @@ def retries_without_backoff(design) -> Iterator[Hit]:
         )
 
 
-def call_without_timeout(design) -> Iterator[Hit]:
+def call_without_timeout(design: Design) -> Iterator[Hit]:
     """A call between components with no timeout.
 
     Why it matters:
@@ -763,7 +792,7 @@ def call_without_timeout(design) -> Iterator[Hit]:
 _HEALTH_CHECKING = frozenset({"load_balancer_l4", "load_balancer_l7", "cdn"})
 
 
-def hard_call_without_breaker(design) -> Iterator[Hit]:
+def hard_call_without_breaker(design: Design) -> Iterator[Hit]:
     """A call to a hard dependency without a circuit breaker.
 
     Why it matters:
@@ -797,7 +826,7 @@ def hard_call_without_breaker(design) -> Iterator[Hit]:
             )
 
 
-def async_replication_of_critical_data(design) -> Iterator[Hit]:
+def async_replication_of_critical_data(design: Design) -> Iterator[Hit]:
     """Asynchronous replication on a store whose data phase 1 says is catastrophic to lose.
 
     Why it matters:
@@ -856,7 +885,7 @@ def async_replication_of_critical_data(design) -> Iterator[Hit]:
         )
 
 
-def calls_not_listed(design) -> Iterator[Hit]:
+def calls_not_listed(design: Design) -> Iterator[Hit]:
     """No calls listed, while the phase 5 paths have synchronous hops between components.
 
     Why it matters:
@@ -882,8 +911,8 @@ def calls_not_listed(design) -> Iterator[Hit]:
             for step in arch.path(key)
             if step.component and not step.is_async
         ]
-        steps = [(step, c) for step, c in steps if c is not None]
-        for (_a, first), (_b, second) in zip(steps, steps[1:], strict=False):
+        declared = [(step, c) for step, c in steps if c is not None]
+        for (_a, first), (_b, second) in zip(declared, declared[1:], strict=False):
             hop = f"{first.name} → {second.name}"
             if first is not second and hop not in hops:
                 hops.append(hop)
@@ -898,7 +927,7 @@ def calls_not_listed(design) -> Iterator[Hit]:
         )
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 8's section of the Markdown export (``phases/export.py`` adds its findings)."""
     f = design.failure
     out = ["### Components", ""]
@@ -947,8 +976,7 @@ def export_section(design: "Design") -> list[str]:
     availability = capacity_model(design).get("availability")
     if isinstance(availability, dict) and availability:
         out += ["", "### Availability of the synchronous chain", ""]
-        for key in sorted(availability):
-            value = availability[key]
+        for key, value in sorted(availability.items()):
             if isinstance(value, dict | list):
                 continue
             out.append(field_line(key.replace("_", " ").capitalize(), plain(value)))

@@ -1,7 +1,9 @@
 """What a rule says about an answer."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class Severity(StrEnum):
@@ -94,7 +96,7 @@ class Finding:
     arithmetic: str = ""
     field_phase: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int]:
         return {
             "code": self.code,
             "severity": self.severity.value,
@@ -109,7 +111,14 @@ class Finding:
         }
 
 
-def phase_status(findings) -> str:
+class Graded(Protocol):
+    """What ``phase_status`` reads of a finding: its severity."""
+
+    @property
+    def severity(self) -> Severity: ...
+
+
+def phase_status(findings: Iterable[Graded]) -> str:
     """The phase's state from its findings: errors, warnings or passed.
 
     Errors block a phase from counting as passed; info and pass findings never do.

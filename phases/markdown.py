@@ -20,6 +20,7 @@ from phases.diagram import clean
 from phases.quantities import format_value
 
 if TYPE_CHECKING:
+    from phases.capacity import CapacityModel, NoModel
     from phases.design import Design
 
 ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -105,7 +106,7 @@ def plain(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def figure(value: object, kind: str) -> str:
+def figure(value: float | None, kind: str) -> str:
     """A computed figure in its unit (``format_value``), or plainly if it has none."""
     if value is None:
         return "—"
@@ -119,10 +120,9 @@ def field_line(label: str, value: object) -> str:
     return f"- **{label}:** {cell(value)}"
 
 
-def capacity_model(design: Design) -> dict:
+def capacity_model(design: Design) -> CapacityModel | NoModel:
     """Phase 7's capacity model, or ``{}`` when it cannot be worked out yet."""
     try:
-        model = design.capacity
+        return design.capacity
     except Exception:  # noqa: BLE001 - the capacity model may not exist yet
         return {}
-    return model if isinstance(model, dict) else {}

@@ -75,14 +75,14 @@ _EXAMPLES = {
 _MAX_LENGTH = 200
 
 
-def _build_registry() -> pint.UnitRegistry:
+def _build_registry() -> pint.UnitRegistry[float]:
     """A registry holding only the units estimates use, with the tutor's month and year.
 
     Starting from an empty registry (rather than Pint's defaults, which define a Julian
     year of 365.25 days and a month of a twelfth of that) keeps the periods exactly those
     of :mod:`phases.units` and makes the registry quick to build.
     """
-    registry = pint.UnitRegistry(None)
+    registry: pint.UnitRegistry[float] = pint.UnitRegistry(None)
     for definition in (
         "second = [time] = s",
         "millisecond = 1e-3 * second",

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from phases import (
     api,
@@ -24,6 +25,9 @@ from phases import (
 )
 from phases.findings import Evidence, Hit, Severity
 from phases.unit import PhaseUnit
+
+if TYPE_CHECKING:
+    from phases.design import Design
 
 # The nine phases in order. Each module declares its own unit (phases/unit.py): title,
 # questions, rule prefix, answer shape, form layout, computed figures, expectations.
@@ -43,7 +47,9 @@ PHASE_NUMBERS = tuple(p.number for p in PHASES)
 PHASES_BY_NUMBER = {p.number: p for p in PHASES}
 PHASES_BY_SLUG = {p.slug: p for p in PHASES}
 
-Check = Callable[..., Iterable[Hit]]
+# A rule: reads a design, yields what it finds (phases/design.py imports this module, so
+# the design's type is named as text here).
+Check = Callable[["Design"], Iterable[Hit]]
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,16 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, TypedDict
 
 from phases import units
-from phases.answers import AnswerShapeError, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
 from phases.findings import Evidence, Hit, Severity
 from phases.markdown import cell, field_line, table
 from phases.text import has_figure, match_strength, stem, stems, words
@@ -143,7 +146,7 @@ class Requirements:
         )
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {
         "version": SCHEMA_VERSION,
         "functional": [],
@@ -236,7 +239,12 @@ LAYOUT = Layout(
 )
 
 
-def parse(data: dict) -> Requirements:
+def _in_unit(value: float, unit: str, text: str) -> float:
+    """A target typed without its unit, in the unit chosen beside it: within the limits."""
+    return units.check_magnitude(units.to_milliseconds(value, unit), "latency", f"{text} {unit}")
+
+
+def parse(data: JSON) -> Requirements:
     """Read a phase 1 document, raising AnswerShapeError listing every malformed field."""
     r = Reader(data)
     d = r.data
@@ -270,13 +278,7 @@ def parse(data: dict) -> Requirements:
             unit = normalised or ""
         if value is not None and unit and not typed_unit:
             # "200" with the unit chosen beside it: the limit applies in that unit.
-            r.parsed(
-                f"{path}.target",
-                lambda text, v=value, u=unit: units.check_magnitude(
-                    units.to_milliseconds(v, u), "latency", f"{text} {u}"
-                ),
-                target,
-            )
+            r.parsed(f"{path}.target", partial(_in_unit, value, unit), target)
         latency.append(
             LatencyTarget(
                 field=path,
@@ -367,10 +369,24 @@ def allowed_downtime(percent: float) -> Downtime:
     )
 
 
-def computed(design) -> dict:
+class Availability(TypedDict):
+    percent: float
+    label: str
+    downtime_per_year_seconds: float
+    downtime_per_month_seconds: float
+    downtime_per_year: str
+    downtime_per_month: str
+
+
+class Figures(TypedDict, total=False):
+    availability: Availability
+    reads_per_write: float
+
+
+def computed(design: Design) -> Figures:
     """Figures derived from the answers: shown beside the form, printed by the grader."""
     req = design.requirements
-    result: dict = {}
+    result: Figures = {}
     if req.availability_percent is not None and 0 < req.availability_percent <= 100:
         downtime = allowed_downtime(req.availability_percent)
         result["availability"] = {
@@ -392,7 +408,7 @@ def computed(design) -> dict:
 # each its code and severity; the docstring is what the rules page shows.
 
 
-def missing_capabilities(design) -> Iterator[Hit]:
+def missing_capabilities(design: Design) -> Iterator[Hit]:
     """A capability the problem requires is not among the functional requirements.
 
     Why it matters:
@@ -444,7 +460,7 @@ def missing_capabilities(design) -> Iterator[Hit]:
         )
 
 
-def covered_capabilities(capabilities: list[dict], texts: list[str]) -> set[int]:
+def covered_capabilities(capabilities: list[JSON], texts: list[str]) -> set[int]:
     """Indexes of the capabilities the requirements cover, one capability per requirement.
 
     A requirement may mention phrases of several capabilities ("the owner sees how many
@@ -480,7 +496,7 @@ def covered_capabilities(capabilities: list[dict], texts: list[str]) -> set[int]
     return set(covered_by)
 
 
-def left_out_but_required(design) -> Iterator[Hit]:
+def left_out_but_required(design: Design) -> Iterator[Hit]:
     """A feature marked as left out on purpose is one the problem requires.
 
     Why it matters:
@@ -516,7 +532,7 @@ _SYSTEM_SUBJECTS = frozenset(
 _DETERMINERS = frozenset({"the", "our", "this", "each", "every"})
 
 
-def performed_by_system(text: str, design) -> bool:
+def performed_by_system(text: str, design: Design) -> bool:
     """Whether a requirement is something the system does by itself ("The crawler
     revisits popular pages daily", "The system releases expired holds"), not an operation
     someone calls: its subject (the noun after "the") is "the system", a word of the
@@ -541,7 +557,7 @@ def performed_by_system(text: str, design) -> bool:
 _ACTS = re.compile(r"^(the|a|an|each|every|any|our)\s+[\w'-]+(\s+[\w'-]+)?\s+[a-z]+(s|es)\s+\w")
 
 
-def not_an_operation(design) -> Iterator[Hit]:
+def not_an_operation(design: Design) -> Iterator[Hit]:
     """A functional requirement that does not read as "actor can verb object".
 
     Why it matters:
@@ -565,7 +581,7 @@ def not_an_operation(design) -> Iterator[Hit]:
             )
 
 
-def untagged_path(design) -> Iterator[Hit]:
+def untagged_path(design: Design) -> Iterator[Hit]:
     """A functional requirement not tagged as read path, write path or both.
 
     Why it matters:
@@ -594,7 +610,7 @@ _QUALITY = re.compile(
 )
 
 
-def quality_filed_as_function(design) -> Iterator[Hit]:
+def quality_filed_as_function(design: Design) -> Iterator[Hit]:
     """A non-functional statement (a quality or target) listed as a functional requirement.
 
     Why it matters:
@@ -638,7 +654,7 @@ _VAGUE_WORDS = (
 )
 
 
-def vague_targets(design) -> Iterator[Hit]:
+def vague_targets(design: Design) -> Iterator[Hit]:
     """A non-functional target written as an adjective instead of a number.
 
     Why it matters:
@@ -728,7 +744,7 @@ def _is_nines(text: str) -> bool:
         return False
 
 
-def latency_missing_percentile_or_unit(design) -> Iterator[Hit]:
+def latency_missing_percentile_or_unit(design: Design) -> Iterator[Hit]:
     """A latency target without a percentile, or a number without a unit.
 
     Why it matters:
@@ -761,7 +777,7 @@ def latency_missing_percentile_or_unit(design) -> Iterator[Hit]:
             )
 
 
-def tail_below_median(design) -> Iterator[Hit]:
+def tail_below_median(design: Design) -> Iterator[Hit]:
     """A p99 (or other high percentile) target lower than the p50 for the same operation.
 
     Why it matters:
@@ -781,7 +797,11 @@ def tail_below_median(design) -> Iterator[Hit]:
     for targets in by_operation.values():
         ordered = sorted(targets, key=lambda t: PERCENTILES.index(t.percentile))
         for low, high in zip(ordered, ordered[1:], strict=False):
-            if high.milliseconds < low.milliseconds:
+            if (  # every target kept above has its milliseconds
+                high.milliseconds is not None
+                and low.milliseconds is not None
+                and high.milliseconds < low.milliseconds
+            ):
                 yield Hit(
                     field=f"{high.field}.target",
                     message=f"For {high.label}, the {high.percentile} target ({high.target} "
@@ -795,7 +815,7 @@ def tail_below_median(design) -> Iterator[Hit]:
                 )
 
 
-def below_network_floor(design) -> Iterator[Hit]:
+def below_network_floor(design: Design) -> Iterator[Hit]:
     """A latency target faster than the network can carry a request.
 
     Why it matters:
@@ -845,7 +865,7 @@ def below_network_floor(design) -> Iterator[Hit]:
             )
 
 
-def no_read_write_ratio(design) -> Iterator[Hit]:
+def no_read_write_ratio(design: Design) -> Iterator[Hit]:
     """No read:write ratio stated.
 
     Why it matters:
@@ -866,7 +886,7 @@ def no_read_write_ratio(design) -> Iterator[Hit]:
         )
 
 
-def missing_targets(design) -> Iterator[Hit]:
+def missing_targets(design: Design) -> Iterator[Hit]:
     """A kind of non-functional target left out entirely (scale, latency, availability,
     consistency, durability).
 
@@ -922,7 +942,7 @@ def missing_targets(design) -> Iterator[Hit]:
             )
 
 
-def staleness_unbounded(design) -> Iterator[Hit]:
+def staleness_unbounded(design: Design) -> Iterator[Hit]:
     """Eventual consistency chosen for some data with no bound on how stale it may be.
 
     Why it matters:
@@ -945,7 +965,7 @@ def staleness_unbounded(design) -> Iterator[Hit]:
             )
 
 
-def availability_beyond_reach(design) -> Iterator[Hit]:
+def availability_beyond_reach(design: Design) -> Iterator[Hit]:
     """An availability of 100%, or one so low it is unlikely to be meant.
 
     Why it matters:
@@ -981,7 +1001,7 @@ def availability_beyond_reach(design) -> Iterator[Hit]:
         )
 
 
-def high_availability_noted(design) -> Iterator[Hit]:
+def high_availability_noted(design: Design) -> Iterator[Hit]:
     """An availability target of 99.99% or more, carried forward to the failure phase.
 
     Why it matters:
@@ -1011,7 +1031,9 @@ def high_availability_noted(design) -> Iterator[Hit]:
 CAPABILITY_KEYS = ("id", "label", "feature", "synonyms", "hint", "example")
 
 
-def check_capabilities(problems: Problems, where: str, capabilities, expectations: dict) -> None:
+def check_capabilities(
+    problems: Problems, where: str, capabilities: object, expectations: JSON
+) -> None:
     """``phase1.capabilities``: each a mapping with a label, ids unique."""
     if capabilities is None:
         return
@@ -1042,8 +1064,8 @@ def check_capabilities(problems: Problems, where: str, capabilities, expectation
 
 
 def capability_rows(
-    problems: Problems, where: str, rows, expectations: dict, keys: tuple[str, ...]
-) -> Iterator[tuple[str, dict]]:
+    problems: Problems, where: str, rows: object, expectations: JSON, keys: tuple[str, ...]
+) -> Iterator[tuple[str, JSON]]:
     """Rows of a later phase's expectations that name a phase 1 capability by its id
     (``phase3.patterns``, ``phase4.endpoints``): checks the list, each row's keys and
     capability, and yields ``(path, row)`` for the phase's own checks of the row."""
@@ -1077,7 +1099,7 @@ def capability_rows(
         yield path, row
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 1's section of the Markdown export (``phases/export.py`` adds its findings)."""
     req = design.requirements
     out = ["### Functional requirements", ""]

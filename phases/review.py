@@ -11,12 +11,14 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
-from phases.answers import AnswerShapeError, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES
 from phases.findings import Hit, Severity
 from phases.markdown import block, cell, code, inline, table
@@ -24,7 +26,13 @@ from phases.text import has_figure, mentions, stems
 from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
 
 if TYPE_CHECKING:
+    from phases.architecture import Architecture
+    from phases.bottlenecks import Bottlenecks
+    from phases.checklist import ChecklistItem
+    from phases.data_model import DataModel
     from phases.design import Design
+    from phases.requirements import Requirements
+    from phases.technology import Technologies
 
 SCHEMA_VERSION = 1
 
@@ -63,11 +71,11 @@ LAYOUT = Layout(
 )
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {"version": SCHEMA_VERSION, "tradeoffs": [], "revisit_at_10x": "", "why_simple": ""}
 
 
-def parse(data: dict) -> Review:
+def parse(data: JSON) -> Review:
     r = Reader(data)
     d = r.data
     review = Review(
@@ -87,7 +95,11 @@ def parse(data: dict) -> Review:
     return review
 
 
-def computed(design) -> dict:
+class Figures(TypedDict):
+    checklist: list[ChecklistItem]
+
+
+def computed(design: Design) -> Figures:
     """The checklist of properties good designs share, each computed from earlier phases."""
     return {"checklist": design.checklist()}
 
@@ -215,14 +227,31 @@ class Choice:
     names: tuple[str, ...] = ()  # component or product names that also name it
 
 
-def _phase(design, number: int, attr: str):
+@overload
+def _phase(design: Design, number: int, attr: Literal["requirements"]) -> Requirements | None: ...
+@overload
+def _phase(design: Design, number: int, attr: Literal["data_model"]) -> DataModel | None: ...
+@overload
+def _phase(design: Design, number: int, attr: Literal["architecture"]) -> Architecture | None: ...
+@overload
+def _phase(design: Design, number: int, attr: Literal["technology"]) -> Technologies | None: ...
+@overload
+def _phase(design: Design, number: int, attr: Literal["bottlenecks"]) -> Bottlenecks | None: ...
+
+
+def _phase(
+    design: Design, number: int, attr: str
+) -> Requirements | DataModel | Architecture | Technologies | Bottlenecks | None:
     """A phase's parsed answers, or None when it is missing or malformed."""
     if not design.has(number):
         return None
     try:
-        return getattr(design, attr)
+        parsed: Requirements | DataModel | Architecture | Technologies | Bottlenecks = getattr(
+            design, attr
+        )
     except (AnswerShapeError, ImportError):
         return None
+    return parsed
 
 
 def _says_sharded(text: str) -> bool:
@@ -236,12 +265,12 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
-def chosen_mechanisms(design) -> list[Choice]:
+def chosen_mechanisms(design: Design) -> list[Choice]:
     """Each mechanism the earlier phases chose, once, in the order of ``MECHANISMS``."""
     found: dict[str, Choice] = {}
     extra_names: dict[str, list[str]] = {}
 
-    def add(key: str, phase: int, field: str, what: str, names: tuple[str, ...] = ()):
+    def add(key: str, phase: int, field: str, what: str, names: tuple[str, ...] = ()) -> None:
         extra_names.setdefault(key, []).extend(n for n in names if n)
         if key not in found:
             found[key] = Choice(MECHANISMS_BY_KEY[key], phase, field, what)
@@ -253,9 +282,9 @@ def chosen_mechanisms(design) -> list[Choice]:
                 add("eventual", 1, f"{row.field}.model", row.data or "some data")
     model = _phase(design, 3, "data_model")
     if model is not None:
-        for row in model.modelling:
-            if row.choice == "denormalise" or row.fanout in ("write", "hybrid"):
-                add("denormalisation", 3, f"{row.field}.choice", row.what or "a modelling row")
+        for entry in model.modelling:
+            if entry.choice == "denormalise" or entry.fanout in ("write", "hybrid"):
+                add("denormalisation", 3, f"{entry.field}.choice", entry.what or "a modelling row")
     arch = _phase(design, 5, "architecture")
     tech = _phase(design, 6, "technology")
     tech_names: dict[str, list[str]] = {}
@@ -291,9 +320,9 @@ def chosen_mechanisms(design) -> list[Choice]:
                 add(key, 7, f"{m.field}.kind", m.target or m.detail or m.kind)
     order = [m.key for m in MECHANISMS]
     return [
-        Choice(c.mechanism, c.phase, c.field, c.what, tuple(extra_names.get(k, ())))
+        Choice(f.mechanism, f.phase, f.field, f.what, tuple(extra_names.get(k, ())))
         for k in order
-        if (c := found.get(k))
+        if (f := found.get(k))
     ]
 
 
@@ -308,20 +337,20 @@ def states(row: TradeOff, choice: Choice) -> bool:
     return any(stems(p) and mentions(text, p) for p in phrases)
 
 
-def _review(design) -> Review | None:
+def _review(design: Design) -> Review | None:
     try:
         return design.review
     except AnswerShapeError:
         return None
 
 
-def untraded(design) -> list[Choice]:
+def untraded(design: Design) -> list[Choice]:
     """The chosen mechanisms that no phase 9 trade-off row names (REV-002 and the
     checklist both ask, so it is worked out once per design)."""
     return design.memo(_untraded)
 
 
-def _untraded(design) -> list[Choice]:
+def _untraded(design: Design) -> list[Choice]:
     review = _review(design)
     rows = review.tradeoffs if review is not None else ()
     return [c for c in chosen_mechanisms(design) if not any(states(r, c) for r in rows)]
@@ -331,7 +360,7 @@ def _where(choice: Choice) -> str:
     return f"phase {choice.phase}, {PHASE_NAMES.get(choice.phase, '')},"
 
 
-def mechanism_without_tradeoff(design) -> Iterator[Hit]:
+def mechanism_without_tradeoff(design: Design) -> Iterator[Hit]:
     """A mechanism chosen in an earlier phase with no trade-off row naming it.
 
     Why it matters:
@@ -371,7 +400,7 @@ _PARTS = (
 )
 
 
-def incomplete_tradeoff(design) -> Iterator[Hit]:
+def incomplete_tradeoff(design: Design) -> Iterator[Hit]:
     """A trade-off row missing what was wanted, what was given up, or the mechanism.
 
     Why it matters:
@@ -403,7 +432,7 @@ def _joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _component_words(design) -> list[str]:
+def _component_words(design: Design) -> list[str]:
     arch = _phase(design, 5, "architecture")
     if arch is None:
         return []
@@ -429,7 +458,7 @@ _GENERIC_PARTS = (
 )
 
 
-def revisit_vague(design) -> Iterator[Hit]:
+def revisit_vague(design: Design) -> Iterator[Hit]:
     """What you would revisit at ten times the scale, missing or naming no part or figure.
 
     Why it matters:
@@ -466,7 +495,7 @@ def revisit_vague(design) -> Iterator[Hit]:
         )
 
 
-def why_simple_missing(design) -> Iterator[Hit]:
+def why_simple_missing(design: Design) -> Iterator[Hit]:
     """No reason given for why the design starts as simple as it does.
 
     Why it matters:
@@ -489,7 +518,7 @@ def why_simple_missing(design) -> Iterator[Hit]:
         )
 
 
-def checklist_item_failing(design) -> Iterator[Hit]:
+def checklist_item_failing(design: Design) -> Iterator[Hit]:
     """A property good designs share that this design does not have yet.
 
     Why it matters:
@@ -524,7 +553,7 @@ def checklist_item_failing(design) -> Iterator[Hit]:
         )
 
 
-def all_explicit(design) -> Iterator[Hit]:
+def all_explicit(design: Design) -> Iterator[Hit]:
     """Every mechanism has its trade-off, and the review is complete.
 
     Why it matters:
@@ -557,7 +586,7 @@ def all_explicit(design) -> Iterator[Hit]:
     )
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 9's section of the Markdown export (``phases/export.py`` adds its findings)."""
     review = design.review
     out = ["### Trade-offs", ""]

@@ -14,9 +14,10 @@ and the tests share it.
 """
 
 from dataclasses import replace
+from typing import TypedDict
 
 from phases import variants
-from phases.answers import AnswerShapeError
+from phases.answers import JSON, AnswerShapeError
 from phases.design import Design, ProblemSpec
 from phases.engine import check_phase
 from phases.findings import Severity
@@ -25,13 +26,28 @@ from phases.registry import PHASES_BY_NUMBER
 FIRED = frozenset({Severity.ERROR, Severity.WARNING, Severity.INFO})
 
 
-def parse_answers(answers) -> tuple[dict[int, dict], list[dict]]:
+class ShapeError(TypedDict):
+    phase: int | None  # None: the answers as a whole, or a key that names no phase
+    field: str
+    message: str
+
+
+class Verdict(TypedDict):
+    name: str
+    passed: bool
+    missing: list[str]
+    unexpected: list[str]
+    invalid: list[ShapeError]
+    codes: list[str]
+
+
+def parse_answers(answers: object) -> tuple[dict[int, JSON], list[ShapeError]]:
     """The phase documents that pass their shape check, and the errors of those that don't.
 
     Keys are phase numbers ("1".."9", or 1..9); each error is ``{phase, field, message}``.
     """
-    valid: dict[int, dict] = {}
-    invalid: list[dict] = []
+    valid: dict[int, JSON] = {}
+    invalid: list[ShapeError] = []
     if not isinstance(answers, dict):
         return valid, [{"phase": None, "field": "", "message": "Expected a mapping of phases."}]
     for key, document in answers.items():
@@ -50,7 +66,7 @@ def parse_answers(answers) -> tuple[dict[int, dict], list[dict]]:
     return valid, invalid
 
 
-def _phase_number(key) -> int | None:
+def _phase_number(key: object) -> int | None:
     if isinstance(key, bool):
         return None
     text = str(key)
@@ -59,7 +75,7 @@ def _phase_number(key) -> int | None:
     return int(text)
 
 
-def run_sample(spec: ProblemSpec, sample: dict) -> dict:
+def run_sample(spec: ProblemSpec, sample: JSON) -> Verdict:
     """One sample's verdict: passed, the codes missing or unexpected, shape errors."""
     answers, invalid = parse_answers(sample.get("answers") or {})
     drawn = replace(spec, givens=variants.draw(spec.givens, sample.get("seed", 0) or 0))
@@ -88,6 +104,6 @@ def run_sample(spec: ProblemSpec, sample: dict) -> dict:
     }
 
 
-def run_all(spec: ProblemSpec, samples: list[dict]) -> list[dict]:
+def run_all(spec: ProblemSpec, samples: list[JSON]) -> list[Verdict]:
     """Every sample's verdict, in the order given."""
     return [run_sample(spec, sample) for sample in samples or []]

@@ -439,7 +439,7 @@ def suggestion(need: str) -> str:
     return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def as_rows() -> list[dict]:
+def as_rows() -> list[dict[str, object]]:
     """The table for templates and JSON: one dict per storage type."""
     return [
         {

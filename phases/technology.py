@@ -14,13 +14,15 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
     }
 """
 
+from __future__ import annotations
+
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from phases import catalogue, storage
-from phases.answers import AnswerShapeError, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
 from phases.findings import Evidence, Hit, Severity
 from phases.markdown import cell, table
 from phases.quantities import format_value
@@ -84,11 +86,11 @@ LAYOUT = Layout(
 )
 
 
-def empty() -> dict:
+def empty() -> JSON:
     return {"version": SCHEMA_VERSION, "choices": []}
 
 
-def parse(data: dict) -> Technologies:
+def parse(data: JSON) -> Technologies:
     r = Reader(data)
     choices = tuple(
         Choice(
@@ -106,9 +108,20 @@ def parse(data: dict) -> Technologies:
     return Technologies(choices=choices)
 
 
-def computed(design) -> dict:
+class KnownChoice(TypedDict):
+    technology: str
+    known: bool
+    category: str
+    capacity: str
+
+
+class Figures(TypedDict):
+    choices: list[KnownChoice]
+
+
+def computed(design: Design) -> Figures:
     """Each chosen technology as the catalogue knows it (category, typical capacity)."""
-    rows = []
+    rows: list[KnownChoice] = []
     for choice in design.technology.choices:
         entry = catalogue.find(choice.technology)
         rows.append(
@@ -232,14 +245,14 @@ _BUZZWORDS = re.compile(
 _SHARDED = ("shard", "citus", "partit", "vitess")
 
 
-def _choices(design) -> tuple[Choice, ...]:
+def _choices(design: Design) -> tuple[Choice, ...]:
     try:
         return design.technology.choices
     except AnswerShapeError:
         return ()
 
 
-def _storage_types_used(design) -> list[tuple[str, str]]:
+def _storage_types_used(design: Design) -> list[tuple[str, str]]:
     """(storage code, field) of every phase 3 access pattern that names a store."""
     if not design.has(3):
         return []
@@ -250,7 +263,7 @@ def _storage_types_used(design) -> list[tuple[str, str]]:
     return [(p.storage, f"{p.field}.storage") for p in patterns if p.storage]
 
 
-def _peak_writes(design) -> tuple[float, str] | None:
+def _peak_writes(design: Design) -> tuple[float, str] | None:
     """Phase 2's peak writes/s recomputed from the learner's assumptions, with arithmetic.
 
     Falls back to the learner's own figure when the assumptions do not give one.
@@ -264,9 +277,9 @@ def _peak_writes(design) -> tuple[float, str] | None:
     row = next((r for r in rows if r.get("key") == "peak_writes_per_s"), None)
     if not row:
         return None
-    if row.get("from_assumptions"):
+    if row["from_assumptions"]:
         return row["from_assumptions"], row.get("arithmetic", "")
-    if row.get("learner"):
+    if row["learner"]:
         return row["learner"], f"your phase 2 result, {row.get('learner_text', '')}"
     return None
 
@@ -296,11 +309,11 @@ def _joined(items: list[str], last: str = "and") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
-def _names(techs) -> str:
+def _names(techs: Iterable[catalogue.Technology]) -> str:
     return _joined([t.name for t in techs], "or")
 
 
-def missing_part(design) -> Iterator[Hit]:
+def missing_part(design: Design) -> Iterator[Hit]:
     """A justification with a part missing, or a part that only repeats the question.
 
     Why it matters:
@@ -370,7 +383,7 @@ def missing_part(design) -> Iterator[Hit]:
                 )
 
 
-def no_same_kind_alternative(design) -> Iterator[Hit]:
+def no_same_kind_alternative(design: Design) -> Iterator[Hit]:
     """Alternatives that name no concrete technology of the same kind.
 
     Why it matters:
@@ -422,7 +435,9 @@ def no_same_kind_alternative(design) -> Iterator[Hit]:
             )
 
 
-def _reasons_by_alternative(text: str, chosen) -> dict[str, tuple[str, list[str]]]:
+def _reasons_by_alternative(
+    text: str, chosen: catalogue.Technology | None
+) -> dict[str, tuple[str, list[str]]]:
     """Each catalogue technology the text names, with the words given as its reason.
 
     The text is cut into clauses (at semicolons, question marks, full stops, line
@@ -456,7 +471,7 @@ def _reasons_by_alternative(text: str, chosen) -> dict[str, tuple[str, list[str]
     return reasons
 
 
-def alternative_without_reason(design) -> Iterator[Hit]:
+def alternative_without_reason(design: Design) -> Iterator[Hit]:
     """An alternative named with no reason why it fits worse.
 
     Why it matters:
@@ -491,7 +506,7 @@ def alternative_without_reason(design) -> Iterator[Hit]:
                 )
 
 
-def tradeoffs_miss_downsides(design) -> Iterator[Hit]:
+def tradeoffs_miss_downsides(design: Design) -> Iterator[Hit]:
     """Trade-offs that name none of the technology's known weaknesses.
 
     Why it matters:
@@ -523,7 +538,7 @@ def tradeoffs_miss_downsides(design) -> Iterator[Hit]:
         )
 
 
-def trigger_not_measurable(design) -> Iterator[Hit]:
+def trigger_not_measurable(design: Design) -> Iterator[Hit]:
     """A trigger for choosing differently with no measurable condition.
 
     Why it matters:
@@ -550,7 +565,7 @@ def trigger_not_measurable(design) -> Iterator[Hit]:
         )
 
 
-def contradicts_storage_type(design) -> Iterator[Hit]:
+def contradicts_storage_type(design: Design) -> Iterator[Hit]:
     """A store whose category matches no storage type chosen in phase 3.
 
     Why it matters:
@@ -594,7 +609,7 @@ def contradicts_storage_type(design) -> Iterator[Hit]:
         )
 
 
-def storage_without_technology(design) -> Iterator[Hit]:
+def storage_without_technology(design: Design) -> Iterator[Hit]:
     """A storage type phase 3 gives an access pattern that no technology chosen here is.
 
     Why it matters:
@@ -640,7 +655,7 @@ def storage_without_technology(design) -> Iterator[Hit]:
         )
 
 
-def scale_buzzword(design) -> Iterator[Hit]:
+def scale_buzzword(design: Design) -> Iterator[Hit]:
     """ "Because it scales" or "industry standard" with no number behind it.
 
     Why it matters:
@@ -672,7 +687,7 @@ def scale_buzzword(design) -> Iterator[Hit]:
             )
 
 
-def single_primary_over_capacity(design) -> Iterator[Hit]:
+def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
     """A single-primary database chosen while phase 2's peak writes exceed what it takes.
 
     Why it matters:
@@ -721,7 +736,7 @@ def single_primary_over_capacity(design) -> Iterator[Hit]:
         )
 
 
-def unknown_technology(design) -> Iterator[Hit]:
+def unknown_technology(design: Design) -> Iterator[Hit]:
     """A technology the catalogue does not know, so its catalogue checks are skipped.
 
     Why it matters:
@@ -743,7 +758,7 @@ def unknown_technology(design) -> Iterator[Hit]:
             )
 
 
-def export_section(design: "Design") -> list[str]:
+def export_section(design: Design) -> list[str]:
     """Phase 6's section of the Markdown export (``phases/export.py`` adds its findings)."""
     tech = design.technology
     if not tech.choices:

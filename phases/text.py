@@ -77,7 +77,8 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    stemmed: str = _stemmer().stemWord(word)  # snowballstemmer has no type information
+    return stemmed
 
 
 def stems(text: str, *, keep_stopwords: bool = False) -> list[str]:
@@ -130,7 +131,7 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(text or ""))
 
 
-def is_blank(text) -> bool:
+def is_blank(text: str | None) -> bool:
     return not (text or "").strip()
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard
+
+from phases.answers import JSON
 
 if TYPE_CHECKING:
     from phases.design import Design
@@ -124,12 +126,12 @@ class Problems(Protocol):
 
     def add(self, where: str, message: str) -> None: ...
 
-    def unknown_keys(self, where: str, mapping: dict, known: Sequence[str]) -> None: ...
+    def unknown_keys(self, where: str, mapping: JSON, known: Sequence[str]) -> None: ...
 
-    def text(self, where: str, mapping: dict, key: str, *, required: bool = False) -> None: ...
+    def text(self, where: str, mapping: JSON, key: str, *, required: bool = False) -> None: ...
 
 
-def is_text_list(value: object) -> bool:
+def is_text_list(value: object) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
@@ -137,8 +139,9 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-# (problems, location of the value, the value, the problem's whole expectations)
-ExpectationCheck = Callable[["Problems", str, Any, dict], None]
+# (problems, location of the value, the value as the problem set has it, the problem's
+# whole expectations)
+ExpectationCheck = Callable[[Problems, str, Any, JSON], None]
 
 
 @dataclass(frozen=True)
@@ -163,15 +166,15 @@ class PhaseUnit:
     questions: tuple[str, ...]
     rule_prefix: str  # REQ: the rule codes REQ-001...
     schema_version: int  # the ``version`` every document of this phase carries
-    parse: Callable[[dict], Any]  # the document -> its typed answer; AnswerShapeError
-    empty: Callable[[], dict]  # the document of a phase not yet answered
+    parse: Callable[[JSON], object]  # the document -> its typed answer; AnswerShapeError
+    empty: Callable[[], JSON]  # the document of a phase not yet answered
     layout: Layout
-    computed: Callable[[Design], dict] | None = None  # the figures the page shows
+    computed: Callable[[Design], Mapping[str, object]] | None = None  # the figures the page shows
     background: bool = False  # computed after each save by a worker (a Report row)
     expectations: tuple[Expectation, ...] = ()
     export: Callable[[Design], list[str]] | None = None  # its section of the Markdown export
 
-    def figures(self, design: Design) -> dict:
+    def figures(self, design: Design) -> Mapping[str, object]:
         """The figures computed from the answers (``{}`` for a phase that has none)."""
         return self.computed(design) if self.computed is not None else {}
 

@@ -8,8 +8,11 @@ at all is not an error here: it is a vague answer, and judging it is a rule's jo
 import math
 import re
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from phases.text import has_number
+
+_T = TypeVar("_T")
 
 
 class UnitError(ValueError):
@@ -76,18 +79,25 @@ def finite(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def finite_tree(value):
+def finite_tree(value: _T) -> _T:
     """A computed report with every non-finite float replaced by None, so that it can be
     written as JSON (which has no infinity) and stored; the last line of defence behind
-    :data:`LIMITS` and the guards in each computation."""
+    :data:`LIMITS` and the guards in each computation.
+
+    Typed as giving back what it is given: within :data:`LIMITS` no figure overflows,
+    so the None it puts in a float's place is for a report that has gone wrong anyway."""
+    return cast(_T, _finite(value))
+
+
+def _finite(value: object) -> object:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {key: finite_tree(item) for key, item in value.items()}
+        return {key: _finite(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [finite_tree(item) for item in value]
+        return [_finite(item) for item in value]
     if isinstance(value, tuple):
-        return tuple(finite_tree(item) for item in value)
+        return tuple(_finite(item) for item in value)
     return value
 
 
@@ -132,9 +142,10 @@ def parse_availability(text: str) -> float | None:
     lowered = text.strip().lower()
     nines = re.fullmatch(r"(\d|one|two|three|four|five|six)\s*nines?", lowered)
     if nines:
-        count = nines.group(1)
-        count = int(count) if count.isdigit() else _NINES_WORDS[count]
-        return 100 * (1 - 10**-count)
+        word: str = nines.group(1)
+        count = int(word) if word.isdigit() else _NINES_WORDS[word]
+        percent: float = 100 * (1 - 10**-count)  # int ** -int is typed Any; it is a float
+        return percent
     if not has_number(lowered):
         return None
     match = re.fullmatch(rf"{_NUMBER}\s*(?:%|percent)?", lowered)

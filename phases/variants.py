@@ -11,6 +11,7 @@ import math
 import random
 import re
 
+from phases.answers import JSON
 from phases.units import UnitError
 
 _SPLIT = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s*.*?)\s*$")
@@ -24,7 +25,7 @@ def _split(text: str) -> tuple[float, str]:
     return float(match.group(1).replace(",", "")), match.group(2)
 
 
-def range_error(given: dict) -> str:
+def range_error(given: JSON) -> str:
     """Why a ranged given cannot be drawn from, or "" when it can."""
     try:
         low, low_unit = _split(given["min"])
@@ -47,9 +48,9 @@ def _format(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:g}"
 
 
-def draw(givens: dict, seed: int) -> dict:
+def draw(givens: JSON, seed: int) -> JSON:
     """Fixed givens as they are; ranged ones drawn (uniformly on a log scale)."""
-    drawn = {}
+    drawn: JSON = {}
     for key, given in (givens or {}).items():
         if not isinstance(given, dict) or "min" not in given or "max" not in given:
             drawn[key] = given

@@ -161,7 +161,9 @@ def bench_worker(document: dict, saves: int) -> None:
     celery_app.control.purge()
     with tempfile.NamedTemporaryFile("w+b", prefix="bench-worker-", suffix=".log") as log:
         worker = start_worker(log)
-        posts, visible, where = [], [], {}
+        posts: list[float] = []
+        visible: list[float] = []
+        where: dict[str, int] = {}
         try:
             overall = time.monotonic() + TOTAL_TIMEOUT
             for i in range(saves):

@@ -83,7 +83,7 @@ def main(runs: int) -> None:
         return HttpResponse("ok")
 
     urls = types.ModuleType("bench_framework_urls")
-    urls.urlpatterns = [
+    urls.urlpatterns = [  # type: ignore[attr-defined]  # a module made here
         path("bench/user-only/", user_only),
         path("bench/one-update/", one_update),
         *tutor.urls.urlpatterns,

@@ -448,7 +448,7 @@ def running_server(learners: int):
         )
         learners_ = [Learner(port, name, attempt, posts) for name, attempt in pairs]
         started = time.monotonic()
-        errors = []
+        errors: list[str] = []
         run_all(learners_, lambda learner: learner.login(), errors)
         if errors:
             raise SystemExit(f"{len(errors)} logins failed, e.g. {errors[0]}")

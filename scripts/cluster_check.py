@@ -675,7 +675,9 @@ def run(tmp: Path, processes: list[Process]) -> bool:
             (
                 r.completed_at.timestamp() - t_kill_wall
                 for r in reports
-                if r.pk == frozen_report[0] and r.status == Report.Status.DONE
+                if r.pk == frozen_report[0]
+                and r.status == Report.Status.DONE
+                and r.completed_at is not None  # always set with DONE
             ),
             None,
         )
@@ -688,7 +690,7 @@ def run(tmp: Path, processes: list[Process]) -> bool:
     backends = sorted(tally.by_backend)
     saves_before = {b: before.get(b, {}).get("save", 0) for b in backends}
     tasks = {w.name: worker_tasks(w) for w in workers}
-    computed_in = {}
+    computed_in: dict[str, int] = {}
     for r in reports:
         computed_in[r.computed_in or "-"] = computed_in.get(r.computed_in or "-", 0) + 1
     print()

@@ -17,7 +17,7 @@ from tutor.models import (
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (("Role", {"fields": ("role",)}),)
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Role", {"fields": ("role",)}))
     list_display = ("username", "email", "role", "is_active", "is_staff", "date_joined")
     list_filter = ("role", "is_active", "is_staff")
 

@@ -22,10 +22,15 @@ retry in a task) and, the connection being closed, opens a new one for the next 
 instead of reusing it. ``DB_QUERY_TIMEOUT=0`` turns the bound off (a long migration).
 """
 
+from typing import TypeVar
+
 import psycopg
 from django.conf import settings
 from django.db.backends.base.base import NO_DB_ALIAS
 from psycopg import pq
+from psycopg.abc import PQGen
+
+_R = TypeVar("_R")
 
 
 def bound_waits(sender, connection, **kwargs):
@@ -48,10 +53,16 @@ def bound_connection(raw: psycopg.Connection, seconds: float) -> None:
     """Make every wait of ``raw`` for the server give up after ``seconds``, closing it."""
     wait = raw.wait  # psycopg's own, bound to this connection
 
-    def bounded_wait(gen, *args, timeout=None, **kwargs):
+    def bounded_wait(
+        gen: PQGen[_R], interval: float | None = None, timeout: float | None = None
+    ) -> _R:
+        # Connection.wait's own arguments: a timeout given by position is bounded too,
+        # and without an interval psycopg's default applies.
         timeout = seconds if timeout is None else min(timeout, seconds)
         try:
-            return wait(gen, *args, timeout=timeout, **kwargs)
+            if interval is None:
+                return wait(gen, timeout=timeout)
+            return wait(gen, interval, timeout)
         except psycopg.OperationalError as exc:
             if raw.closed or raw.pgconn.transaction_status != pq.TransactionStatus.ACTIVE:
                 raise  # an answer came (an error) or the server hung up: not ours
@@ -61,4 +72,4 @@ def bound_connection(raw: psycopg.Connection, seconds: float) -> None:
                 "the connection was closed"
             ) from exc
 
-    raw.wait = bounded_wait
+    raw.wait = bounded_wait  # type: ignore[method-assign]  # this connection's own wait

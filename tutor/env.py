@@ -5,11 +5,18 @@ stop the process at start-up with the variable's name, not surface later as odd 
 """
 
 import os
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+@overload
+def envstr(name: str, default: str) -> str: ...
+@overload
+def envstr(name: str, default: None = None) -> str | None: ...
 
 
 def envstr(name: str, default: str | None = None) -> str | None:

@@ -8,6 +8,7 @@ the field paths the phase uses (``latency[1].unit``) onto form fields and anchor
 """
 
 import re
+from typing import cast
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
@@ -25,7 +26,7 @@ TEXT = MAX_TEXT  # longest free-text answer, in characters
 class SignupForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional; only for password resets.")
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # not in django-stubs
         model = User
         fields = ("username", "email")
 
@@ -280,7 +281,7 @@ class RowForm(forms.Form):
             if current and current not in requirement_choices and _storable(current):
                 # Keep what was chosen even if phase 1 has changed since; a rule says so.
                 choices.append((current, f"{current} (not in phase 1 any more)"))
-            self.fields[name].choices = choices
+            cast(forms.ChoiceField, self.fields[name]).choices = choices  # requirement_field
 
 
 def _storable(text: str) -> bool:

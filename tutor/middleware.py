@@ -77,7 +77,8 @@ def submitted(request) -> dict | None:
     except Exception:  # noqa: BLE001 - an error page must not raise
         logger.warning("the failed POST to %s could not be read back", request.path)
         return None
-    fields, budget, cut = [], SHOWN_CHARACTERS, False
+    fields: list[dict[str, str]] = []
+    budget, cut = SHOWN_CHARACTERS, False
     for name, values in lists:
         if _NOT_SHOWN.search(name):
             continue

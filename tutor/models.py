@@ -177,7 +177,7 @@ class Attempt(models.Model):
 
     def phase_states(self) -> dict[int, str]:
         """Each phase's state, from the prefetched answers where there are some."""
-        states = dict.fromkeys(PHASE_NUMBERS, PhaseAnswer.Status.NOT_STARTED)
+        states: dict[int, str] = dict.fromkeys(PHASE_NUMBERS, PhaseAnswer.Status.NOT_STARTED)
         for answer in self.answers.all():
             states[answer.phase] = answer.status
         return states

@@ -247,10 +247,10 @@ def _store(
             revision=base_revision + 1, **values
         )
         if not updated:  # saved meanwhile by another request
-            current = PhaseAnswer.objects.filter(pk=stored.pk).first()
-            if current is None:
+            latest = PhaseAnswer.objects.filter(pk=stored.pk).first()
+            if latest is None:
                 raise SaveConflict(PhaseAnswer(attempt=attempt, phase=phase))
-            return _conflicting(current, data)
+            return _conflicting(latest, data)
         answer = stored
         for name, value in values.items():
             setattr(answer, name, value)

@@ -4,6 +4,7 @@ Objects a learner owns are looked up together with the owner, so another learner
 the same 404 as for an object that does not exist.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, trigger_client_event
+from django_htmx.middleware import HtmxDetails
 
 from phases import reference as numbers
 from phases.answers import AnswerShapeError
@@ -39,7 +41,15 @@ from tutor.forms import (
     forms_for,
     html_name,
 )
-from tutor.models import Attempt, Enrollment, Finding, PhaseAnswer, ProblemSet, Report
+from tutor.models import Attempt, Enrollment, Finding, PhaseAnswer, ProblemSet, Report, User
+
+
+class LearnerRequest(HttpRequest):
+    """A request to the phase views: behind ``login_required`` (so ``user`` is a User)
+    and through django-htmx's middleware (``htmx``)."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def home(request):
@@ -193,7 +203,7 @@ def start_attempt(request, set_slug, slug):
     return redirect("phase", attempt.pk, 1)
 
 
-def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
+def _own_attempt(request: LearnerRequest, attempt_id: int) -> Attempt:
     # The problem's sample answers (tens of kilobytes of JSON) are for authoring only.
     # The answers in phase order: the models' default ordering would join the attempt.
     return get_object_or_404(
@@ -238,7 +248,7 @@ class ShownFinding:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def phase(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+def phase(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
     """The phase URL: the page (GET), a row added, removed or moved (a POST naming a
     ``row_action``), or a save (any other POST)."""
     if request.method == "GET":
@@ -251,7 +261,7 @@ def phase(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
 
 
 @login_required  # reached through phase(); checked again in case of a route of its own
-def phase_page(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+def phase_page(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
     attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
     forms = forms_for(number)(
@@ -263,7 +273,7 @@ def phase_page(request: HttpRequest, attempt_id: int, number: int) -> HttpRespon
 
 
 @login_required
-def phase_rows(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+def phase_rows(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
     """A row button: the form comes back with the row added, removed or moved, unsaved."""
     attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
@@ -278,7 +288,7 @@ def phase_rows(request: HttpRequest, attempt_id: int, number: int) -> HttpRespon
 
 
 @login_required
-def phase_save(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+def phase_save(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
     """Save and check: the form's shape, then the answer on its revision."""
     attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
@@ -321,7 +331,7 @@ def phase_save(request: HttpRequest, attempt_id: int, number: int) -> HttpRespon
 
 @login_required
 @require_GET
-def phase_report(request: HttpRequest, attempt_id: int, number: int) -> HttpResponse:
+def phase_report(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
     """The poll of a phase's background report: one row read, its partial drawn."""
     info = _phase_info(number)
     report = get_object_or_404(
@@ -341,7 +351,7 @@ def _phase_info(number: int) -> PhaseUnit:
 
 
 def _phase_request(
-    request: HttpRequest, attempt_id: int, number: int
+    request: LearnerRequest, attempt_id: int, number: int
 ) -> tuple[Attempt, PhaseUnit, PhaseAnswer | None]:
     """The learner's own attempt, the phase, and its answer if it was ever saved."""
     attempt = _own_attempt(request, attempt_id)
@@ -373,7 +383,7 @@ def _valid_document(forms: PhaseForms, number: int) -> dict | None:
 
 
 def _conflicted(
-    request: HttpRequest,
+    request: LearnerRequest,
     attempt: Attempt,
     info: PhaseUnit,
     forms_class: type[PhaseForms],
@@ -422,7 +432,7 @@ def _context(
     for finding in shown_findings:
         if not finding.other_phase:
             by_field.setdefault(finding.anchor, []).append(finding)
-    computed: dict = {}
+    computed: Mapping[str, object] = {}
     if answer is not None and not info.background:
         try:
             computed = info.figures(design)
@@ -461,16 +471,17 @@ def _context(
 def _shown(attempt: Attempt, number: int, forms: PhaseForms | None, finding: Finding):
     """A finding with its link to the field it is about, here or in another phase."""
     anchor = html_name(finding.field) if finding.field else ""
-    other_phase = bool(finding.field_phase and finding.field_phase != number)
+    field_phase = finding.field_phase or number  # the phase the field belongs to
+    other_phase = field_phase != number
     href, elsewhere = "", None
     if anchor:
-        lists = forms.formsets if forms else {}
+        lists: Mapping[str, object] = forms.formsets if forms else {}
         if other_phase:
-            lists = forms_for(finding.field_phase).row_classes
+            lists = forms_for(field_phase).row_classes
         prefix = "section-" if anchor in lists else "id_"
-        page = reverse("phase", args=[attempt.pk, finding.field_phase]) if other_phase else ""
+        page = reverse("phase", args=[attempt.pk, field_phase]) if other_phase else ""
         href = f"{page}#{prefix}{anchor}"
-        elsewhere = PHASES_BY_NUMBER[finding.field_phase] if other_phase else None
+        elsewhere = PHASES_BY_NUMBER[field_phase] if other_phase else None
     return ShownFinding(
         code=finding.code,
         severity=finding.severity,
@@ -495,14 +506,14 @@ def _progress(attempt: Attempt, answer: PhaseAnswer | None) -> list[tuple[PhaseU
     return [(phase, states[phase.number]) for phase in PHASES]
 
 
-def _page(request: HttpRequest, context: dict) -> HttpResponse:
+def _page(request: LearnerRequest, context: dict) -> HttpResponse:
     """The whole page; for a form posted over htmx, its workspace only."""
     if request.htmx and request.method == "POST":
         return _workspace(request, context)
     return render(request, "tutor/phase.html", context, status=context["status"])
 
 
-def _workspace(request: HttpRequest, context: dict) -> HttpResponse:
+def _workspace(request: LearnerRequest, context: dict) -> HttpResponse:
     """The workspace and the progress strip (out of band). htmx swaps only successful
     responses, so the notice, not the status, carries the outcome."""
     html = render_to_string("tutor/phase.html#workspace", context, request=request)

@@ -89,7 +89,7 @@ def cohort(request, slug):
             "page": page,
             "rows": rows,
             "selected_problem": problem,
-            "selected_phase": PHASES_BY_NUMBER.get(phase),
+            "selected_phase": PHASES_BY_NUMBER.get(phase) if phase is not None else None,
             "top_findings": _top_findings(problem_set, problem, phase),
             "ratio_bins": RATIO_BINS,
             "ratios": ratios,

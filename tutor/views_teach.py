@@ -129,7 +129,8 @@ class ProblemForm(forms.Form):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns
         for name in self.YAML_FIELDS:
             text = cleaned.get(name, "")
             try:

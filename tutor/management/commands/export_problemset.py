@@ -6,6 +6,7 @@ reproduces the set, and exporting again gives the same text.
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from django.core.management.base import BaseCommand
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("slug", metavar="SLUG")
         parser.add_argument("--output", "-o", metavar="FILE", help="Write here, not to stdout.")
 
-    def fail(self, message: str):
+    def fail(self, message: str) -> NoReturn:
         self.stderr.write(f"export_problemset: {message}")
         sys.exit(2)
 

@@ -11,6 +11,7 @@ printed is always valid JSON: no ``Infinity`` or ``NaN``.
 
 import json
 import sys
+from typing import NoReturn
 
 from django.core.management.base import BaseCommand
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("answers_file", metavar="ANSWERS_FILE")
 
-    def fail(self, message: str):
+    def fail(self, message: str) -> NoReturn:
         self.stderr.write(f"grade: {message}")
         sys.exit(2)
 
@@ -84,7 +85,11 @@ class Command(BaseCommand):
         try:
             data = json.loads(content.decode("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+            where = (
+                f" at line {exc.lineno}, column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else ""
+            )
             self.fail(f"{path} is not valid JSON{where}.")
         except RecursionError:
             self.fail(f"{path} nests lists or objects too deeply.")

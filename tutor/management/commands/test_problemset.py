@@ -8,11 +8,12 @@ shape errors, then a summary. Exit status: 0 when every sample passes, 1 when on
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from django.core.management.base import BaseCommand
 
 from phases.design import ProblemSpec
-from phases.samples import run_all
+from phases.samples import Verdict, run_all
 from tutor.models import ProblemSet
 from tutor.problemsets import ProblemSetFileError, normalise, read_file, validate
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("target", metavar="SLUG_OR_FILE")
 
-    def fail(self, message: str):
+    def fail(self, message: str) -> NoReturn:
         self.stderr.write(f"test_problemset: {message}")
         sys.exit(2)
 
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         return normalise(data)["problems"]
 
 
-def line(problem_slug: str, result: dict) -> str:
+def line(problem_slug: str, result: Verdict) -> str:
     verdict = "PASS" if result["passed"] else "FAIL"
     parts = [f"{verdict} {problem_slug}: {result['name']}"]
     if result["missing"]:
