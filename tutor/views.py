@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, trigger_client_event
 
 from phases import reference as numbers
-from phases.answers import AnswerShapeError
+from phases.answers import AnswerShapeError, flatten
 from phases.design import Design
 from phases.findings import Severity
 from phases.quantities import format_value
@@ -520,8 +520,8 @@ def _acknowledged(response, answer):
 def _conflict(attempt, number, stored, document) -> dict:
     """What the page says when the phase was saved after the learner's form was built:
     the saved revision and, field by field, where the saved text differs from theirs."""
-    saved_rows = _flatten(stored.data)
-    mine = _flatten(compact(document, forms_for(number).row_classes))
+    saved_rows = flatten(stored.data)
+    mine = flatten(compact(document, forms_for(number).row_classes))
     differences = [
         {"path": path, "saved": saved_rows.get(path, ""), "yours": mine.get(path, "")}
         for path in dict.fromkeys([*saved_rows, *mine])
@@ -538,26 +538,6 @@ def _conflict(attempt, number, stored, document) -> dict:
 
 
 CONFLICT_DIFFERENCES = 30
-
-
-def _flatten(value, path="") -> dict[str, str]:
-    """A phase document as ``path: text`` pairs (``latency[1].unit``), for comparing."""
-    if isinstance(value, dict):
-        items = [(f"{path}.{key}" if path else str(key), v) for key, v in value.items()]
-    elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
-    else:
-        if isinstance(value, list):
-            text = ", ".join(str(v) for v in value)
-        elif isinstance(value, bool):
-            text = "yes" if value else ""
-        else:
-            text = "" if value is None else str(value)
-        return {path: text}
-    flat: dict[str, str] = {}
-    for key, item in items:
-        flat.update(_flatten(item, key))
-    return flat
 
 
 def _requirement_choices(design) -> tuple[str, ...]:
