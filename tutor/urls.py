@@ -22,6 +22,11 @@ urlpatterns = [
         views.phase_report,
         name="phase_report",
     ),
+    path(
+        "attempts/<int:attempt_id>/phases/<int:number>/disputes/",
+        views.phase_dispute,
+        name="phase_dispute",
+    ),
     path("teach/", views_teach.home, name="teach_home"),
     path("teach/preview/", views_teach.preview, name="teach_preview"),
     path("teach/sets/new/", views_teach.set_new, name="teach_set_new"),
