@@ -56,6 +56,7 @@ urlpatterns = [
         views_cohort.comment,
         name="teach_comment",
     ),
+    path("teach/disputes/<int:dispute_id>/", views_cohort.dispute, name="teach_dispute"),
     path("rules/", views.rules, name="rules"),
     path("reference/", views.reference, name="reference"),
     path("healthz/live", views.healthz_live, name="healthz_live"),
