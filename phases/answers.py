@@ -37,6 +37,27 @@ def is_blank_row(row: JSON) -> bool:
     return all(is_blank(v) for v in row.values())
 
 
+def flatten(value: object, path: str = "") -> dict[str, str]:
+    """A document as ``path: text`` pairs (``latency[1].unit``), in document order: for
+    comparing two versions of an answer, and for quoting part of one."""
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}" if path else str(key), v) for key, v in value.items()]
+    elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        if isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            text = "yes" if value else ""
+        else:
+            text = "" if value is None else str(value)
+        return {path: text}
+    flat: dict[str, str] = {}
+    for key, item in items:
+        flat.update(flatten(item, key))
+    return flat
+
+
 _FLAG_TEXTS = {
     "true": True,
     "on": True,

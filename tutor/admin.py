@@ -1,9 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.urls import path
 
+from phases.findings import Severity
+from phases.registry import RULES_BY_CODE
 from tutor.models import (
     Attempt,
     Comment,
+    Dispute,
     Enrollment,
     Finding,
     Job,
@@ -120,3 +127,100 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = ("phase",)
     search_fields = ("text", "author__username", "attempt__learner__username")
     list_select_related = ("attempt__learner", "attempt__problem", "author")
+
+
+def dispute_rates() -> list[dict]:
+    """Each rule's disputes against the times its findings are shown, highest rate first.
+
+    "Shown" counts the stored findings with the rule's code (passes left out, since a
+    pass claims nothing to dispute): one per answer whose latest check has it. Stored
+    findings are replaced when an answer's findings change, so this is how many answers
+    show the finding now, not how many times a page showed it. Two queries.
+    """
+    shown = dict(
+        Finding.objects.exclude(severity=Severity.PASS.value)
+        .values("code")
+        .annotate(count=Count("pk"))
+        .values_list("code", "count")
+    )
+    disputed = {
+        row["code"]: row
+        for row in Dispute.objects.values("code").annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(verdict=Dispute.Verdict.OPEN)),
+            rule_wrong=Count("pk", filter=Q(verdict=Dispute.Verdict.RULE_WRONG)),
+            rule_right=Count("pk", filter=Q(verdict=Dispute.Verdict.RULE_RIGHT)),
+        )
+    }
+    rows = []
+    for code in set(shown) | set(disputed):
+        counts = disputed.get(code, {})
+        times = shown.get(code, 0)
+        total = counts.get("total", 0)
+        rule = RULES_BY_CODE.get(code)
+        rows.append(
+            {
+                "code": code,
+                "title": rule.title if rule else "(a rule no longer in the rule table)",
+                "shown": times,
+                "total": total,
+                "open": counts.get("open", 0),
+                "rule_wrong": counts.get("rule_wrong", 0),
+                "rule_right": counts.get("rule_right", 0),
+                "rate": total / times if times else None,
+                "wrong_rate": counts.get("rule_wrong", 0) / times if times else None,
+            }
+        )
+    for row in rows:
+        row["rate_shown"] = _percent(row["rate"])
+        row["wrong_rate_shown"] = _percent(row["wrong_rate"])
+    # Disputes of a rule none of whose findings is stored now come first: rate unknown.
+    rows.sort(key=lambda r: (-(r["rate"] if r["rate"] is not None else float("inf")), r["code"]))
+    return rows
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{100 * rate:.1f}%"
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    list_display = ("code", "verdict", "learner", "revision", "created_at", "decided_by")
+    list_filter = ("verdict", "code")
+    search_fields = ("code", "reason", "reply", "learner__username")
+    list_select_related = ("learner", "decided_by")
+    readonly_fields = (
+        "answer",
+        "learner",
+        "revision",
+        "code",
+        "severity",
+        "field",
+        "field_phase",
+        "message",
+        "finding_key",
+        "excerpt",
+        "reason",
+        "created_at",
+        "updated_at",
+    )
+    change_list_template = "admin/tutor/dispute/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # a dispute is a learner's, made next to a finding
+
+    def get_urls(self):
+        rates = self.admin_site.admin_view(self.rates_view)
+        return [path("rates/", rates, name="tutor_dispute_rates"), *super().get_urls()]
+
+    def rates_view(self, request):
+        """Each rule's dispute rate (``dispute_rates``), for staff."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Dispute rate per rule",
+            "opts": self.model._meta,
+            "rows": dispute_rates(),
+        }
+        return TemplateResponse(request, "admin/tutor/dispute/rates.html", context)

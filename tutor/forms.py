@@ -40,6 +40,25 @@ class JoinForm(forms.Form):
     )
 
 
+MAX_DISPUTE_REASON = 500  # characters: the Dispute model's column
+
+
+class DisputeForm(forms.Form):
+    """A learner's "I think this is wrong" on one finding of their answer (the finding
+    is named by its dispute key, which the view looks up among the answer's findings)."""
+
+    reason = forms.CharField(
+        label="Your reason",
+        max_length=MAX_DISPUTE_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Your reason is empty: say what this finding gets wrong about your answer.",
+            "max_length": f"Your reason is too long: keep it to {MAX_DISPUTE_REASON} "
+            "characters (it has %(show_value)s).",
+        },
+    )
+
+
 def html_name(path: str) -> str:
     """``latency[1].unit`` → ``latency-1-unit``; ``scale.users`` → ``scale__users``."""
     name = re.sub(r"\[(\d+)\]\.", r"-\1-", path)

@@ -5,6 +5,7 @@ shape (``phases/<n>_*.py`` holds the shape; ``docs/answers.md`` documents it) be
 the findings the rules produced for it.
 """
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -298,6 +299,96 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment on phase {self.phase} of {self.attempt}"
+
+
+def dispute_key(code: str, field: str, field_phase: int | None, message: str) -> str:
+    """What identifies a finding across saves, for disputes: its rule, field and words.
+
+    Not the stored row (rows are replaced whenever an answer's findings change), and not
+    the rule and field alone: one rule may say several things about one field (phase 9's
+    checklist, REV-005, says several things about the whole phase). A digest, so
+    that the uniqueness of open disputes is an index of fixed size.
+    """
+    text = "\x1f".join((code, field, str(field_phase or ""), message))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class DisputeQuerySet(models.QuerySet):
+    def in_sets(self, problem_sets):
+        return self.filter(answer__attempt__problem__problem_set__in=problem_sets)
+
+
+class Dispute(models.Model):
+    """A learner's "I think this finding is wrong", and the instructor's decision.
+
+    The finding is copied (code, severity, field, message) with the answer's revision
+    and the disputed field's values at that revision: stored findings are replaced when
+    an answer's findings change, and the learner may change the answer after disputing.
+    """
+
+    class Verdict(models.TextChoices):
+        OPEN = "open", "Open"
+        RULE_WRONG = "rule_wrong", "The rule was wrong"
+        RULE_RIGHT = "rule_right", "The rule was right"
+
+    answer = models.ForeignKey(PhaseAnswer, on_delete=models.CASCADE, related_name="disputes")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="disputes"
+    )
+    revision = models.PositiveIntegerField(
+        help_text="The answer's revision when the learner wrote their reason."
+    )
+    code = models.CharField(max_length=16, db_index=True)
+    severity = models.CharField(max_length=8, choices=[(s.value, s.label) for s in Severity])
+    field = models.CharField(max_length=120, blank=True)
+    field_phase = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The phase the field is in, when not this one."
+    )
+    message = models.TextField()
+    finding_key = models.CharField(
+        max_length=64, help_text="Identifies the finding across saves (models.dispute_key)."
+    )
+    excerpt = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The disputed field's values at that revision, as [path, text] pairs.",
+    )
+    reason = models.CharField(max_length=500)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.OPEN)
+    reply = models.TextField(blank=True, help_text="The instructor's reply; the learner sees it.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decided_disputes",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Disputing a finding again while the first is open updates its reason.
+            models.UniqueConstraint(
+                fields=["answer", "finding_key"],
+                condition=models.Q(verdict="open"),
+                name="one_open_dispute_per_finding",
+            )
+        ]
+
+    def __str__(self):
+        return f"Dispute of {self.code} on {self.answer}"
+
+    def get_absolute_url(self):
+        return reverse("teach_dispute", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.verdict == self.Verdict.OPEN
 
 
 class Job(models.Model):

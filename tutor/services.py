@@ -19,14 +19,16 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from phases import export, variants
+from phases.answers import flatten
 from phases.design import Design, ProblemSpec
 from phases.engine import check_phase
-from phases.findings import phase_status
+from phases.findings import Severity, phase_status
 from phases.registry import PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
 from tutor.celery import app as celery_app
 from tutor.markdown import safe_markdown_source
 from tutor.models import (
     Attempt,
+    Dispute,
     Enrollment,
     Finding,
     Job,
@@ -34,6 +36,7 @@ from tutor.models import (
     Problem,
     ProblemSet,
     Report,
+    dispute_key,
 )
 
 log = logging.getLogger(__name__)
@@ -619,3 +622,118 @@ def rules_tripped_most(learner, limit: int = 5) -> list[dict]:
         {**row, "title": RULES_BY_CODE[row["code"]].title if row["code"] in RULES_BY_CODE else ""}
         for row in rows
     ]
+
+
+# -- Disputes -------------------------------------------------------------------------------
+
+# The most [path, text] pairs of the answer a dispute quotes for the instructor.
+DISPUTE_EXCERPT_ROWS = 40
+
+
+class DisputeGone(Exception):
+    """The finding is not among the answer's findings now (it was saved again since)."""
+
+
+@dataclass(frozen=True)
+class DisputeOutcome:
+    """What disputing did. ``created``: False when an open dispute of the same finding
+    was there already and its reason was replaced."""
+
+    dispute: Dispute
+    created: bool
+
+
+def finding_dispute_key(finding: Finding) -> str:
+    return dispute_key(finding.code, finding.field, finding.field_phase, finding.message)
+
+
+def disputable_finding(answer: PhaseAnswer, key: str) -> Finding:
+    """The answer's stored finding with this dispute key; passes are not disputable."""
+    for finding in answer.findings.exclude(severity=Severity.PASS.value).order_by("position"):
+        if finding_dispute_key(finding) == key:
+            return finding
+    raise DisputeGone(key)
+
+
+def dispute_finding(
+    attempt: Attempt, answer: PhaseAnswer, finding: Finding, reason: str
+) -> DisputeOutcome:
+    """The learner says a finding of their answer is wrong, and why.
+
+    Stored with the answer's revision, a copy of the finding and of the disputed field's
+    values. A finding has at most one open dispute: disputing it again replaces the
+    reason (and moves the dispute to the answer's current revision), as a learner who
+    adds to what they said expects. ``finding``: from ``disputable_finding``.
+    """
+    key = finding_dispute_key(finding)
+    values = {
+        "revision": answer.revision,
+        "reason": reason,
+        "excerpt": _excerpt(attempt, answer, finding),
+    }
+    with transaction.atomic():
+        dispute = _reopened(answer, key, values)
+        if dispute is not None:
+            return DisputeOutcome(dispute, created=False)
+        try:
+            with transaction.atomic():  # the same finding disputed twice at once
+                dispute = Dispute.objects.create(
+                    answer=answer,
+                    learner=attempt.learner,
+                    code=finding.code,
+                    severity=finding.severity,
+                    field=finding.field,
+                    field_phase=finding.field_phase,
+                    message=finding.message,
+                    finding_key=key,
+                    **values,
+                )
+        except IntegrityError:
+            dispute = _reopened(answer, key, values)
+            if dispute is None:  # created and settled meanwhile: not worth a loop
+                raise
+            return DisputeOutcome(dispute, created=False)
+    return DisputeOutcome(dispute, created=True)
+
+
+def _reopened(answer: PhaseAnswer, key: str, values: dict) -> Dispute | None:
+    """The finding's open dispute with the new reason, or None if it has none."""
+    dispute = (
+        Dispute.objects.select_for_update()
+        .filter(answer=answer, finding_key=key, verdict=Dispute.Verdict.OPEN)
+        .first()
+    )
+    if dispute is not None:
+        for name, value in values.items():
+            setattr(dispute, name, value)
+        dispute.save(update_fields=[*values, "updated_at"])
+    return dispute
+
+
+def _excerpt(attempt: Attempt, answer: PhaseAnswer, finding: Finding) -> list[list[str]]:
+    """The disputed field's values as [path, text] pairs (every field of the phase when
+    the finding is about the whole phase), from the phase the field is in."""
+    phase = finding.field_phase or answer.phase
+    if phase == answer.phase:
+        document = answer.data
+    else:
+        document = next((a.data for a in attempt.answers.all() if a.phase == phase), {})
+    field = finding.field
+    rows = [
+        [path, text]
+        for path, text in flatten(document or {}).items()
+        if path != "version"
+        and (not field or path == field or path.startswith((f"{field}.", f"{field}[")))
+    ]
+    return rows[:DISPUTE_EXCERPT_ROWS]
+
+
+def decide_dispute(dispute: Dispute, instructor, verdict: str, reply: str) -> Dispute:
+    """An instructor settles a dispute (or changes their decision); the learner sees the
+    verdict and the reply on the phase page."""
+    dispute.verdict = verdict
+    dispute.reply = reply
+    dispute.decided_by = instructor
+    dispute.decided_at = timezone.now()
+    dispute.save(update_fields=["verdict", "reply", "decided_by", "decided_at", "updated_at"])
+    return dispute

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from tutor.models import Attempt, Problem, ProblemSet
+from tutor.models import Attempt, Dispute, Problem, ProblemSet
 
 
 def is_instructor(user) -> bool:
@@ -52,4 +52,13 @@ def taught_attempt(request, attempt_id) -> Attempt:
             problem__problem_set__in=taught_sets(request.user)
         ),
         pk=attempt_id,
+    )
+
+
+def taught_dispute(request, dispute_id) -> Dispute:
+    return get_object_or_404(
+        Dispute.objects.in_sets(taught_sets(request.user)).select_related(
+            "answer__attempt__problem__problem_set", "learner", "decided_by"
+        ),
+        pk=dispute_id,
     )

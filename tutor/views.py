@@ -23,7 +23,7 @@ from django_htmx.http import reswap, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from phases import reference as numbers
-from phases.answers import AnswerShapeError
+from phases.answers import AnswerShapeError, flatten
 from phases.design import Design
 from phases.findings import Severity
 from phases.quantities import format_value
@@ -33,6 +33,7 @@ from phases.unit import PhaseUnit
 from tutor import services
 from tutor.forms import (
     OUT_OF_DATE_FORM,
+    DisputeForm,
     JoinForm,
     PhaseForms,
     SignupForm,
@@ -41,7 +42,16 @@ from tutor.forms import (
     forms_for,
     html_name,
 )
-from tutor.models import Attempt, Enrollment, Finding, PhaseAnswer, ProblemSet, Report, User
+from tutor.models import (
+    Attempt,
+    Dispute,
+    Enrollment,
+    Finding,
+    PhaseAnswer,
+    ProblemSet,
+    Report,
+    User,
+)
 
 
 class LearnerRequest(HttpRequest):
@@ -230,7 +240,8 @@ FIELDS_NOTICE = "Not saved: correct the fields marked below. Everything you type
 class ShownFinding:
     """A stored finding as the page shows it, with where its "go to the field" link
     points: ``anchor`` is the field's name on its form, ``elsewhere`` the phase the
-    field is in when it is not this one."""
+    field is in when it is not this one. ``key``: what a dispute of it names (empty for
+    a pass, which claims nothing to dispute); ``dispute``: the learner's latest."""
 
     code: str
     severity: str
@@ -244,6 +255,8 @@ class ShownFinding:
     href: str
     elsewhere: PhaseUnit | None
     other_phase: bool
+    key: str = ""
+    dispute: Dispute | None = None
 
 
 @login_required
@@ -263,13 +276,18 @@ def phase(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse
 @login_required  # reached through phase(); checked again in case of a route of its own
 def phase_page(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
     attempt, info, answer = _phase_request(request, attempt_id, number)
+    return _stored_page(request, attempt, info, answer)
+
+
+def _stored_page(request, attempt, info, answer, status=200, **shown) -> HttpResponse:
+    """The page with the form holding the stored answer."""
     design = services.design_for(attempt)
-    forms = forms_for(number)(
+    forms = forms_for(info.number)(
         document=answer.data if answer else info.empty(),
-        requirement_choices=_choices_for(number, design),
+        requirement_choices=_choices_for(info.number, design),
         base_revision=answer.revision if answer else 0,
     )
-    return _page(request, _context(attempt, info, answer, forms, design))
+    return _page(request, _context(attempt, info, answer, forms, design, status=status, **shown))
 
 
 @login_required
@@ -341,6 +359,68 @@ def phase_report(request: LearnerRequest, attempt_id: int, number: int) -> HttpR
     report = services.recover_stale_report(report)  # its worker may have died
     context = {"report": report, "attempt": Attempt(pk=attempt_id), "phase": info}
     return render(request, "tutor/phase.html#report", context)
+
+
+@login_required
+@require_POST
+def phase_dispute(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
+    """The learner's "I think this is wrong" on one finding of their own answer: over
+    htmx, that finding's dispute block comes back; without JavaScript, the page, at it.
+
+    A finished attempt's findings may be disputed too: a dispute changes no answer.
+    """
+    attempt, info, answer = _phase_request(request, attempt_id, number)
+    if answer is None:
+        raise Http404("This phase has no saved answer, so no findings to dispute.")
+    key = request.POST.get("finding", "")
+    try:
+        finding = services.disputable_finding(answer, key)
+    except services.DisputeGone:
+        return _dispute_gone(request, attempt, info)
+    form = DisputeForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            shown = _shown(attempt, number, None, finding, key, _latest_dispute(answer, key))
+            return _dispute_block(request, attempt, info, shown, form=form)
+        return _stored_page(request, attempt, info, answer, status=400, dispute_forms={key: form})
+    outcome = services.dispute_finding(attempt, answer, finding, form.cleaned_data["reason"])
+    if request.htmx:
+        shown = _shown(attempt, number, None, finding, key, outcome.dispute)
+        return _dispute_block(request, attempt, info, shown, just_sent=True, outcome=outcome)
+    if outcome.created:
+        messages.success(request, f"Sent: your instructor will look at {finding.code}.")
+    else:
+        messages.success(request, f"Your reason for disputing {finding.code} is updated.")
+    return redirect(reverse("phase", args=[attempt.pk, number]) + f"#dispute-{key}")
+
+
+def _latest_dispute(answer: PhaseAnswer, key: str) -> Dispute | None:
+    return answer.disputes.filter(finding_key=key).select_related("decided_by").first()
+
+
+def _dispute_block(request, attempt, info, finding: ShownFinding, form=None, **shown):
+    context = {
+        "attempt": attempt,
+        "phase": info,
+        "finding": finding,
+        "dispute_forms": {finding.key: form} if form is not None else {},
+        **shown,
+    }
+    return render(request, "tutor/_disputes.html#block", context)
+
+
+def _dispute_gone(request, attempt, info) -> HttpResponse:
+    """The finding disputed is not among the answer's findings any more: the answer was
+    saved again (in another tab, say) after the page was drawn. Nothing is stored."""
+    message = (
+        "Nothing was sent: that finding is no longer shown for your saved answer (it was "
+        "saved again after this page was drawn)."
+    )
+    if request.htmx:
+        context = {"attempt": attempt, "phase": info, "message": message}
+        return render(request, "tutor/_disputes.html#gone", context)
+    messages.error(request, f"{message} Below are its findings now.")
+    return redirect("phase", attempt.pk, info.number)
 
 
 def _phase_info(number: int) -> PhaseUnit:
@@ -427,7 +507,7 @@ def _context(
         findings = list(answer.findings.order_by("position"))
         if info.background:
             report = Report.objects.filter(answer=answer).first()
-    shown_findings = [_shown(attempt, number, forms, f) for f in findings]
+    shown_findings, earlier_disputes = _with_disputes(attempt, number, forms, answer, findings)
     by_field: dict[str, list[ShownFinding]] = {}
     for finding in shown_findings:
         if not finding.other_phase:
@@ -454,6 +534,8 @@ def _context(
         "next": PHASES_BY_NUMBER.get(number + 1),
         "rules": rules_for(number),
         "comments": attempt.comments.filter(phase=number).select_related("author"),
+        "earlier_disputes": earlier_disputes,
+        "dispute_forms": {},
         # Read only by the templates that show them (a template calls a callable).
         "requirement_choices": lambda: _choices_for(number, design),
         "component_names": lambda: _component_names(design),
@@ -468,7 +550,33 @@ def _context(
     return context
 
 
-def _shown(attempt: Attempt, number: int, forms: PhaseForms | None, finding: Finding):
+def _with_disputes(attempt, number, forms, answer, findings):
+    """The findings as shown, each with the learner's latest dispute of it; and the
+    disputes of findings no longer shown (the answer changed), whose replies must stay
+    in sight. One query, and only for a phase that has an answer."""
+    latest: dict[str, Dispute] = {}
+    if answer is not None:
+        for dispute in answer.disputes.select_related("decided_by"):  # newest first
+            latest.setdefault(dispute.finding_key, dispute)
+    shown, keys = [], set()
+    for finding in findings:
+        key = ""
+        if finding.severity != Severity.PASS.value:
+            key = services.finding_dispute_key(finding)
+            key = "" if key in keys else key  # the same finding twice: one dispute block
+            keys.add(key)
+        shown.append(_shown(attempt, number, forms, finding, key, latest.get(key)))
+    return shown, [d for key, d in latest.items() if key not in keys]
+
+
+def _shown(
+    attempt: Attempt,
+    number: int,
+    forms: PhaseForms | None,
+    finding: Finding,
+    key: str = "",
+    dispute: Dispute | None = None,
+):
     """A finding with its link to the field it is about, here or in another phase."""
     anchor = html_name(finding.field) if finding.field else ""
     field_phase = finding.field_phase or number  # the phase the field belongs to
@@ -495,6 +603,8 @@ def _shown(attempt: Attempt, number: int, forms: PhaseForms | None, finding: Fin
         href=href,
         elsewhere=elsewhere,
         other_phase=other_phase,
+        key=key,
+        dispute=dispute,
     )
 
 
@@ -531,8 +641,8 @@ def _acknowledged(response, answer):
 def _conflict(attempt, number, stored, document) -> dict:
     """What the page says when the phase was saved after the learner's form was built:
     the saved revision and, field by field, where the saved text differs from theirs."""
-    saved_rows = _flatten(stored.data)
-    mine = _flatten(compact(document, forms_for(number).row_classes))
+    saved_rows = flatten(stored.data)
+    mine = flatten(compact(document, forms_for(number).row_classes))
     differences = [
         {"path": path, "saved": saved_rows.get(path, ""), "yours": mine.get(path, "")}
         for path in dict.fromkeys([*saved_rows, *mine])
@@ -549,26 +659,6 @@ def _conflict(attempt, number, stored, document) -> dict:
 
 
 CONFLICT_DIFFERENCES = 30
-
-
-def _flatten(value, path="") -> dict[str, str]:
-    """A phase document as ``path: text`` pairs (``latency[1].unit``), for comparing."""
-    if isinstance(value, dict):
-        items = [(f"{path}.{key}" if path else str(key), v) for key, v in value.items()]
-    elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
-    else:
-        if isinstance(value, list):
-            text = ", ".join(str(v) for v in value)
-        elif isinstance(value, bool):
-            text = "yes" if value else ""
-        else:
-            text = "" if value is None else str(value)
-        return {path: text}
-    flat: dict[str, str] = {}
-    for key, item in items:
-        flat.update(_flatten(item, key))
-    return flat
 
 
 def _requirement_choices(design) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""The instructor's cohort dashboard and the read-only review of one attempt.
+"""The instructor's cohort dashboard, the read-only review of one attempt, and the
+decision on a learner's dispute of a finding.
 
 Every object is looked up through ``tutor.teaching``: learners get 403, and an
 instructor gets 404 for a set or attempt they do not teach. The dashboard runs the same
@@ -12,10 +13,20 @@ from collections import defaultdict
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phases.estimation import RESULTS
 from phases.findings import Severity
@@ -24,16 +35,19 @@ from tutor import services
 from tutor.models import (
     Attempt,
     Comment,
+    Dispute,
     Enrollment,
     Finding,
     PhaseAnswer,
     Report,
 )
-from tutor.teaching import instructor_required, taught_attempt, taught_set
+from tutor.teaching import instructor_required, taught_attempt, taught_dispute, taught_set
 
 LEARNERS_PER_PAGE = 100
 TOP_FINDINGS = 10
 MAX_COMMENT = 5000
+MAX_REPLY = 2000
+DISPUTES_LISTED = 100  # the most recent disputes listed under their rules, open ones first
 
 # Learner's figure divided by the recomputed one. The middle bin is what the estimate
 # rules accept (within 2x); the outer ones are what they call errors (beyond 10x).
@@ -94,6 +108,7 @@ def cohort(request, slug):
             "ratio_bins": RATIO_BINS,
             "ratios": ratios,
             "ratios_compared": sum(row["compared"] + row["other"] for row in ratios),
+            "disputes": _disputes_by_rule(problem_set),
             "filter_query": "".join(
                 f"{key}={value}&"
                 for key, value in (
@@ -190,6 +205,51 @@ def _top_findings(problem_set, problem, phase) -> list[dict]:
             }
         )
     return rows
+
+
+def _disputes_by_rule(problem_set) -> dict:
+    """Per rule, its disputes in this set: open and decided counts, and the most recent
+    disputes listed under it, open ones first. Two queries whatever their number."""
+    disputes = Dispute.objects.in_sets([problem_set])
+    counts = (
+        disputes.values("code")
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(verdict=Dispute.Verdict.OPEN)),
+            rule_wrong=Count("pk", filter=Q(verdict=Dispute.Verdict.RULE_WRONG)),
+            rule_right=Count("pk", filter=Q(verdict=Dispute.Verdict.RULE_RIGHT)),
+        )
+        .order_by("-open", "-total", "code")
+    )
+    open_first = Case(When(verdict=Dispute.Verdict.OPEN, then=Value(0)), default=Value(1))
+    listed = disputes.order_by(open_first, "-created_at", "-pk").values(
+        "pk",
+        "code",
+        "verdict",
+        "reason",
+        "created_at",
+        "learner__username",
+        "answer__phase",
+        "answer__attempt__problem__title",
+    )[:DISPUTES_LISTED]
+    by_code = defaultdict(list)
+    for row in listed:
+        row["verdict_label"] = Dispute.Verdict(row["verdict"]).label
+        by_code[row["code"]].append(row)
+    rules = []
+    for row in counts:
+        rule = RULES_BY_CODE.get(row["code"])
+        rules.append(
+            {
+                **row,
+                "title": rule.title if rule else "",
+                "phase": PHASES_BY_NUMBER.get(rule.phase) if rule else None,
+                "decided": row["rule_wrong"] + row["rule_right"],
+                "listed": by_code[row["code"]],
+            }
+        )
+    total = sum(row["total"] for row in rules)
+    return {"rules": rules, "total": total, "limit": DISPUTES_LISTED}
 
 
 def _ratio_distribution(problem_set, problem) -> list[dict]:
@@ -328,3 +388,74 @@ def comment(request, attempt_id):
     )
     messages.success(request, f"Comment added to phase {phase}.")
     return redirect(reverse("teach_review", args=[attempt.pk]) + f"#phase-{phase}")
+
+
+# -- Disputes -------------------------------------------------------------------------------
+
+
+class DecisionForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label="Your decision",
+        choices=[
+            (Dispute.Verdict.RULE_WRONG, Dispute.Verdict.RULE_WRONG.label),
+            (Dispute.Verdict.RULE_RIGHT, Dispute.Verdict.RULE_RIGHT.label),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Your decision is missing: choose whether the rule was wrong or right.",
+            "invalid_choice": "Your decision is missing: choose whether the rule was wrong or "
+            "right.",
+        },
+    )
+    reply = forms.CharField(
+        label="Reply to the learner",
+        max_length=MAX_REPLY,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "The reply is empty: tell the learner why, in a sentence or two.",
+            "max_length": f"The reply is too long: keep it to {MAX_REPLY:,} characters "
+            "(it has %(show_value)s).",
+        },
+    )
+
+
+@instructor_required
+@require_http_methods(["GET", "POST"])
+def dispute(request, dispute_id):
+    """One dispute with the answer as it was when disputed, and the decision on it."""
+    dispute = taught_dispute(request, dispute_id)
+    initial = None if dispute.is_open else {"verdict": dispute.verdict, "reply": dispute.reply}
+    form = DecisionForm(request.POST or None, initial=initial)
+    answer = dispute.answer
+    attempt = answer.attempt
+    if request.method == "POST" and form.is_valid():
+        services.decide_dispute(dispute, request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"Decision saved: {dispute.learner.username} sees your reply on phase "
+            f"{answer.phase} of {attempt.problem.title}.",
+        )
+        slug = attempt.problem.problem_set.slug
+        return redirect(reverse("teach_cohort", args=[slug]) + f"#disputes-{dispute.code}")
+    keys = (services.finding_dispute_key(f) for f in answer.findings.filter(code=dispute.code))
+    rule = RULES_BY_CODE.get(dispute.code)
+    return render(
+        request,
+        "teach/dispute.html",
+        {
+            "dispute": dispute,
+            "answer": answer,
+            "attempt": attempt,
+            "problem": attempt.problem,
+            "problem_set": attempt.problem.problem_set,
+            "learner": dispute.learner,
+            "rule": rule,
+            "rule_phase": PHASES_BY_NUMBER.get(rule.phase) if rule else None,
+            "phase": PHASES_BY_NUMBER[answer.phase],
+            "field_phase": PHASES_BY_NUMBER.get(dispute.field_phase or answer.phase),
+            "still_shown": dispute.finding_key in keys,
+            "form": form,
+            "max_reply": f"{MAX_REPLY:,}",
+        },
+        status=400 if form.is_bound else 200,
+    )

@@ -12,7 +12,7 @@ from phases.registry import PHASES
 from tests.factories import FIXTURES, PASSWORD, make_user, shipped_problem_set
 from tutor import services
 from tutor.models import Report, User
-from tutor.services import save_phase, start_attempt
+from tutor.services import decide_dispute, dispute_finding, save_phase, start_attempt
 
 EXAMPLE = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
 BLOCKING = {"serious", "critical"}
@@ -43,11 +43,22 @@ def site(live_server, transactional_db, monkeypatch):
         save_phase(attempt, phase.number, EXAMPLE[str(phase.number)])
     teacher = make_user("tess", User.Role.INSTRUCTOR)
     problem_set.instructors.add(teacher)
+    # A flawed answer elsewhere, two of its findings disputed: one decided (the reply is
+    # on the phase page), one open. (The example answers have no finding to dispute.)
+    flawed = start_attempt(attempt.learner, problem_set.problems.get(slug="pastebin"))
+    answer = save_phase(flawed, 1, {"functional": [{"text": "A user can paste", "path": "write"}]})
+    disputes = [
+        dispute_finding(flawed, answer, finding, "It is wrong.").dispute
+        for finding in answer.findings.exclude(severity="pass")[:2]
+    ]
+    decide_dispute(disputes[0], teacher, "rule_right", "It is right: see the rule's page.")
     return {
         "url": live_server.url,
         "attempt": attempt,
         "set": problem_set,
         "problem": problem,
+        "flawed": flawed,
+        "disputes": disputes,
     }
 
 
@@ -119,7 +130,7 @@ def test_learner_pages_have_no_serious_violation(page: Page, site):
     attempt = site["attempt"]
     paths = ["/dashboard/", f"/attempts/{attempt.pk}/"]
     paths += [f"/attempts/{attempt.pk}/phases/{phase.number}/" for phase in PHASES]
-    paths += ["/rules/", "/reference/"]
+    paths += ["/rules/", "/reference/", f"/attempts/{site['flawed'].pk}/phases/1/"]
     check_pages(page, site["url"], paths)
 
 
@@ -151,5 +162,6 @@ def test_instructor_pages_have_no_serious_violation(page: Page, site):
             f"/teach/sets/{problem_set.slug}/problems/{problem.slug}/",
             f"/teach/sets/{problem_set.slug}/cohort/",
             f"/teach/attempts/{attempt.pk}/",
+            *(f"/teach/disputes/{dispute.pk}/" for dispute in site["disputes"]),
         ],
     )

@@ -9,10 +9,15 @@ import json
 import pytest
 from django.urls import reverse
 
+from phases.registry import PHASES_BY_NUMBER
 from tests.factories import FIXTURES, make_user
 from tests.tutor.helpers import requirements_post
-from tutor.models import Attempt, Comment, Job, PhaseAnswer, Problem, ProblemSet, User
-from tutor.services import save_phase, start_attempt
+from tutor.models import Attempt, Comment, Dispute, Job, PhaseAnswer, Problem, ProblemSet, User
+from tutor.services import (
+    dispute_finding,
+    save_phase,
+    start_attempt,
+)
 
 EXAMPLE = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
 
@@ -29,6 +34,9 @@ def world(alice, charlie, url_shortener):
     for number in (1, 2):
         save_phase(attempt, number, EXAMPLE[str(number)])
     Comment.objects.create(attempt=attempt, phase=1, author=dora, text="Good start.")
+    flawed = save_phase(attempt, 3, PHASES_BY_NUMBER[3].empty())  # no access patterns
+    finding = flawed.findings.exclude(severity="pass").first()
+    dispute_finding(attempt, flawed, finding, "I think this is wrong.")
     return attempt
 
 
@@ -59,6 +67,11 @@ def routes(attempt):
     yield ("POST", reverse("teach_problem_regrade", args=problem), {})
     yield ("GET", reverse("teach_review", args=[a]), None)
     yield ("POST", reverse("teach_comment", args=[a]), hijack)
+    dispute = Dispute.objects.get(answer__attempt=attempt)
+    challenge = {"finding": dispute.finding_key, "reason": "Hijacked."}
+    yield from (("POST", reverse("phase_dispute", args=[a, n]), challenge) for n in range(1, 10))
+    yield ("GET", reverse("teach_dispute", args=[dispute.pk]), None)
+    yield ("POST", reverse("teach_dispute", args=[dispute.pk]), {"verdict": "rule_wrong", **hijack})
 
 
 def snapshot(attempt):
@@ -70,6 +83,7 @@ def snapshot(attempt):
         "sets": list(ProblemSet.objects.values_list("slug", "title")),
         "problems": list(Problem.objects.values_list("slug", "title", "version")),
         "comments": Comment.objects.count(),
+        "disputes": list(Dispute.objects.values_list("pk", "reason", "verdict", "reply")),
         "jobs": Job.objects.count(),
     }
 
@@ -113,6 +127,8 @@ def test_the_walk_reaches_every_object_url(world):
         "teach_problem_regrade",
         "teach_review",
         "teach_comment",
+        "phase_dispute",
+        "teach_dispute",
     }
     assert object_names <= names
     taking_objects = {

@@ -152,13 +152,15 @@ def test_anonymous_pages_do_not_grow_with_data(client, alice, dora, foundations,
 # Statements for one htmx save-and-check of phase 1 that changes the answer but not its
 # findings: the session and the user, the attempt with its answers, then in a
 # transaction (two savepoint statements in a test) the answer's UPDATE on its revision,
-# a read of its stored findings to compare, and the attempt's clock. Lower these when a
-# change needs fewer; a regression fails here.
-SAVE_STATEMENTS = 9
+# a read of its stored findings to compare, and the attempt's clock; then, to draw the
+# findings, the learner's disputes of them (one read, each dispute beside its finding).
+# Lower these when a change needs fewer; a regression fails here.
+SAVE_STATEMENTS = 10
 # When the findings change too: they are replaced (one DELETE, one INSERT).
-SAVE_NEW_FINDINGS_STATEMENTS = 11
-# The same form submitted again: nothing is written, the stored findings are shown.
-RESUBMIT_STATEMENTS = 5
+SAVE_NEW_FINDINGS_STATEMENTS = 12
+# The same form submitted again: nothing is written, the stored findings (and their
+# disputes) are shown.
+RESUBMIT_STATEMENTS = 6
 # The poll of a pending report: the session and the user, the report's one row.
 POLL_STATEMENTS = 3
 
