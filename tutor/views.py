@@ -5,7 +5,7 @@ the same 404 as for an object that does not exist.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -257,6 +257,9 @@ class ShownFinding:
     other_phase: bool
     key: str = ""
     dispute: Dispute | None = None
+    # Its place in the findings column (``#finding-<position>``), where the field boxes
+    # point; 0 outside the column.
+    position: int = 0
 
 
 @login_required
@@ -558,14 +561,16 @@ def _with_disputes(attempt, number, forms, answer, findings):
     if answer is not None:
         for dispute in answer.disputes.select_related("decided_by"):  # newest first
             latest.setdefault(dispute.finding_key, dispute)
-    shown, keys = [], set()
+    shown: list[ShownFinding] = []
+    keys: set[str] = set()
     for finding in findings:
         key = ""
         if finding.severity != Severity.PASS.value:
             key = services.finding_dispute_key(finding)
             key = "" if key in keys else key  # the same finding twice: one dispute block
             keys.add(key)
-        shown.append(_shown(attempt, number, forms, finding, key, latest.get(key)))
+        one = _shown(attempt, number, forms, finding, key, latest.get(key))
+        shown.append(replace(one, position=len(shown) + 1))
     return shown, [d for key, d in latest.items() if key not in keys]
 
 

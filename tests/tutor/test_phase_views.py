@@ -68,6 +68,18 @@ def test_saving_without_javascript_redirects_and_shows_the_finding(alice_client,
     assert answer.data["availability"] == "highly available"
 
 
+def test_a_finding_is_shown_once_and_its_field_points_to_it(alice_client, attempt):
+    alice_client.post(phase_url(attempt), requirements_post(with_mistake()))
+    html = alice_client.get(phase_url(attempt)).content.decode()
+    message = "with no number to check against."
+    assert html.count(message) == 1  # in the findings column only
+    box = findings_box(html, "availability")
+    pointer = re.search(r'<a href="#finding-(\d+)">Error REQ-006</a> (.*?)</p>', box)
+    assert pointer, box
+    assert pointer.group(2).endswith("…") and message not in pointer.group(2)
+    assert f'id="finding-{pointer.group(1)}" data-code="REQ-006"' in html
+
+
 def findings_box(html, name):
     """The contents of a field's findings box (``findings-for-<name>``) in some HTML."""
     box = rf'<div class="field-findings" id="findings-for-{name}"[^>]*>(.*?)</div>'

@@ -1,7 +1,6 @@
 import re
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -56,17 +55,28 @@ def findings_slot(name: str, findings, oob: bool = False) -> str:
     Every field has one, empty or not, so that a save answered over htmx can refill each
     box by its id (``findings-for-<field name>``) without sending the form back.
     """
-    rules = reverse("rules") if findings else ""  # most boxes are empty
     return format_html(
         '<div class="field-findings" id="findings-for-{}"{}>{}</div>',
         name,
         mark_safe(' hx-swap-oob="innerHTML"') if oob else "",
         format_html_join(
             "",
-            '<p class="field-finding sev-{}"><a href="{}#{}">{}</a> {}</p>',
-            ((f.severity, rules, f.code, f.code, f.message) for f in findings),
+            '<p class="field-finding sev-{}"><a href="#finding-{}">{} {}</a> {}</p>',
+            (
+                (f.severity, f.position, f.severity_label, f.code, _short(f.message))
+                for f in findings
+            ),
         ),
     )
+
+
+def _short(message: str, limit: int = 70) -> str:
+    """A finding's first words, as the pointer under a field: the whole finding, with its
+    arithmetic and fix, is shown once, in the findings column."""
+    if len(message) <= limit:
+        return message
+    cut = message[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
+    return f"{cut}…"
 
 
 @register.simple_tag(takes_context=True)
