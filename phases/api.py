@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from phases.answers import JSON, AnswerShapeError, Reader
-from phases.data_model import expected_capabilities
+from phases.data_model import AccessPattern, expected_capabilities
 from phases.findings import Hit, Severity
 from phases.markdown import cell, table
 from phases.requirements import FunctionalRequirement, capability_rows, performed_by_system
@@ -943,6 +943,112 @@ def expected_endpoint_missing(design: Design) -> Iterator[Hit]:
             fix=f"Serve this requirement with a {method} endpoint, or say in its notes why "
             "another method is right here.",
         )
+
+
+def _patterns_by_requirement(design: Design) -> dict[str, list[AccessPattern]]:
+    """Phase 3's access patterns by the requirement they name; none when it cannot be read."""
+    if not design.has(3):
+        return {}
+    try:
+        patterns = design.data_model.access_patterns
+    except AnswerShapeError:
+        return {}
+    found: dict[str, list[AccessPattern]] = {}
+    for p in patterns:
+        if p.requirement:
+            found.setdefault(same_text(p.requirement), []).append(p)
+    return found
+
+
+# Words that bound an answer's size ("up to 20 drivers", "the step bounds the answer"), and
+# words by which a response says it is a list of rows.
+_TIME = r"(ms|s|sec|seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\b"
+_BOUNDED = re.compile(
+    rf"\b((up to|at most|top|first|max(imum)?( of)?) (\d[\d,.]*|a|one|ten|a few)\s+(?!{_TIME})\w|"
+    r"cap(ped|s)?\b|limit(ed|s)?\b|bound(s|ed)?\b|step\b|page size)"
+)
+_A_LIST = re.compile(r"\b(every|all|list|each|history|items|rows|records)\b")
+
+
+def unpaged_list(design: Design) -> Iterator[Hit]:
+    """A GET with no pagination although phase 3 says its read returns many records.
+
+    Why it matters:
+        A list that grows with the data (a user's history, a month of reports) grows in
+        every answer too: one call can return millions of rows, time out, and take the
+        store down with it. A page size bounds what one call costs.
+    Triggers:
+        A GET endpoint whose pagination is "none" while a phase 3 read access pattern of
+        the same requirement touches "many" records and the response is a list ("every",
+        "all", "list", "history", "rows"...). Silent when the endpoint states a bound ("up
+        to 20", "at most", "limit", "the step bounds the answer"). Left empty,
+        pagination is the incomplete-endpoint rule's question.
+    Better:
+        Cursor pagination with a page size: "?after=<last id>&limit=100", and the next
+        cursor in the answer.
+    """
+    patterns = _patterns_by_requirement(design)
+    for endpoint in design.api.endpoints:
+        if endpoint.method != "GET" or endpoint.pagination != "none":
+            continue
+        many = [
+            p
+            for p in patterns.get(same_text(endpoint.requirement), [])
+            if p.kind in ("read", "both") and p.records == "many"
+        ]
+        said = f"{endpoint.request} {endpoint.response} {endpoint.notes}".lower()
+        if many and not _BOUNDED.search(said) and _A_LIST.search(endpoint.response.lower()):
+            yield Hit(
+                field=f"{endpoint.field}.pagination",
+                message=f"{endpoint.label} has no pagination, but phase 3 says its read "
+                f'("{many[0].label}") touches many records. How large can one answer get?',
+                hint="What bounds the size of one response as the data grows?",
+                fix="Page it with a cursor and a limit, and return the next cursor.",
+            )
+
+
+def offset_over_a_moving_list(design: Design) -> Iterator[Hit]:
+    """Offset pagination over a list that is written while people page through it.
+
+    Why it matters:
+        "Page 3" by offset means "skip 40 rows": when a new post or message arrives at the
+        top, every row moves down one, so the next page repeats a row and a row written
+        in between is never seen. A deep offset also makes the store read and discard
+        every row before it.
+    Triggers:
+        A GET with offset pagination whose requirement has a phase 3 read of many
+        records, on an entity that phase 3 also writes (a write access pattern of the
+        same entity).
+    Better:
+        A cursor: the last ID (or time and ID) seen, "WHERE id < :cursor ORDER BY id DESC
+        LIMIT 20": stable while rows arrive, and as fast on page 100 as on page 1.
+    """
+    patterns = _patterns_by_requirement(design)
+    written = {
+        " ".join(stems(p.entity))
+        for group in patterns.values()
+        for p in group
+        if p.kind in ("write", "both") and p.entity
+    }
+    for endpoint in design.api.endpoints:
+        if endpoint.method != "GET" or endpoint.pagination != "offset":
+            continue
+        moving = [
+            p
+            for p in patterns.get(same_text(endpoint.requirement), [])
+            if p.kind in ("read", "both")
+            and p.records == "many"
+            and " ".join(stems(p.entity)) in written
+        ]
+        if moving:
+            yield Hit(
+                field=f"{endpoint.field}.pagination",
+                message=f"{endpoint.label} pages by offset through {moving[0].entity}, which "
+                "phase 3 also writes: a row added at the top shifts every page, so a reader "
+                "sees one row twice and misses another.",
+                hint="What does page 2 show if a new row arrives while page 1 is read?",
+                fix="Page with a cursor (the last ID seen) instead of an offset.",
+            )
 
 
 # -- Expectations: the method of each capability's endpoint ---------------------------------

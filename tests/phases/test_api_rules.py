@@ -23,7 +23,7 @@ from functools import cache
 
 import pytest
 
-from phases import api, requirements
+from phases import api, data_model, requirements
 from phases.design import Design
 from phases.engine import check_phase
 from phases.findings import Severity
@@ -39,6 +39,11 @@ def good_url_shortener() -> dict:
 
 
 @cache
+def good_data_model() -> dict:
+    return json.loads((ANSWERS_DIR / "data_model" / "good_url_shortener.json").read_text())
+
+
+@cache
 def good_requirements() -> dict:
     return json.loads(GOOD_ANSWERS.read_text())["phases"]["1"]
 
@@ -51,6 +56,8 @@ TABLE = CaseTable(
         OtherPhase(
             1, bases={"good": good_requirements, "empty": requirements.empty}, default="good"
         ),
+        # Phase 3 only where a case gives it (the pagination rules read its records).
+        OtherPhase(3, bases={"good": good_data_model, "empty": data_model.empty}),
     ),
 )
 
