@@ -886,6 +886,50 @@ def no_read_write_ratio(design: Design) -> Iterator[Hit]:
         )
 
 
+# How far a stated ratio may be from the problem's before the two disagree.
+RATIO_TOLERANCE = 2.0
+
+
+def ratio_contradicts_givens(design: Design) -> Iterator[Hit]:
+    """A read:write ratio that contradicts the one the problem gives.
+
+    Why it matters:
+        The ratio decides what the design is for: caches and replicas for a read-heavy
+        system, batching and sharding for a write-heavy one. Written the wrong way round
+        (4:1 where the business says one read for every four updates), it points every
+        later phase at the wrong problem.
+    Triggers:
+        The problem gives a read:write ratio, and phase 1's is more than twice or less
+        than half of it (reads per write).
+    Better:
+        The problem's ratio, written as reads:writes: "1:4" when updates outnumber reads.
+    """
+    mine = design.requirements.reads_per_write
+    given = (design.problem.givens or {}).get("read_write_ratio")
+    text = given.get("value") if isinstance(given, dict) else given
+    if mine is None or not mine or text is None:
+        return
+    try:
+        theirs = units.parse_ratio(str(text))
+    except units.UnitError:
+        return
+    if not theirs or max(mine / theirs, theirs / mine) <= RATIO_TOLERANCE:
+        return
+    label = given.get("label", "") if isinstance(given, dict) else ""
+    flipped = (mine > 1) != (theirs > 1) and abs(mine * theirs - 1) < 0.25
+    yield Hit(
+        field="read_write_ratio",
+        message=f'Your read:write ratio "{design.requirements.read_write_ratio}" is '
+        f"{mine:g} reads per write, but the problem gives {text}"
+        + (f" ({label})" if label else "")
+        + f": {theirs:g} reads per write."
+        + (" It looks written the wrong way round." if flipped else ""),
+        arithmetic=f"{max(mine, theirs) / min(mine, theirs):.3g}x apart",
+        hint="Which happens more often here, a read or a write?",
+        fix=f"Use the problem's ratio, {text}, written as reads:writes.",
+    )
+
+
 def missing_targets(design: Design) -> Iterator[Hit]:
     """A kind of non-functional target left out entirely (scale, latency, availability,
     consistency, durability).
