@@ -33,7 +33,7 @@ from phases.findings import Hit, Severity
 from phases.markdown import cell, table, yes
 from phases.quantities import UnitError, parse_quantity
 from phases.requirements import capability_rows, covered_capabilities
-from phases.text import stems, words
+from phases.text import stem, stems, words
 from phases.unit import (
     Expectation,
     Layout,
@@ -729,6 +729,92 @@ def fanout_on_write_with_celebrities(design: Design) -> Iterator[Hit]:
                 hint="What does one post by the most followed account cost here?",
                 fix="Use a hybrid: fan out on write for ordinary accounts, and fetch the "
                 "posts of accounts above a follower threshold when a feed is read.",
+            )
+
+
+# Where the noun a data name is about ends: "seat map shown to fans" is about a map.
+_PHRASE_END = re.compile(
+    r"\b(in|of|to|for|on|by|from|with|that|which|per|shown|seen|read|written|as)\b"
+)
+_GENERIC_HEADS = frozenset(stems("data record records row rows item items info details value"))
+
+
+# What a view or a figure derived from the data is called: a seat map, a feed, a count may
+# lag while the rows behind them are written in transactions.
+_DERIVED = frozenset(
+    stems(
+        "map maps feed feeds view views count counts counter counters total totals stats "
+        "statistics summary summaries search index cache list lists timeline timelines "
+        "report reports dashboard dashboards chart charts position positions location "
+        "locations score scores ranking rankings history metrics"
+    )
+)
+
+
+def _noun_phrases(text: str) -> list[list[str]]:
+    """The stems of each noun phrase a data name lists, up to where it stops naming the
+    thing: "seat status and holds" gives [seat, status] and [hold]; "seat map shown to
+    fans" gives [seat, map]."""
+    phrases = []
+    for part in re.split(r",|\band\b|/", (text or "").lower()):
+        said = [stem(w) for w in words(_PHRASE_END.split(part)[0])]
+        if said:
+            phrases.append(said)
+    return phrases
+
+
+def _head_nouns(text: str) -> set[str]:
+    """The stem of the last word of each noun phrase: what the name is about."""
+    return {phrase[-1] for phrase in _noun_phrases(text)} - _GENERIC_HEADS
+
+
+def eventual_but_transactional(design: Design) -> Iterator[Hit]:
+    """Data phase 1 calls eventually consistent that phase 3 writes in a transaction.
+
+    Why it matters:
+        A transaction is there because two writers must not both succeed (two fans
+        holding one seat, two riders claiming one driver). Eventual consistency says the
+        opposite: readers, and writers deciding from what they read, may see an old value
+        for a while. Both cannot be true of the same data; one of the two answers is wrong.
+    Triggers:
+        A phase 1 consistency row with the eventual model naming the entity of a phase 3
+        access pattern marked transactional ("seat status and holds" and the entity Seat),
+        unless what it names is a view or a figure derived from that entity ("seat map
+        shown to fans", "current driver positions", "click counts"), which may lag.
+    Better:
+        Strong (or read-your-writes) consistency for the data the transaction protects;
+        eventual for what may lag, such as counts and feeds.
+    """
+    req = _phase1(design)
+    if req is None:
+        return
+    transactional = [p for p in design.data_model.access_patterns if p.transactional]
+    for row in req.consistency:
+        if row.model != "eventual" or not row.data:
+            continue
+        nouns = _noun_phrases(row.data)
+        pattern = next(
+            (
+                p
+                for p in transactional
+                if any(
+                    _head_nouns(p.entity) & set(phrase) and phrase[-1] not in _DERIVED
+                    for phrase in nouns
+                )
+            ),
+            None,
+        )
+        if pattern is not None:
+            yield Hit(
+                field=f"{row.field}.model",
+                field_phase=1,
+                message=f'Phase 1 says "{row.data}" is eventually consistent, but phase 3 '
+                f'writes it in a transaction ("{pattern.label}"). Does any writer decide from '
+                "what it reads (hold only if still free)? Then it must read the latest value.",
+                hint="Must two writers be kept from both succeeding on this data? Then "
+                "readers cannot be allowed to see it late either.",
+                fix="Make the data the transaction protects strongly consistent in phase 1, "
+                "or say why the transaction is not needed.",
             )
 
 
