@@ -32,6 +32,7 @@ from phases.answers import JSON, AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.markdown import cell, table, yes
 from phases.quantities import UnitError, parse_quantity
+from phases.reference import CAPACITIES_BY_KEY
 from phases.requirements import capability_rows, covered_capabilities
 from phases.text import stem, stems, words
 from phases.unit import (
@@ -816,6 +817,54 @@ def eventual_but_transactional(design: Design) -> Iterator[Hit]:
                 fix="Make the data the transaction protects strongly consistent in phase 1, "
                 "or say why the transaction is not needed.",
             )
+
+
+# A store that says it spreads writes over nodes by a key: its write rate is not one
+# primary's.
+_SPREAD = re.compile(r"\b(shard|partition|citus|vitess|spann|cockroach)", re.IGNORECASE)
+
+
+def writes_beyond_one_primary(design: Design) -> Iterator[Hit]:
+    """A write access pattern on relational storage faster than one primary takes.
+
+    Why it matters:
+        A relational database takes every write on one primary: about 5,000 to 10,000
+        small writes a second on one well-tuned machine. A pattern that writes more than
+        that into one relational table needs batching, sharding by a key, or a store
+        that spreads writes over nodes, and the data model is where that shows first.
+    Triggers:
+        A write (or read-and-write) access pattern with relational storage whose rate is
+        above the reference write capacity of one relational primary, unless the
+        pattern, its entity's key or the modelling notes say it is sharded or
+        partitioned. The capacity is the tutor's reference, so this is a warning that
+        says so.
+    Better:
+        Batch the writes (a queue in front, one write per hundred events), shard the
+        table by a key from the start, or choose a wide-column or key-value store for it.
+    """
+    limit = CAPACITIES_BY_KEY["writes"].value
+    notes = " ".join(f"{m.what} {m.reason}" for m in design.data_model.modelling)
+    if _SPREAD.search(notes):
+        return
+    for p in design.data_model.access_patterns:
+        if p.kind not in ("write", "both") or p.storage != "relational":
+            continue
+        if p.rate_per_s is None or p.rate_per_s <= limit:
+            continue
+        if _SPREAD.search(f"{p.name} {p.entity} {p.data} {p.key}"):
+            continue
+        yield Hit(
+            field=f"{p.field}.rate",
+            message=f'"{p.label}" writes {p.rate} into relational storage: '
+            f"{p.rate_per_s / limit:.1f}x what one primary takes. Where do the writes above "
+            "one machine go?",
+            arithmetic=f"{p.rate_per_s:,.0f}/s ÷ {limit:,.0f}/s = {p.rate_per_s / limit:.1f}x",
+            hint="Batch them, shard the table by a key, or store them where writes spread.",
+            fix="Put a queue in front and write in batches, shard by a key from the start, "
+            "or choose a wide-column or key-value store for this pattern.",
+            assumes=f"~{limit:,.0f} writes/s on one relational primary (the tutor's "
+            "reference figure)",
+        )
 
 
 def denormalised_write_heavy(design: Design) -> Iterator[Hit]:
