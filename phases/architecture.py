@@ -722,12 +722,17 @@ def cache_not_read_heavy(design: Design) -> Iterator[Hit]:
     req = _phase1(design)
     if req is None or req.reads_per_write is None or req.reads_per_write >= READ_HEAVY_RATIO:
         return
-    for c in design.architecture.components:
-        if c.type == "cache":
+    arch = design.architecture
+    on_read_path = {id(c) for _i, _s, c in _resolved(arch, "read_path")}
+    for c in arch.components:
+        # A cache-type box on the write path only (a seen set, a rate counter) keeps
+        # state; it does not cache reads, and the ratio says nothing about it.
+        if c.type == "cache" and id(c) in on_read_path:
             yield Hit(
                 field=f"{c.field}.type",
                 message=f"{_cap(_name(c))} caches reads, but phase 1's read:write "
-                f"ratio ({req.read_write_ratio}) is not read-heavy.",
+                f"ratio ({req.read_write_ratio}) is not read-heavy. Which reads repeat often "
+                "enough to be worth it?",
                 arithmetic=f"{req.read_write_ratio} = {req.reads_per_write:.2g} reads per "
                 f"write < {READ_HEAVY_RATIO:g}",
                 hint="How often is a cached value read before a write replaces it?",

@@ -322,6 +322,9 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
     )
     yield Hit(
         assumes=capacity.assumption(design, row["name"], least["name"]),
+        margin=(row["headroom"] / least["headroom"] / MARGIN)
+        if row["headroom"] is not None and least["headroom"]
+        else None,
         field="bottleneck",
         message=f'You name "{row["name"]}", which {theirs}; "{least["name"]}" runs out '
         f"first, at {_x(least['headroom'])} today's peak load.",
@@ -447,6 +450,7 @@ def outage_contradicted(design: Design) -> Iterator[Hit]:
     if answer.cache_outage == "yes" and not survives:
         yield Hit(
             assumes=capacity.assumption(design, worst["name"]),
+            margin=1 / worst["headroom"] if worst["headroom"] else None,
             field="cache_outage",
             message=f'You say the database survives a cache outage, but "{worst["name"]}" '
             f"would get more than it can carry (headroom {_x(worst['headroom'])}).",
@@ -458,6 +462,7 @@ def outage_contradicted(design: Design) -> Iterator[Hit]:
     elif answer.cache_outage == "no" and survives:
         yield Hit(
             assumes=capacity.assumption(design, worst["name"]),
+            margin=worst["headroom"],
             field="cache_outage",
             message=f'You say the database does not survive a cache outage, but "'
             f'{worst["name"]}" keeps headroom {_x(worst["headroom"])} with every read.',
@@ -493,6 +498,7 @@ def chain_too_slow(design: Design) -> Iterator[Hit]:
     steps = " + ".join(f"{row['name']} {row['ms']:g} ms" for row in latency["chain"])
     yield Hit(
         assumes=capacity.LATENCY_ASSUMPTION,
+        margin=total / target if target else None,
         field="read_path",
         field_phase=5,
         message=f"The synchronous read path takes about {total:g} ms, over the "

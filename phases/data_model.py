@@ -862,6 +862,7 @@ def writes_beyond_one_primary(design: Design) -> Iterator[Hit]:
             hint="Batch them, shard the table by a key, or store them where writes spread.",
             fix="Put a queue in front and write in batches, shard by a key from the start, "
             "or choose a wide-column or key-value store for this pattern.",
+            margin=p.rate_per_s / limit,
             assumes=f"~{limit:,.0f} writes/s on one relational primary (the tutor's "
             "reference figure)",
         )

@@ -160,7 +160,7 @@ def _run_rules(phase: int, design: Design) -> list[Finding]:
                 severity = Severity(override)
             # Severity follows evidence: a reading of prose, or a verdict resting on a
             # figure the learner never stated, is at most a warning, whatever the override.
-            severity = capped(severity, hit.evidence or rule.evidence, hit.assumes)
+            severity = capped(severity, hit.evidence or rule.evidence, hit.assumes, hit.margin)
             message = hit.message
             if hit.assumes:
                 message += f" This rests on {hit.assumes}."

@@ -25,7 +25,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Literal, Never, TypedDict
 
 from phases import units
-from phases.answers import JSON, Reader
+from phases.answers import JSON, AnswerShapeError, Reader
 from phases.findings import Hit, Severity
 from phases.markdown import cell, field_line, figure, inline, table
 from phases.quantities import Quantity, format_value, parse_quantity
@@ -627,14 +627,22 @@ def result_off(design: Design) -> Iterator[Hit]:
                 f"it {'are' if len(followers) > 1 else 'is'} off by the same factor: "
                 f"{', '.join(f.lower() for f in followers)}."
             )
+        unstated = _unstated(design, row["key"])
+        # Only a guess about what a read returns stands between the two figures, and no
+        # slip explains the gap: a note, not a verdict (a feed page is not one post).
+        note = bool(unstated) and "one object" in unstated and not row["slip"]
         yield Hit(
-            assumes=_unstated(design, row["key"]),
+            assumes=unstated,
             field=f"results.{row['key']}",
             message=f"{row['label']} ({row['learner_text']}) {how}.{slip}",
             arithmetic=row["arithmetic"],
             hint="Redo this one step from your assumptions, writing the units at each step.",
             fix=f"From your assumptions: {row['arithmetic']}.",
-            severity=Severity.ERROR if row["verdict"] == "error" else Severity.WARNING,
+            severity=Severity.INFO
+            if note
+            else Severity.ERROR
+            if row["verdict"] == "error"
+            else Severity.WARNING,
         )
 
 
@@ -683,6 +691,17 @@ def echoes(rows: Sequence[ResultRow]) -> dict[str, str]:
             first = min(same, key=list(RESULTS_BY_KEY).index)
             roots[key] = roots.get(first, first)
     return roots
+
+
+def _declares_no_cache(design: Design) -> bool:
+    """Whether phase 5 is answered and declares no cache."""
+    if not design.has(5):
+        return False
+    try:
+        components = design.architecture.components
+    except AnswerShapeError:
+        return False
+    return bool(components) and not any(c.type == "cache" for c in components)
 
 
 def _ancestors(key: str) -> set[str]:
@@ -896,7 +915,10 @@ def missing_results(design: Design) -> Iterator[Hit]:
         Fill every result, even when it turns out to be small; "4 MB/s, trivial" is a
         finding too.
     """
+    cacheless = _declares_no_cache(design)
     for field in RESULTS:
+        if field.key == "cache_memory" and cacheless:
+            continue  # phase 5 has no cache to size
         if not design.estimate.raw_results.get(field.key):
             yield Hit(
                 field=f"results.{field.key}",
@@ -943,6 +965,9 @@ def wrong_pressure_point(design: Design) -> Iterator[Hit]:
     # Within 1.5x of the tightest counts as a fair call between close contenders.
     if mine is None or mine["headroom"] > least["headroom"] * 1.5:
         yield Hit(
+            margin=mine["headroom"] / least["headroom"] / 1.5
+            if mine is not None and least["headroom"]
+            else None,
             assumes="one machine's capacity for each resource, the tutor's reference figures "
             "(the reference page lists them)",
             field="conclusion.pressure",

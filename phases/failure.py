@@ -616,6 +616,7 @@ def write_path_below_target(design: Design) -> Iterator[Hit]:
         hint="Which step has the fewest copies, and does the write need to wait for it?",
         fix="Add instances or promotable replicas to the weakest steps, or take steps the "
         "user need not wait for off the synchronous path.",
+        margin=(100 - total) / (100 - target) if target < 100 else None,
         assumes="the tutor's reference availability for one instance of each kind of "
         "component (the reference page lists them)",
     )
@@ -681,6 +682,7 @@ def cascading_fallback(design: Design) -> Iterator[Hit]:
                 arithmetic = ""
             yield Hit(
                 assumes=capacity_assumption(design, str(db.get("name") or "")),
+                margin=load / capacity if load is not None and capacity else None,
                 field=f"{row.field}.dependency",
                 message=f"When {_quoted(component.name)} is down, the database "
                 f"({_quoted(str(db.get('name') or ''))}) {figures}: the fallback would take "

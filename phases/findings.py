@@ -47,9 +47,26 @@ class Evidence(StrEnum):
         return self is not Evidence.TEXTUAL
 
 
-def capped(severity: Severity, evidence: Evidence, assumes: str = "") -> Severity:
+# The tutor's reference figures are the cautious ends of ranges about two wide (a
+# relational primary takes 5,000 to 10,000 writes/s): a verdict on them that a figure
+# within this factor would reverse is a note, not a warning.
+REFERENCE_SPREAD = 2.0
+
+
+def capped(
+    severity: Severity, evidence: Evidence, assumes: str = "", margin: float | None = None
+) -> Severity:
     """The severity a finding may have on this evidence: textual findings, and verdicts
-    resting on a figure the learner did not state, are at most warnings."""
+    resting on a figure the learner did not state, are at most warnings; and such a
+    verdict whose ``margin`` (how many times past its threshold it is) is within the
+    reference figures' own spread is at most a note."""
+    if (
+        assumes
+        and margin is not None
+        and margin < REFERENCE_SPREAD
+        and severity in (Severity.ERROR, Severity.WARNING)
+    ):
+        return Severity.INFO
     if severity is Severity.ERROR and (not evidence.may_be_error or assumes):
         return Severity.WARNING
     return severity
@@ -81,6 +98,10 @@ class Hit:
     # server, the tutor's reference figure; state your own in phase 5". Such a verdict is
     # at most a warning, and its message says so.
     assumes: str = ""
+    # For a verdict resting on such figures: how many times past its threshold the deciding
+    # figure is (a load 1.4x a capacity: 1.4; a headroom of 0.72 against 1: 1.39). Within
+    # REFERENCE_SPREAD the verdict is only a note. None: not measured.
+    margin: float | None = None
 
 
 @dataclass(frozen=True)

@@ -538,6 +538,15 @@ def tradeoffs_miss_downsides(design: Design) -> Iterator[Hit]:
         )
 
 
+# Words of a trigger that promise a threshold without giving one ("when it gets slow",
+# "if the load gets too heavy").
+_VAGUE_TRIGGER = re.compile(
+    r"\b(slow(s|er)?|heavy|too|high|higher|large|larger|big|bigger|grows?|growing|scale[sd]?|"
+    r"scaling|needed|necessary|struggl\w*|a lot|lots|much|overload\w*|bottleneck\w*|"
+    r"keep up|busy|popular|someday|eventually|later)\b"
+)
+
+
 def trigger_not_measurable(design: Design) -> Iterator[Hit]:
     """A trigger for choosing differently with no measurable condition.
 
@@ -546,8 +555,10 @@ def trigger_not_measurable(design: Design) -> Iterator[Hit]:
         has happened. A number (writes a second, terabytes, a latency) turns the trigger
         into an alarm you can set today.
     Triggers:
-        "If it stops scaling"; "when traffic gets big". Any figure counts, in digits or
-        words ("ten times today's load").
+        "If it stops scaling"; "when traffic gets big": a trigger with a vague threshold
+        (slow, heavy, big, grows, scales, too much...) and no figure. Any figure counts,
+        in digits or words ("ten times today's load"); a trigger that names an event
+        instead ("a need to run outside AWS") can be watched and is left alone.
     Better:
         "Sustained writes above 10,000/s, or writes needed in two regions at once."
     """
@@ -555,6 +566,10 @@ def trigger_not_measurable(design: Design) -> Iterator[Hit]:
         if not choice.trigger or has_figure(choice.trigger):
             continue
         tech = catalogue.find(choice.technology)
+        # A condition named as an event ("a need to run outside AWS", "routing by header in
+        # front of the gateways") can be watched too; only a vague one is asked about.
+        if not _VAGUE_TRIGGER.search(choice.trigger.lower()):
+            continue
         example = tech.triggers[0] if tech and tech.triggers else "sustained writes above 10,000/s"
         yield Hit(
             field=f"{choice.field}.trigger",
@@ -721,6 +736,7 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
             continue
         shown = format_value(writes, "rate")
         yield Hit(
+            margin=writes / limit,
             assumes=f"~{limit:,.0f} writes/s for one {tech.name} primary, the cautious end of "
             "the catalogue's range (the tutor's figure, not yours)",
             field=f"{choice.field}.technology",
