@@ -645,7 +645,9 @@ def component_on_no_path(design: Design) -> Iterator[Hit]:
         A box that no request passes through either serves no operation (and should
         go) or serves one whose path is not drawn (and that path is unchecked).
     Triggers:
-        A search cluster declared and on neither path. DNS, CDN and batch jobs are
+        A search cluster declared and on neither path (a note only when its reason
+        names the operation or the load it serves: phase 5 draws two paths, and
+        a design has more operations than that). DNS, CDN and batch jobs are
         exempt: DNS resolves the name before the first step, a CDN serves static
         files in front of everything, and a batch job runs on a timer, not on a request.
     Better:
@@ -654,15 +656,23 @@ def component_on_no_path(design: Design) -> Iterator[Hit]:
     """
     arch = design.architecture
     used = {id(component) for key in PATHS for _index, _step, component in _resolved(arch, key)}
+    required = _requirement_words(design)
     for c in arch.components:
         if c.type in OFF_PATH_TYPES or id(c) in used:
             continue
+        # Two paths cannot draw every operation: a box whose reason names the operation
+        # or the load it serves is on a path not drawn, which is worth a note only.
+        serves = bool(c.why) and (
+            has_figure(c.why) or bool(_reason_words(c) & (_OPERATION_WORDS | required))
+        )
         yield Hit(
             field=f"{c.field}.name",
             message=f"{_cap(_name(c))} is on neither the write path nor the read path."
-            + ("" if c.name else " It has no name, so no step can name it."),
+            + ("" if c.name else " It has no name, so no step can name it.")
+            + (" Its reason says what it serves; that path is not drawn." if serves else ""),
             hint="Which operation passes through it, and at which step?",
             fix="Add it to the path it serves, or remove it.",
+            severity=Severity.INFO if serves else None,
         )
 
 

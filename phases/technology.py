@@ -284,6 +284,46 @@ def _peak_writes(design: Design) -> tuple[float, str] | None:
     return None
 
 
+_SOURCE_OF_WRITES = {True: "phase 3 sends it", False: "phase 2's peak is"}
+
+
+def _several_stores(design: Design) -> bool:
+    """Whether phase 6 chooses more than one database, so the system's writes are shared."""
+    stores = {
+        tech.key
+        for c in _choices(design)
+        if (tech := catalogue.find(c.technology)) is not None
+        and set(tech.store_categories) - {"object", "search"}
+        and not _about_a_cache(c, tech)
+    }
+    return len(stores) > 1
+
+
+def _about_a_cache(choice: Choice, tech: catalogue.Technology) -> bool:
+    """A product that also serves as a cache (Redis), in a row about a cache."""
+    return "cache" in tech.categories and "cach" in stems(f"{choice.component} {choice.problem}")
+
+
+def _relational_writes(design: Design) -> tuple[float, str] | None:
+    """The writes phase 3 sends to relational storage, a second: what one relational
+    primary would take when the system's writes are shared among several stores."""
+    if not design.has(3):
+        return None
+    try:
+        patterns = design.data_model.access_patterns
+    except AnswerShapeError:
+        return None
+    rated = [
+        p
+        for p in patterns
+        if p.storage == "relational" and p.kind in ("write", "both") and p.rate_per_s
+    ]
+    if not rated:
+        return None
+    total = sum(p.rate_per_s or 0.0 for p in rated)
+    return total, "phase 3's relational writes: " + " + ".join(p.rate for p in rated)
+
+
 def _name_words(choice: Choice, tech: catalogue.Technology | None) -> set[str]:
     names = [choice.technology, choice.component, *(tech.names if tech else ())]
     return {w for name in names for w in words(name)}
@@ -606,8 +646,7 @@ def contradicts_storage_type(design: Design) -> Iterator[Hit]:
         tech = catalogue.find(choice.technology)
         if tech is None or not tech.store_categories:
             continue
-        about = f"{choice.component} {choice.problem}"
-        if "cache" in tech.categories and "cach" in stems(about):
+        if _about_a_cache(choice, tech):
             continue
         if set(tech.store_categories) & set(codes):
             continue
@@ -713,14 +752,18 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
     Triggers:
         PostgreSQL as the database while phase 2's peak writes, recomputed from its
         assumptions, are 12,000/s: above the ~5,000/s the rules assume for one primary
-        (the cautious end of ~5,000-10,000). Skipped when the row's technology,
-        component or problem says the store is sharded or partitioned.
+        (the cautious end of ~5,000-10,000). When phase 6 chooses several databases,
+        the system's writes are shared among them, so the writes phase 3 sends to
+        relational storage are compared instead (and nothing is said without them).
+        Skipped when the row's technology, component or problem says the store is
+        sharded or partitioned.
     Better:
         Shard by a key from the start (and say so), put a queue in front to batch the
         writes, or choose a store that scales writes out, such as Cassandra or
         CockroachDB.
     """
-    peak = _peak_writes(design)
+    several = _several_stores(design)
+    peak = _relational_writes(design) if several else _peak_writes(design)
     if peak is None:
         return
     writes, arithmetic = peak
@@ -740,9 +783,11 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
             assumes=f"~{limit:,.0f} writes/s for one {tech.name} primary, the cautious end of "
             "the catalogue's range (the tutor's figure, not yours)",
             field=f"{choice.field}.technology",
-            message=f"{choice.label} has one primary for every write, and phase 2's peak "
-            f"is {shown}: {writes / limit:.1f}x the ~{limit:,.0f} writes/s one primary takes.",
-            arithmetic=f"peak writes: {arithmetic}; {writes:,.0f} / {limit:,.0f} = "
+            message=f"{choice.label} has one primary for every write, and "
+            f"{_SOURCE_OF_WRITES[several]} {shown}: "
+            f"{writes / limit:.1f}x the ~{limit:,.0f} writes/s one primary takes.",
+            arithmetic=f"{'' if several else 'peak writes: '}{arithmetic}; "
+            f"{writes:,.0f} / {limit:,.0f} = "
             f"{writes / limit:.1f}x what one {tech.name} primary takes (the cautious end "
             "of its range in the catalogue)",
             hint="Where do the writes above one primary's ceiling go?",
