@@ -32,7 +32,7 @@ from phases.capacity import (
     is_bounded,
 )
 from phases.components import COMPONENT_TYPES
-from phases.findings import Hit
+from phases.findings import Hit, Severity
 from phases.markdown import capacity_model, cell, field_line, inline, num, plain, table
 from phases.unit import (
     Expectation,
@@ -275,6 +275,10 @@ def _has_cache(design: Design) -> bool:
     )
 
 
+# Components whose capacity is the cost of one task (a transcode, a page fetch).
+WORK_TYPES = frozenset({"worker", "batch"})
+
+
 def wrong_bottleneck(design: Design) -> Iterator[Hit]:
     """The bottleneck you name is not the component that runs out of headroom first.
 
@@ -285,7 +289,9 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
     Triggers:
         No bottleneck named, a name that is no phase 5 component, or a component whose
         headroom is more than 1.5 times the least headroom in the model. Nothing is
-        said until phases 2 and 5 give the model loads to compare.
+        said until phases 2 and 5 give the model loads to compare. A
+        verdict that weighs a worker or a batch job is a note: their capacity is the
+        cost of one task, which the model does not know.
     Better:
         Name the component the model shows first to run out (or one within 1.5 times
         its headroom) and say at how many times today's load it breaks.
@@ -320,7 +326,11 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
         if row["headroom"] is not None
         else "carries no bounded load"
     )
+    # A worker's capacity is its task's cost, which the model does not know: a verdict
+    # that weighs workers is a note.
+    unsized = {row["type"], least["type"]} & WORK_TYPES
     yield Hit(
+        severity=Severity.INFO if unsized else None,
         assumes=capacity.assumption(design, row["name"], least["name"]),
         margin=(row["headroom"] / least["headroom"] / MARGIN)
         if row["headroom"] is not None and least["headroom"]
