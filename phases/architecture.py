@@ -34,6 +34,7 @@ from phases.answers import JSON, AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
 from phases.findings import Evidence, Hit, Severity
 from phases.markdown import cell, inline, table, yes
+from phases.quantities import parse_quantity
 from phases.text import has_figure, stems, words
 from phases.unit import (
     Expectation,
@@ -51,7 +52,9 @@ if TYPE_CHECKING:
     from phases.design import Design
     from phases.requirements import Requirements
 
-SCHEMA_VERSION = 1
+# 2: components may state what one instance handles (``capacity``); version 1 documents
+# have no such key and are read as they are.
+SCHEMA_VERSION = 2
 
 BRANCHES = ("hit", "miss")
 PATHS = ("write_path", "read_path")
@@ -67,6 +70,9 @@ class Component:
     why: str
     without: str
     stateful: bool
+    # What one instance handles a second, as the learner states it ("" when not).
+    capacity_text: str = ""
+    capacity_per_s: float | None = None
 
     @property
     def label(self) -> str:
@@ -123,6 +129,14 @@ LAYOUT = Layout(
                 choice_field("type", "Kind", tuple(COMPONENT_TYPES), COMPONENT_TYPES),
                 text_field("count", "How many", placeholder="2"),
                 text_field(
+                    "capacity",
+                    "One instance handles",
+                    help_text="Optional: requests (or reads or writes) a second that one "
+                    "instance carries, if you know it. Phase 7 uses yours instead of the "
+                    "tutor's reference.",
+                    placeholder="2,000 requests/s",
+                ),
+                text_field(
                     "why",
                     "Why it exists",
                     placeholder="99% of 23,000 reads/s never reach the database",
@@ -162,6 +176,16 @@ def parse(data: JSON) -> Architecture:
                     f"{path}.count",
                     f"Write how many as a whole number, e.g. 3 (got {count_text!r}).",
                 )
+        capacity_text = r.text(row, "capacity", f"{path}.capacity")
+        capacity = (
+            r.parsed(
+                f"{path}.capacity",
+                lambda t: parse_quantity(t, expect="rate"),
+                capacity_text,
+            )
+            if capacity_text
+            else None
+        )
         components.append(
             Component(
                 field=path,
@@ -172,6 +196,8 @@ def parse(data: JSON) -> Architecture:
                 why=r.text(row, "why", f"{path}.why"),
                 without=r.text(row, "without", f"{path}.without"),
                 stateful=r.flag(row, "stateful", f"{path}.stateful"),
+                capacity_text=capacity_text,
+                capacity_per_s=capacity.value if capacity is not None else None,
             )
         )
     paths = {}

@@ -14,8 +14,9 @@ Phase 2's peaks (recomputed from its assumptions) are routed along phase 5's pat
   them as writes; behind a queue whose consumers say they work in batches, a store sees
   one write per :data:`BATCH` events (the tutor's assumption).
 
-Capacity is per instance times the component's count (replicas share reads): the phase
-6 technology chosen for the component when the catalogue has its limits, else the
+Capacity is per instance times the component's count (replicas share reads): the
+learner's own figure when phase 5 states what one instance handles, else the phase 6
+technology chosen for the component when the catalogue has its limits, else the
 reference figure for its type (:data:`phases.reference.COMPONENTS`); an instructor's
 override in the problem's phase 7 expectations wins::
 
@@ -380,6 +381,21 @@ def per_instance(design: Design, component: Component) -> Capacity:
             cap.update(
                 {"requests": entry.limits[limit_key], "source": f"{entry.name}: {entry.capacity}"}
             )
+    stated = component.capacity_per_s
+    if stated is not None:
+        # The learner's own figure for one instance (phase 5): a database's is its reads
+        # or its writes as the text says, else both.
+        said = component.capacity_text.lower()
+        if component.type in DATABASE_TYPES:
+            if "write" in said and "read" not in said:
+                cap["writes"] = stated
+            elif "read" in said and "write" not in said:
+                cap["reads"] = stated
+            else:
+                cap.update({"reads": stated, "writes": stated})
+        else:
+            cap["requests"] = stated
+        cap["source"] = f"your phase 5 figure: {component.capacity_text} per instance"
     override = _override(design, component)
     changed = []
     fields: tuple[tuple[Literal["requests", "reads"], str], ...] = (
@@ -412,6 +428,8 @@ def assumption(design: Design, *names: str) -> str:
         if component is None:
             continue
         cap = per_instance(design, component)
+        if component.capacity_per_s is not None and not _override(design, component):
+            continue  # the learner's own figure: nothing to question
         if component.type in DATABASE_TYPES and cap["reads"] and cap["writes"]:
             figure = f"{cap['reads']:,.0f} reads/s or {cap['writes']:,.0f} writes/s"
         elif cap["requests"]:
@@ -428,7 +446,11 @@ def assumption(design: Design, *names: str) -> str:
         parts.append(f'{figure} per instance of "{component.label}" ({origin})')
     if not parts:
         return ""
-    return "figures you did not state: " + " and ".join(parts)
+    return (
+        "figures you did not state: "
+        + " and ".join(parts)
+        + '; state your own under "One instance handles" in phase 5'
+    )
 
 
 LATENCY_ASSUMPTION = "the tutor's reference latency for each step (the reference page lists them)"

@@ -219,3 +219,51 @@ def test_a_second_slip_on_top_of_an_echo_is_its_own_finding():
         if f.code == "EST-001" and f.severity in (Severity.ERROR, Severity.WARNING)
     ]
     assert serious == ["results.writes_per_s", "results.storage"]
+
+
+# -- The learner's own capacity figures (phase 5, version 2) ---------------------------------
+
+
+def test_a_bottleneck_verdict_on_the_learners_own_capacities_can_be_an_error():
+    docs = answers()
+    docs[7]["bottleneck"] = "Redis cache"
+    for c in docs[5]["components"]:
+        if c["name"] in ("Redis cache", "App servers"):
+            c["capacity"] = "100,000 requests/s" if c["name"] == "Redis cache" else "2,000/s"
+    found = [f for f in findings(7, docs) if f.code == "BOT-001"]
+    assert [f.severity for f in found] == [Severity.ERROR]
+    assert "This rests on" not in found[0].message
+    model = Design(docs, ProblemSpec(slug="url-shortener")).capacity
+    app = next(r for r in model["components"] if r["name"] == "App servers")
+    assert "your phase 5 figure: 2,000/s per instance" in app["capacity_note"]
+
+
+def test_a_stated_capacity_replaces_the_reference_in_the_model():
+    docs = answers()
+    for c in docs[5]["components"]:
+        if c["name"] == "App servers":
+            c["capacity"] = "20k requests/s"
+    model = Design(docs, ProblemSpec(slug="url-shortener")).capacity
+    app = next(r for r in model["components"] if r["name"] == "App servers")
+    assert app["capacity"] == 4 * 20_000
+
+
+def test_a_version_1_architecture_without_capacities_is_read_as_before():
+    from phases import architecture
+
+    docs = answers()
+    assert docs[5]["version"] == 1 and all("capacity" not in c for c in docs[5]["components"])
+    parsed = architecture.parse(docs[5])
+    assert all(c.capacity_per_s is None for c in parsed.components)
+    assert architecture.SCHEMA_VERSION == 2
+
+
+def test_a_capacity_that_is_not_a_rate_names_the_field():
+    from phases import architecture
+    from phases.answers import AnswerShapeError
+
+    doc = answers()[5]
+    doc["components"][2]["capacity"] = "fast"
+    with pytest.raises(AnswerShapeError) as raised:
+        architecture.parse(doc)
+    assert [field for field, _message in raised.value.errors] == ["components[2].capacity"]
