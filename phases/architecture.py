@@ -1025,12 +1025,13 @@ def export_section(design: Design) -> list[str]:
     out = ["### Components", ""]
     out.append(
         table(
-            ["Name", "Type", "Count", "Why", "Without it", "Stateful"],
+            ["Name", "Type", "Count", "One instance handles", "Why", "Without it", "Stateful"],
             [
                 [
                     cell(c.name),
                     cell(COMPONENT_TYPES.get(c.type, c.type)),
                     cell(c.count_text or "1"),
+                    cell(c.capacity_text),
                     cell(c.why),
                     cell(c.without),
                     yes(c.stateful),
