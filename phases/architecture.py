@@ -129,14 +129,6 @@ LAYOUT = Layout(
                 choice_field("type", "Kind", tuple(COMPONENT_TYPES), COMPONENT_TYPES),
                 text_field("count", "How many", placeholder="2"),
                 text_field(
-                    "capacity",
-                    "One instance handles",
-                    help_text="Optional: requests (or reads or writes) a second that one "
-                    "instance carries, if you know it. Phase 7 uses yours instead of the "
-                    "tutor's reference.",
-                    placeholder="2,000 requests/s",
-                ),
-                text_field(
                     "why",
                     "Why it exists",
                     placeholder="99% of 23,000 reads/s never reach the database",
@@ -148,6 +140,12 @@ LAYOUT = Layout(
                     "stateful",
                     "Keeps state",
                     "Sessions or data in the server's own memory or disk.",
+                ),
+                text_field(
+                    "capacity",
+                    "One instance handles",
+                    help_text="Optional. Phase 7 uses it instead of the tutor's figure.",
+                    placeholder="2,000 requests/s",
                 ),
             ),
         ),
