@@ -466,12 +466,15 @@ def hard_without_failover(design: Design) -> Iterator[Hit]:
         servers, two or more behind a load balancer that drops unhealthy ones.
     """
     arch = _other(design, 5, "architecture")
+    spofs = _single_points(design)
     for row in design.failure.components:
         if row.dependency != "hard":
             continue
         redundant = _redundant(row, _component(arch, row.component), arch)
         if redundant and row.automatic_failover:
             continue
+        if not redundant and _same(row.component) in spofs:
+            continue  # single_point_of_failure reports it, with the downtime arithmetic
         name = _quoted(row.component)
         if not redundant and not row.automatic_failover:
             message = f"{name} is a hard dependency with no second copy and no automatic failover."
@@ -485,15 +488,51 @@ def hard_without_failover(design: Design) -> Iterator[Hit]:
                 f"{name} is a hard dependency with a second copy, but switching to it "
                 "waits for a person."
             )
+        field, field_phase = _where_to_add_a_copy(row, _component(arch, row.component))
         yield Hit(
-            field=f"{row.field}.replication"
-            if not redundant
-            else f"{row.field}.automatic_failover",
+            field=field if not redundant else f"{row.field}.automatic_failover",
+            field_phase=field_phase if not redundant else None,
             message=message,
             hint="When it dies at 3 a.m., what takes over, and who or what decides that?",
             fix="Give it a replica or a second instance, and have health checks switch "
             "traffic to it without a person.",
         )
+
+
+def _single_points(design: Design) -> set[str]:
+    """The components single_point_of_failure reports (by normalised name)."""
+    return {_same(hit_row.component) for hit_row, _own in _spof_rows(design)}
+
+
+def _spof_rows(design: Design) -> list[tuple[ComponentFailure, float]]:
+    """Hard, non-redundant rows whose one instance misses a 99.99%-or-more target, with
+    that instance's availability."""
+    req = _other(design, 1, "requirements")
+    percent = req.availability_percent if req is not None else None
+    if percent is None or percent < HIGH_AVAILABILITY:
+        return []
+    arch = _other(design, 5, "architecture")
+    figures, _total = _chain(design)
+    found = []
+    for row in design.failure.components:
+        if row.dependency != "hard":
+            continue
+        if _redundant(row, _component(arch, row.component), arch):
+            continue
+        own_percent = figures.get(_same(row.component), SINGLE_INSTANCE_PERCENT)
+        if own_percent < percent:
+            found.append((row, own_percent))
+    return found
+
+
+def _where_to_add_a_copy(
+    row: ComponentFailure, component: Component | None
+) -> tuple[str, int | None]:
+    """Where a missing second copy is added: a stateless component's count in phase 5
+    (one more instance behind the balancer), else this row's replication."""
+    if component is not None and component.type not in STATEFUL_TYPES:
+        return f"{component.field}.count", 5
+    return f"{row.field}.replication", None
 
 
 def _chain(design: Design) -> tuple[dict[str, float], float | None]:
@@ -534,15 +573,8 @@ def single_point_of_failure(design: Design) -> Iterator[Hit]:
         return
     arch = _other(design, 5, "architecture")
     target = allowed_downtime(percent)
-    figures, total = _chain(design)
-    for row in design.failure.components:
-        if row.dependency != "hard":
-            continue
-        if _redundant(row, _component(arch, row.component), arch):
-            continue
-        own_percent = figures.get(_same(row.component), SINGLE_INSTANCE_PERCENT)
-        if own_percent >= percent:
-            continue
+    _figures, total = _chain(design)
+    for row, own_percent in _spof_rows(design):
         own = allowed_downtime(own_percent)
         arithmetic = (
             f"one instance: (1 − {own_percent:g}%) × 31,536,000 s = {own.per_year_s:,.0f} s "
@@ -554,8 +586,10 @@ def single_point_of_failure(design: Design) -> Iterator[Hit]:
             arithmetic += (
                 f"; the synchronous chain as drawn: {total:.4g}% ≈ {chain.per_year} a year"
             )
+        field, field_phase = _where_to_add_a_copy(row, _component(arch, row.component))
         yield Hit(
-            field=f"{row.field}.dependency",
+            field=field,
+            field_phase=field_phase,
             message=f"{_quoted(row.component)} is a single point of failure: one instance "
             f"at {own_percent:g}% is down about {own.per_year} a year, while your "
             f"{percent:g}% target allows {target.per_year}.",
