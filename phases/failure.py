@@ -862,6 +862,10 @@ def hard_call_without_breaker(design: Design) -> Iterator[Hit]:
             )
 
 
+# The costs of loss for which an acknowledged write must survive a primary's failure.
+CRITICAL_LOSS = ("catastrophic", "high")
+
+
 def async_replication_of_critical_data(design: Design) -> Iterator[Hit]:
     """Asynchronous replication on a store whose data phase 1 says is catastrophic to lose.
 
@@ -872,7 +876,8 @@ def async_replication_of_critical_data(design: Design) -> Iterator[Hit]:
         must be chosen knowingly for data whose loss phase 1 calls catastrophic.
     Triggers:
         A database primary, object storage or queue with replication "async", while a
-        phase 1 durability row says losing some data is catastrophic: the row whose data
+        phase 1 durability row says losing some data is catastrophic or costly ("high"):
+        the row whose data
         shares a word with the store's name or reason, or any such row when none matches
         any of these stores. Reported as a warning: it can be a deliberate trade-off.
     Better:
@@ -883,7 +888,7 @@ def async_replication_of_critical_data(design: Design) -> Iterator[Hit]:
     arch = _other(design, 5, "architecture")
     if req is None or arch is None:
         return
-    critical = [d for d in req.durability if d.cost_of_loss == "catastrophic" and d.data]
+    critical = [d for d in req.durability if d.cost_of_loss in CRITICAL_LOSS and d.data]
     if not critical:
         return
 
@@ -912,7 +917,9 @@ def async_replication_of_critical_data(design: Design) -> Iterator[Hit]:
         yield Hit(
             field=f"{row.field}.replication",
             message=f"{_quoted(component.name)} replicates asynchronously, but phase 1 says "
-            f"losing {durability.data} is catastrophic: a failover can drop the writes the "
+            f"losing {durability.data} "
+            f"{'is catastrophic' if durability.cost_of_loss == 'catastrophic' else 'costs a lot'}"
+            ": a failover can drop the writes the "
             "replica had not yet received.",
             hint="Which acknowledged writes are lost if the primary dies now?",
             fix="Replicate synchronously to a standby in another zone, keeping "
