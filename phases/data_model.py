@@ -868,6 +868,54 @@ def writes_beyond_one_primary(design: Design) -> Iterator[Hit]:
         )
 
 
+# Words by which a requirement says something is counted or recorded as it happens.
+_RECORDS = re.compile(
+    r"\b(how many|how often|counts?|counted|counting|number of times|tally|statistics|"
+    r"stats|analytics)\b"
+)
+
+
+def recorded_but_never_written(design: Design) -> Iterator[Hit]:
+    """A requirement that counts or records something, with no access pattern writing it.
+
+    Why it matters:
+        "An owner can see how many times their link was opened" is read on a page, but
+        each opening has to be written somewhere first, usually at a far higher rate
+        than the page is read. A design with only the read has no answer for the write
+        that feeds it, which is often the heaviest load in the system.
+    Triggers:
+        A phase 1 requirement that speaks of counting ("how many", "how often", "count",
+        "statistics", "analytics"), whose phase 3 access patterns include a read and no
+        write, while no other pattern writes the entity it reads. Textual (it reads the
+        requirement's words), so a warning that asks.
+    Better:
+        A write access pattern for the event that is counted ("count a click", 20,000/s,
+        batched), beside the read that shows the total.
+    """
+    req = _phase1(design)
+    if req is None:
+        return
+    patterns = design.data_model.access_patterns
+    for fr in req.functional:
+        if not fr.text or not _RECORDS.search(fr.text.lower()):
+            continue
+        mine = [p for p in patterns if _requirement_key(p.requirement) == _requirement_key(fr.text)]
+        if not mine or any(p.kind in ("write", "both") for p in mine):
+            continue
+        entities = {_entity_key(p.entity) for p in mine if p.entity}
+        if any(_entity_key(p.entity) in entities for p in patterns if p.kind in ("write", "both")):
+            continue  # another requirement's pattern writes what this one reads
+        yield Hit(
+            field=f"{fr.field}.text",
+            field_phase=1,
+            message=f'"{fr.text}" is served by reads only. What writes each event it counts '
+            "or records, and how many a second?",
+            hint="Before a total can be read, every event behind it is written: where?",
+            fix="Add a write access pattern for the event (its rate, key and store), "
+            "beside the read that shows it.",
+        )
+
+
 def denormalised_write_heavy(design: Design) -> Iterator[Hit]:
     """Denormalising when phase 1 says writes outnumber reads.
 
