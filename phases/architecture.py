@@ -894,6 +894,59 @@ def write_not_durable(design: Design) -> Iterator[Hit]:
         )
 
 
+def waits_after_durable(design: Design) -> Iterator[Hit]:
+    """The writer waits for work that could follow the answer, after the write is durable.
+
+    Why it matters:
+        Once the write is safe in its store, the user can be told. Every synchronous step
+        after that (pushing the update to other users, filling a cache, calling another
+        service) adds its latency, and its failures, to every write, although nothing
+        the writer needs depends on it: it can run after the answer, from a queue.
+    Triggers:
+        On a write path that someone waits on, a step not marked async after the first
+        synchronous step at a durable store (a database primary, object storage, or a
+        replicated log), at a cache, a worker, or an application server other than the
+        one that received the write. Writing a second store, appending to a queue and
+        answering from the first server are part of the write and say nothing.
+    Better:
+        Answer once the write is durable; publish an event, and let workers push, fan
+        out and refresh caches behind it (mark those steps async).
+    """
+    arch = design.architecture
+    steps = _resolved(arch, "write_path")
+    if not _user_waits(steps):
+        return
+    entry = next((c for _i, _s, c in steps if c.type == "app_server"), None)
+    durable_at = next(
+        (
+            i
+            for i, (_p, step, c) in enumerate(steps)
+            if not step.is_async
+            and (c.type in DURABLE_TYPES or (c.type == "queue" and _durable_log(design, c)))
+        ),
+        None,
+    )
+    if durable_at is None:
+        return
+    queued = any(c.type == "queue" for _p, _s, c in steps[: durable_at + 1])
+    for _p, step, component in steps[durable_at + 1 :]:
+        queued = queued or component.type == "queue"
+        if step.is_async or (component.type == "worker" and queued):
+            continue  # a worker behind a queue the writer waits on is queue_user_waits'
+        other_service = component.type == "app_server" and component is not entry
+        if component.type in ("cache", "worker") or other_service:
+            yield Hit(
+                field=f"{step.field}.async",
+                message=f"The writer still waits for {_name(component)} "
+                f'("{step.action}") after the write is durable. Does it need to, or can it '
+                "happen after the answer?",
+                hint='What does the writer need from this step before they are told "saved"?',
+                fix="Mark the step async and run it from a queue after the answer, or say "
+                "why the writer must wait for it.",
+            )
+            return  # one finding: the first step the writer need not wait for
+
+
 def _durable_log(design: Design, component: Component) -> bool:
     """A queue whose phase 6 technology keeps messages on several disks before it
     acknowledges them (Kafka, Kinesis, SQS): a write acknowledged there survives."""
