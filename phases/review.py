@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
 from phases.answers import JSON, AnswerShapeError, Reader
 from phases.components import COMPONENT_TYPES
-from phases.findings import Hit, Severity
+from phases.findings import Evidence, Hit, Severity
 from phases.markdown import block, cell, code, inline, table
 from phases.text import has_figure, mentions, stems
 from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
@@ -393,6 +393,11 @@ def mechanism_without_tradeoff(design: Design) -> Iterator[Hit]:
         )
 
 
+# A "gave up" that denies any price.
+_NOTHING_GIVEN_UP = re.compile(
+    r"^(nothing( really| at all| much)?|none|no (cost|downside|drawback)s?|n/?a|-+|nil)\.?$"
+)
+
 _PARTS = (
     ("wanted", "what you wanted"),
     ("gave_up", "what you gave up"),
@@ -419,6 +424,17 @@ def incomplete_tradeoff(design: Design) -> Iterator[Hit]:
         return
     for row in review.tradeoffs:
         missing = [(key, words) for key, words in _PARTS if not getattr(row, key)]
+        if row.gave_up and _NOTHING_GIVEN_UP.match(row.gave_up.strip().lower()):
+            yield Hit(
+                field=f"{row.field}.gave_up",
+                message=f'Does "{row.mechanism or "this choice"}" really cost nothing? The row '
+                f'says what was given up is "{row.gave_up}".',
+                hint="Every mechanism buys something by giving something else up: delay, "
+                "freshness, money, a second copy to keep in step. Which is it here?",
+                fix="Say what this choice costs, with the figure if there is one.",
+                evidence=Evidence.TEXTUAL,
+            )
+            continue
         if missing:
             yield Hit(
                 field=f"{row.field}.{missing[0][0]}",
