@@ -1016,9 +1016,9 @@ def offset_over_a_moving_list(design: Design) -> Iterator[Hit]:
         in between is never seen. A deep offset also makes the store read and discard
         every row before it.
     Triggers:
-        A GET with offset pagination whose requirement has a phase 3 read of many
-        records, on an entity that phase 3 also writes (a write access pattern of the
-        same entity).
+        A GET with offset pagination whose requirement has a phase 3 read of a few or
+        many records (a page of a list), on an entity that phase 3 also writes (a write
+        access pattern of the same entity).
     Better:
         A cursor: the last ID (or time and ID) seen, "WHERE id < :cursor ORDER BY id DESC
         LIMIT 20": stable while rows arrive, and as fast on page 100 as on page 1.
@@ -1037,7 +1037,7 @@ def offset_over_a_moving_list(design: Design) -> Iterator[Hit]:
             p
             for p in patterns.get(same_text(endpoint.requirement), [])
             if p.kind in ("read", "both")
-            and p.records == "many"
+            and p.records in ("few", "many")
             and " ".join(stems(p.entity)) in written
         ]
         if moving:
