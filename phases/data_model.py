@@ -916,6 +916,46 @@ def recorded_but_never_written(design: Design) -> Iterator[Hit]:
         )
 
 
+# Above this many a second, an unindexed query over many records is a per-request scan,
+# not an occasional report (the tutor's rule of thumb).
+AD_HOC_PER_S = 100.0
+
+
+def frequent_ad_hoc_scan(design: Design) -> Iterator[Hit]:
+    """An ad-hoc query over many records, run at request rates.
+
+    Why it matters:
+        An ad-hoc lookup has no key to go to: the store reads every candidate row and
+        filters them. Once in a while for a report, that is fine; on every request, tens
+        of thousands of times a second (the distance to every driver, each expired
+        sample deleted one by one), it is a full scan per call, and no store keeps up.
+    Triggers:
+        An access pattern with an ad-hoc lookup that touches many records at more than
+        100 a second (the tutor's rule of thumb).
+    Better:
+        Give the pattern a key or an index that finds the few records it needs (a
+        geospatial index by cell; expiry by whole time partitions, dropped at once).
+    """
+    for p in design.data_model.access_patterns:
+        if p.lookup != "ad_hoc" or p.records != "many" or p.rate_per_s is None:
+            continue
+        if p.rate_per_s <= AD_HOC_PER_S:
+            continue
+        yield Hit(
+            field=f"{p.field}.lookup",
+            message=f'"{p.label}" is an ad-hoc query over many records, {p.rate} times: each '
+            "one reads every candidate row. What key or index would find just the rows it "
+            "needs?",
+            hint="Which key narrows the search to the few records this call returns?",
+            fix="Key or index the pattern by what it looks up (a geospatial cell, a time "
+            "partition), so each call touches only its rows.",
+            assumes="that an unindexed query over many rows is an occasional operation, "
+            f"not one run more than {AD_HOC_PER_S:g} times a second (the tutor's rule of "
+            "thumb)",
+            margin=p.rate_per_s / AD_HOC_PER_S,
+        )
+
+
 def denormalised_write_heavy(design: Design) -> Iterator[Hit]:
     """Denormalising when phase 1 says writes outnumber reads.
 
