@@ -442,14 +442,24 @@ def requirement_without_endpoint(design: Design) -> Iterator[Hit]:
         DELETE /v1/urls/{code} for "A link owner can delete their short link".
     """
     served = {same_text(e.requirement) for e in design.api.endpoints if e.requirement}
+    pushes = any(_can_push(p) for p in design.api.protocols)
     for fr in functional_requirements(design):
         if same_text(fr.text) not in served and not performed_by_system(fr.text, design):
+            # A read a push channel delivers has no endpoint row of its own: then this is
+            # a question, not a verdict.
+            pushed = pushes and fr.path in ("read", "both") and bool(_PUSH.search(fr.text.lower()))
             yield Hit(
                 field=f"{fr.field}.text",
                 field_phase=1,
-                message=f'No endpoint serves the requirement "{fr.text}".',
+                message=f'No endpoint serves the requirement "{fr.text}".'
+                + (
+                    " Is it delivered over the push channel? Then say so in an endpoint row."
+                    if pushed
+                    else ""
+                ),
                 hint="Which call would a client make to do this?",
                 fix="Add an endpoint for it and name this requirement in its requirement field.",
+                severity=Severity.WARNING if pushed else None,
             )
 
 
