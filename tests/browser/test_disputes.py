@@ -66,3 +66,27 @@ def test_a_finding_is_disputed_with_the_keyboard(page: Page, phase_one, no_reloa
         "REQ-010",
         "Reads outnumber writes 100 to 1: it is in my notes.",
     )
+
+
+def test_a_reason_being_written_survives_a_save_of_the_phase(page: Page, phase_one, no_reload):
+    """Saving the phase redraws the findings column (htmx, out of band): a reason typed
+    but not sent yet is put back, its box open."""
+    page.goto(phase_one)
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(phase_one)
+    finding = page.locator("li.finding[data-code='REQ-010']")
+    finding.locator("summary", has_text="I think this is wrong").click()
+    finding.get_by_label("Your reason").fill("The ratio is in my notes on scale.")
+
+    with no_reload:
+        page.get_by_label("Availability").fill("99.9%")
+        page.get_by_role("button", name="Save and check").click()
+        expect(page.locator("#status-line")).to_contain_text("Saved")
+        finding = page.locator("li.finding[data-code='REQ-010']")
+        expect(finding.get_by_label("Your reason")).to_have_value(
+            "The ratio is in my notes on scale."
+        )
+        expect(finding.locator("details.dispute-form")).to_have_attribute("open", "")
+    assert not Dispute.objects.exists()  # kept in the browser, not sent
