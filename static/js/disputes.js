@@ -67,5 +67,25 @@
     });
   });
 
+  // A dispute that did not reach the server (an error status, no network) says so in its
+  // own block; the reason stays in the textarea and in the tab.
+  ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var source = event.detail && event.detail.elt;
+      var block = source && source.closest && source.closest(".dispute");
+      if (!block) return;
+      var form = block.querySelector("form");
+      var notice = block.querySelector(".dispute-failed");
+      if (!notice) {
+        notice = document.createElement("p");
+        notice.className = "dispute-failed form-errors";
+        notice.setAttribute("role", "alert");
+        (form || block).insertBefore(notice, form ? form.firstChild : null);
+      }
+      notice.textContent =
+        "Not sent: the server could not be reached. Your reason is kept here; try again in a moment.";
+    });
+  });
+
   restore();
 })();

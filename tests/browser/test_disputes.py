@@ -90,3 +90,22 @@ def test_a_reason_being_written_survives_a_save_of_the_phase(page: Page, phase_o
         )
         expect(finding.locator("details.dispute-form")).to_have_attribute("open", "")
     assert not Dispute.objects.exists()  # kept in the browser, not sent
+
+
+def test_a_dispute_the_server_refuses_says_so_and_keeps_the_reason(
+    page: Page, phase_one, no_reload
+):
+    page.goto(phase_one)
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(phase_one)
+    page.route("**/disputes/", lambda route: route.fulfill(status=503, body="down"))
+    finding = page.locator("li.finding[data-code='REQ-010']")
+    finding.locator("summary", has_text="I think this is wrong").click()
+    finding.get_by_label("Your reason").fill("The ratio is in my notes.")
+    with no_reload:
+        finding.get_by_role("button", name="Send to my instructor").click()
+        expect(finding.get_by_role("alert")).to_contain_text("Not sent")
+        expect(finding.get_by_label("Your reason")).to_have_value("The ratio is in my notes.")
+    assert not Dispute.objects.exists()
