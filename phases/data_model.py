@@ -956,6 +956,56 @@ def frequent_ad_hoc_scan(design: Design) -> Iterator[Hit]:
         )
 
 
+_KEY_PARTS = re.compile(r",|\band\b|\bthen\b|\+|/")
+_UNIQUE_ID = re.compile(r"\b(ids?|uuids?|guids?|hash(es)?)\b")
+
+
+def range_over_a_unique_key(design: Design) -> Iterator[Hit]:
+    """A range read on a wide-column store whose whole key is one unique ID.
+
+    Why it matters:
+        A wide-column store keeps rows in order only inside a partition. A key that is a
+        single unique ID (a random message UUID) puts every row in a partition of its
+        own, so "the last 50 messages of a conversation" has nothing to range over: the
+        read asks every partition. The partition key groups what is read together, and
+        a clustering key orders it within.
+    Triggers:
+        An access pattern with a range lookup on wide-column storage whose key has one
+        part, and that part is an ID, a UUID or a hash.
+    Better:
+        Key by what is read together, then by order: "conversation ID, then a
+        time-ordered message ID".
+    """
+    model = design.data_model
+    entities = {_entity_key(e.name): e for e in model.entities if e.name}
+    reported = set()
+    for p in model.access_patterns:
+        if p.lookup != "by_range" or p.storage != "wide_column":
+            continue
+        # The table's key decides the partitions: the entity's, else the pattern's.
+        entity = entities.get(_entity_key(p.entity))
+        key, field = (
+            (entity.key, f"{entity.field}.key")
+            if entity and entity.key
+            else (
+                p.key,
+                f"{p.field}.key",
+            )
+        )
+        parts = [part for part in _KEY_PARTS.split((key or "").lower()) if part.strip()]
+        if field not in reported and len(parts) == 1 and _UNIQUE_ID.search(parts[0]):
+            reported.add(field)
+            yield Hit(
+                field=field,
+                message=f'"{p.label}" reads a range, but the key is one unique ID ("{key}"): '
+                "each row sits in a partition of its own, so the range asks every partition. "
+                "What is read together?",
+                hint="Which partition holds all the rows this read returns, in order?",
+                fix="Key it by what is read together first (a conversation, an owner), then "
+                "by order within it.",
+            )
+
+
 def denormalised_write_heavy(design: Design) -> Iterator[Hit]:
     """Denormalising when phase 1 says writes outnumber reads.
 
