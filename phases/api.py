@@ -656,7 +656,13 @@ def method_contradicts_operation(design: Design) -> Iterator[Hit]:
             )
         elif (
             endpoint.method == "GET"
-            and paths.get(same_text(endpoint.requirement)) == "write"
+            and (
+                paths.get(same_text(endpoint.requirement)) == "write"
+                or (
+                    paths.get(same_text(endpoint.requirement)) == "both"
+                    and _asks_for_a_change(endpoint.requirement)
+                )
+            )
             and not performed_by_system(endpoint.requirement, design)
         ):
             # The tag may be right and the GET too (it reads what the write produced), so
@@ -672,6 +678,22 @@ def method_contradicts_operation(design: Design) -> Iterator[Hit]:
                 "or tag the requirement both in phase 1 if it is also read.",
                 severity=Severity.WARNING,
             )
+
+
+# What someone asks for when they ask the system to make or change something.
+_CHANGE_WORDS = (
+    "request book order place reserve hold buy pay send submit create post publish "
+    "upload delete remove cancel change update"
+)
+_CHANGE_VERBS = frozenset(stem(w) for w in _CHANGE_WORDS.split())
+_MODAL_VERB = re.compile(r"\b(can|may|must|should|will)\s+(\w+)")
+
+
+def _asks_for_a_change(requirement: str) -> bool:
+    """Whether a requirement's first verb asks for a change ("A rider can request a
+    ride and be matched"): a GET serving it would change something."""
+    found = _MODAL_VERB.search((requirement or "").lower())
+    return found is not None and stem(found.group(2)) in _CHANGE_VERBS
 
 
 _EMPTY_BODY = re.compile(r"^(none|nothing|empty|no content|no body|n/?a|-+)\.?$")
