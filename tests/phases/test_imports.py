@@ -86,7 +86,7 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, path: Path) -> Iter
         base = base.removeprefix("scripts.")
     yield base
     for alias in node.names:
-        yield f"{base}.{alias.name}"  # ``from phases import design`` loads phases.design
+        yield f"{base}.{alias.name}"  # ``from phases import capacity`` loads phases.capacity
 
 
 def graph(folder: str, package: str | None, left_out: Set[str] = frozenset()) -> dict:
