@@ -23,13 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from phases.answers import JSON, AnswerShapeError, Reader
 from phases.data_model import AccessPattern, expected_capabilities
-from phases.findings import Hit, Severity
-from phases.markdown import cell, table
-from phases.requirements import FunctionalRequirement, capability_rows, performed_by_system
-from phases.text import mentions, stem, stems
-from phases.unit import (
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Hit, Severity
+from phases.engine.unit import (
     Expectation,
     Layout,
     PhaseUnit,
@@ -39,9 +36,12 @@ from phases.unit import (
     requirement_field,
     text_field,
 )
+from phases.reading.text import mentions, stem, stems
+from phases.rendering.markdown import cell, table
+from phases.requirements import FunctionalRequirement, capability_rows, performed_by_system
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -1099,7 +1099,7 @@ def check_endpoints(problems: Problems, where: str, rows: object, expectations: 
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 4's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 4's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     api = design.api
     out = ["### Protocols", ""]
     out.append(

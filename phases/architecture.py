@@ -29,14 +29,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, TypedDict
 
-from phases import capacity, diagram
-from phases.answers import JSON, AnswerShapeError, Reader
-from phases.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
-from phases.findings import Evidence, Hit, Severity
-from phases.markdown import cell, inline, table, yes
-from phases.quantities import parse_quantity
-from phases.text import has_figure, stems, words
-from phases.unit import (
+from phases import capacity
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Evidence, Hit, Severity
+from phases.engine.unit import (
     Expectation,
     Layout,
     PhaseUnit,
@@ -47,9 +43,14 @@ from phases.unit import (
     is_text_list,
     text_field,
 )
+from phases.knowledge.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
+from phases.reading.quantities import parse_quantity
+from phases.reading.text import has_figure, stems, words
+from phases.rendering import diagram
+from phases.rendering.markdown import cell, inline, table, yes
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
     from phases.requirements import Requirements
 
 # 2: components may state what one instance handles (``capacity``); version 1 documents
@@ -1071,7 +1072,7 @@ def check_component_types(
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 5's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 5's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     arch = design.architecture
     out = ["### Components", ""]
     out.append(

@@ -21,8 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from phases import capacity, units
-from phases.answers import JSON, AnswerShapeError, Reader
+from phases import capacity
 from phases.capacity import (
     BoundedLoad,
     CapacityModel,
@@ -31,10 +30,9 @@ from phases.capacity import (
     WhatIf,
     is_bounded,
 )
-from phases.components import COMPONENT_TYPES
-from phases.findings import Hit, Severity
-from phases.markdown import capacity_model, cell, field_line, inline, num, plain, table
-from phases.unit import (
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Hit, Severity
+from phases.engine.unit import (
     Expectation,
     Layout,
     PhaseUnit,
@@ -45,9 +43,12 @@ from phases.unit import (
     longtext_field,
     text_field,
 )
+from phases.knowledge.components import COMPONENT_TYPES
+from phases.reading import units
+from phases.rendering.markdown import capacity_model, cell, field_line, inline, num, plain, table
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -701,7 +702,7 @@ def check_bottleneck(
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 7's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 7's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     out = ["### Capacity", ""]
     model = capacity_model(design)
     components = model.get("components") or []

@@ -17,7 +17,7 @@ Phase 2's peaks (recomputed from its assumptions) are routed along phase 5's pat
 Capacity is per instance times the component's count (replicas share reads): the
 learner's own figure when phase 5 states what one instance handles, else the phase 6
 technology chosen for the component when the catalogue has its limits, else the
-reference figure for its type (:data:`phases.reference.COMPONENTS`); an instructor's
+reference figure for its type (:data:`phases.knowledge.reference.COMPONENTS`); an instructor's
 override in the problem's phase 7 expectations wins::
 
     expectations: {phase7: {capacities: {db_primary: {reads_per_s: 30000}}}}
@@ -52,14 +52,15 @@ from typing import (
     overload,
 )
 
-from phases import catalogue, reference, units
-from phases.answers import JSON, AnswerShapeError
-from phases.text import stems
+from phases.engine.answers import JSON, AnswerShapeError
+from phases.knowledge import catalogue, reference
+from phases.reading import units
+from phases.reading.text import stems
 
 if TYPE_CHECKING:
     from phases.architecture import Architecture, Component, Step
     from phases.bottlenecks import Bottlenecks
-    from phases.design import Design
+    from phases.engine.design import Design
     from phases.failure import Failure
     from phases.requirements import LatencyTarget, Requirements
     from phases.technology import Technologies

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast, overload
 
 from phases import architecture, review
-from phases.answers import AnswerShapeError
-from phases.findings import Finding, Severity
+from phases.engine.answers import AnswerShapeError
+from phases.engine.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from phases.architecture import Architecture
     from phases.data_model import DataModel
-    from phases.design import Design
+    from phases.engine.design import Design
     from phases.failure import Failure
 
 # Findings of these rules mark where an item falls short.

@@ -27,15 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from phases import storage
-from phases.answers import JSON, AnswerShapeError, Reader
-from phases.findings import Hit, Severity
-from phases.markdown import cell, table, yes
-from phases.quantities import UnitError, parse_quantity
-from phases.reference import CAPACITIES_BY_KEY
-from phases.requirements import capability_rows, covered_capabilities
-from phases.text import stem, stems, words
-from phases.unit import (
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Hit, Severity
+from phases.engine.unit import (
     Expectation,
     Layout,
     PhaseUnit,
@@ -47,9 +41,15 @@ from phases.unit import (
     requirement_field,
     text_field,
 )
+from phases.knowledge import storage
+from phases.knowledge.reference import CAPACITIES_BY_KEY
+from phases.reading.quantities import UnitError, parse_quantity
+from phases.reading.text import stem, stems, words
+from phases.rendering.markdown import cell, table, yes
+from phases.requirements import capability_rows, covered_capabilities
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
     from phases.requirements import Requirements
 
 SCHEMA_VERSION = 1
@@ -262,9 +262,9 @@ def computed(design: Design) -> Figures:
 
 # -- Rules ----------------------------------------------------------------------------------
 #
-# Each rule takes a Design and yields Hits. The registry (phases/registry.py) gives each its
+# Each rule takes a Design and yields Hits. The registry (phases/engine/registry.py) gives each its
 # code and severity; the docstring is what the rules page shows. What each store serves
-# well or badly comes from the storage decision table (phases/storage.py), never from
+# well or badly comes from the storage decision table (phases/knowledge/storage.py), never from
 # here.
 
 # A follower count from which pushing every post to every follower's feed is ruinous.
@@ -1202,7 +1202,7 @@ def check_patterns(problems: Problems, where: str, rows: object, expectations: J
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 3's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 3's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     model = design.data_model
     out = ["### Access patterns", ""]
     out.append(

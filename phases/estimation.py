@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Literal, Never, TypedDict
 
-from phases import units
-from phases.answers import JSON, AnswerShapeError, Reader
-from phases.findings import Hit, Severity
-from phases.markdown import cell, field_line, figure, inline, table
-from phases.quantities import Quantity, format_value, parse_quantity
-from phases.reference import CAPACITIES, CAPACITIES_BY_KEY
-from phases.unit import Layout, PhaseUnit, Rows, choice_field, longtext_field, text_field
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Hit, Severity
+from phases.engine.unit import Layout, PhaseUnit, Rows, choice_field, longtext_field, text_field
+from phases.knowledge.reference import CAPACITIES, CAPACITIES_BY_KEY
+from phases.reading import units
+from phases.reading.quantities import Quantity, format_value, parse_quantity
+from phases.rendering.markdown import cell, field_line, figure, inline, table
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -1001,7 +1001,7 @@ def no_implication(design: Design) -> Iterator[Hit]:
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 2's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 2's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     est = design.estimate
     out = ["### Assumptions", ""]
     rows = [

@@ -22,20 +22,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
-from phases import units
-from phases.answers import JSON, AnswerShapeError, Reader
 from phases.capacity import assumption as capacity_assumption
-from phases.findings import Hit, Severity
-from phases.markdown import capacity_model, cell, field_line, plain, table, yes
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Hit, Severity
+from phases.engine.unit import Layout, PhaseUnit, Rows, checkbox_field, choice_field, text_field
+from phases.reading import units
+from phases.reading.text import stems
+from phases.rendering.markdown import capacity_model, cell, field_line, plain, table, yes
 from phases.requirements import allowed_downtime
-from phases.text import stems
-from phases.unit import Layout, PhaseUnit, Rows, checkbox_field, choice_field, text_field
 
 if TYPE_CHECKING:
     from phases.api import Api
     from phases.architecture import Architecture, Component
     from phases.capacity import Availability, CapacityModel, NoModel
-    from phases.design import Design
+    from phases.engine.design import Design
     from phases.requirements import Requirements
 
 SCHEMA_VERSION = 1
@@ -971,7 +971,7 @@ def calls_not_listed(design: Design) -> Iterator[Hit]:
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 8's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 8's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     f = design.failure
     out = ["### Components", ""]
     out.append(

@@ -26,12 +26,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, TypedDict
 
-from phases import units
-from phases.answers import JSON, AnswerShapeError, Reader
-from phases.findings import Evidence, Hit, Severity
-from phases.markdown import cell, field_line, table
-from phases.text import has_figure, match_strength, stem, stems, words
-from phases.unit import (
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Evidence, Hit, Severity
+from phases.engine.unit import (
     Expectation,
     Layout,
     PhaseUnit,
@@ -43,9 +40,12 @@ from phases.unit import (
     multichoice_field,
     text_field,
 )
+from phases.reading import units
+from phases.reading.text import has_figure, match_strength, stem, stems, words
+from phases.rendering.markdown import cell, field_line, table
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -404,7 +404,7 @@ def computed(design: Design) -> Figures:
 
 # -- Rules ----------------------------------------------------------------------------------
 #
-# Each rule takes a Design and yields Hits. The registry (phases/registry.py) gives
+# Each rule takes a Design and yields Hits. The registry (phases/engine/registry.py) gives
 # each its code and severity; the docstring is what the rules page shows.
 
 
@@ -1144,7 +1144,7 @@ def capability_rows(
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 1's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 1's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     req = design.requirements
     out = ["### Functional requirements", ""]
     out.append(

@@ -18,19 +18,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
-from phases.answers import JSON, AnswerShapeError, Reader
-from phases.components import COMPONENT_TYPES
-from phases.findings import Evidence, Hit, Severity
-from phases.markdown import block, cell, code, inline, table
-from phases.text import has_figure, mentions, stems
-from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Evidence, Hit, Severity
+from phases.engine.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
+from phases.knowledge.components import COMPONENT_TYPES
+from phases.reading.text import has_figure, mentions, stems
+from phases.rendering.markdown import block, cell, code, inline, table
 
 if TYPE_CHECKING:
     from phases.architecture import Architecture
     from phases.bottlenecks import Bottlenecks
     from phases.checklist import ChecklistItem
     from phases.data_model import DataModel
-    from phases.design import Design
+    from phases.engine.design import Design
     from phases.requirements import Requirements
     from phases.technology import Technologies
 
@@ -603,7 +603,7 @@ def all_explicit(design: Design) -> Iterator[Hit]:
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 9's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 9's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     review = design.review
     out = ["### Trade-offs", ""]
     out.append(

@@ -21,16 +21,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from phases import catalogue, storage
-from phases.answers import JSON, AnswerShapeError, Reader
-from phases.findings import Evidence, Hit, Severity
-from phases.markdown import cell, table
-from phases.quantities import format_value
-from phases.text import STOPWORDS, has_figure, names_something_concrete, stems, words
-from phases.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
+from phases.engine.answers import JSON, AnswerShapeError, Reader
+from phases.engine.findings import Evidence, Hit, Severity
+from phases.engine.unit import Layout, PhaseUnit, Rows, longtext_field, text_field
+from phases.knowledge import catalogue, storage
+from phases.reading.quantities import format_value
+from phases.reading.text import STOPWORDS, has_figure, names_something_concrete, stems, words
+from phases.rendering.markdown import cell, table
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
 
 SCHEMA_VERSION = 1
 
@@ -137,9 +137,9 @@ def computed(design: Design) -> Figures:
 
 # -- Rules ----------------------------------------------------------------------------------
 #
-# Each rule takes a Design and yields Hits. The registry (phases/registry.py) gives each its
+# Each rule takes a Design and yields Hits. The registry (phases/engine/registry.py) gives each its
 # code and severity; the docstring is what the rules page shows. What a technology is good
-# and bad at comes from the catalogue (phases/catalogue.py), never from here.
+# and bad at comes from the catalogue (phases/knowledge/catalogue.py), never from here.
 
 # The four parts of a justification, with the question each answers.
 PARTS: tuple[tuple[str, str], ...] = (
@@ -820,7 +820,7 @@ def unknown_technology(design: Design) -> Iterator[Hit]:
 
 
 def export_section(design: Design) -> list[str]:
-    """Phase 6's section of the Markdown export (``phases/export.py`` adds its findings)."""
+    """Phase 6's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     tech = design.technology
     if not tech.choices:
         return ["_None listed._"]

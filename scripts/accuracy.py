@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from phases import accuracy  # noqa: E402
-from phases.design import ProblemSpec  # noqa: E402
+from phases.corpus import accuracy  # noqa: E402
+from phases.engine.design import ProblemSpec  # noqa: E402
 
 CORPUS = ROOT / "fixtures" / "accuracy"
 PROBLEM_FILES = (

@@ -6,7 +6,7 @@
 Each phase section of docs/answers.md ends with a table, between two HTML comments,
 listing every key of the phase's document that the form asks for: its path, the form's
 label, its kind and the values it accepts. It is made from ``UNIT.layout`` in the phase's
-module (phases/unit.py), so a field added there appears here when this script runs, and
+module (phases/engine/unit.py), so a field added there appears here when this script runs, and
 tests/phases/test_answer_docs.py fails until it has. The prose and the tables above it,
 which explain what each key means, are written by hand.
 """
@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DOC = ROOT / "docs" / "answers.md"
 
-from phases.registry import PHASES  # noqa: E402
-from phases.unit import Field, PhaseUnit  # noqa: E402
+from phases.engine.registry import PHASES  # noqa: E402
+from phases.engine.unit import Field, PhaseUnit  # noqa: E402
 
 KINDS = {
     "text": "text",

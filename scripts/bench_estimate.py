@@ -71,7 +71,7 @@ def ensure_database(url: str) -> None:
 
 def bench_in_process(document: dict, spec) -> None:
     from phases import estimation
-    from phases.design import Design
+    from phases.engine.design import Design
 
     timings = []
     for _ in range(IN_PROCESS_RUNS):
@@ -210,7 +210,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from phases.design import ProblemSpec
+    from phases.engine.design import ProblemSpec
     from tests.tutor.helpers import GOOD_ESTIMATE
 
     problems = yaml.safe_load((ROOT / "fixtures/problemsets/foundations.yaml").read_text())

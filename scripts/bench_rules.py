@@ -21,8 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from phases.design import Design, ProblemSpec  # noqa: E402
-from phases.engine import check_phase, grade  # noqa: E402
+from phases.engine.design import Design, ProblemSpec  # noqa: E402
+from phases.engine.engine import check_phase, grade  # noqa: E402
 
 GRADE_GOAL_MS = 5.0
 

@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SNAPSHOT = ROOT / "tests" / "tutor" / "grader_output"
 
-from phases import variants  # noqa: E402
-from phases.design import Design, ProblemSpec  # noqa: E402
-from phases.engine import grade  # noqa: E402
+from phases.engine import variants  # noqa: E402
+from phases.engine.design import Design, ProblemSpec  # noqa: E402
+from phases.engine.engine import grade  # noqa: E402
 from scripts.accuracy import CORPUS, PROBLEM_FILES, find_problem, load_problems, setup_django  # noqa: E402
 
 

@@ -5,8 +5,8 @@ from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from phases.findings import Severity
-from phases.registry import RULES_BY_CODE
+from phases.engine.findings import Severity
+from phases.engine.registry import RULES_BY_CODE
 from tutor.models import (
     Attempt,
     Comment,

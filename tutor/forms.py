@@ -15,9 +15,9 @@ from django.contrib.auth.forms import UserCreationForm
 from django.forms import formset_factory
 from django.http import QueryDict
 
-from phases.answers import MAX_ROWS, is_blank_row  # the forms offer the rows parse() allows
-from phases.registry import PHASES
-from phases.unit import MAX_TEXT, Field, PhaseUnit
+from phases.engine.answers import MAX_ROWS, is_blank_row  # the forms offer the rows parse() allows
+from phases.engine.registry import PHASES
+from phases.engine.unit import MAX_TEXT, Field, PhaseUnit
 from tutor.models import User
 
 TEXT = MAX_TEXT  # longest free-text answer, in characters
@@ -239,7 +239,7 @@ def apply_row_action(data: QueryDict, action: str, row_classes: dict) -> QueryDi
     return result
 
 
-# -- The forms of a phase, built from its declared layout (phases/unit.py) -------------------
+# -- The forms of a phase, built from its declared layout (phases/engine/unit.py) ------------------
 
 
 def _form_field(field: Field) -> forms.Field:

@@ -14,8 +14,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from phases.findings import Severity
-from phases.registry import PHASE_NUMBERS, PHASES
+from phases.engine.findings import Severity
+from phases.engine.registry import PHASE_NUMBERS, PHASES
 
 
 def new_join_code() -> str:

@@ -13,11 +13,13 @@ import yaml
 from django.db import transaction
 from django.utils.text import slugify
 
-from phases import estimation, samples, units
-from phases.quantities import parse_quantity
-from phases.registry import PHASES, RULES_BY_CODE
-from phases.unit import is_number, is_text_list
-from phases.variants import range_error
+from phases import estimation
+from phases.corpus import samples
+from phases.engine.registry import PHASES, RULES_BY_CODE
+from phases.engine.unit import is_number, is_text_list
+from phases.engine.variants import range_error
+from phases.reading import units
+from phases.reading.quantities import parse_quantity
 from tutor.models import Problem, ProblemSet
 
 FORMAT_VERSION = 1

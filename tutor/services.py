@@ -18,12 +18,13 @@ from django.db import (
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from phases import export, variants
-from phases.answers import flatten
-from phases.design import Design, ProblemSpec
-from phases.engine import check_phase
-from phases.findings import Severity, phase_status
-from phases.registry import PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
+from phases.engine import variants
+from phases.engine.answers import flatten
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import check_phase
+from phases.engine.findings import Severity, phase_status
+from phases.engine.registry import PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
+from phases.rendering import export
 from tutor.celery import app as celery_app
 from tutor.markdown import safe_markdown_source
 from tutor.models import (
@@ -497,7 +498,7 @@ def finish_attempt(attempt: Attempt) -> None:
 
 
 def export_markdown(attempt: Attempt) -> str:
-    """The whole design as one Markdown document (phases/export.py)."""
+    """The whole design as one Markdown document (phases/rendering/export.py)."""
     finished = attempt.is_finished
     show_scores = finished and attempt.problem.problem_set.release_scores
     scores = {row["phase"].number: row["score"] for row in phase_scores(attempt)}

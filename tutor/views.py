@@ -22,14 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from phases import reference as numbers
-from phases.answers import AnswerShapeError, flatten
-from phases.design import Design
-from phases.findings import Severity
-from phases.quantities import format_value
-from phases.registry import PHASES, PHASES_BY_NUMBER, RULES, rules_for
+from phases.engine.answers import AnswerShapeError, flatten
+from phases.engine.design import Design
+from phases.engine.findings import Severity
+from phases.engine.registry import PHASES, PHASES_BY_NUMBER, RULES, rules_for
+from phases.engine.unit import PhaseUnit
+from phases.knowledge import reference as numbers
+from phases.reading.quantities import format_value
 from phases.requirements import allowed_downtime
-from phases.unit import PhaseUnit
 from tutor import services
 from tutor.forms import (
     OUT_OF_DATE_FORM,

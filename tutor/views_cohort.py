@@ -28,9 +28,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from phases.engine.findings import Severity
+from phases.engine.registry import PHASE_NUMBERS, PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
 from phases.estimation import RESULTS
-from phases.findings import Severity
-from phases.registry import PHASE_NUMBERS, PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
 from tutor import services
 from tutor.models import (
     Attempt,

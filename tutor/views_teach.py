@@ -14,8 +14,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from phases import samples as sample_runner
-from phases.design import ProblemSpec
+from phases.corpus import samples as sample_runner
+from phases.engine.design import ProblemSpec
 from tutor import problemsets, services
 from tutor.markdown import render_markdown
 from tutor.models import Problem, ProblemSet

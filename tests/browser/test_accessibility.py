@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from phases.registry import PHASES
+from phases.engine.registry import PHASES
 from tests.factories import FIXTURES, PASSWORD, make_user, shipped_problem_set
 from tutor import services
 from tutor.models import Report, User

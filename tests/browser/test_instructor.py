@@ -4,7 +4,7 @@ publishes it; a learner's attempt draws its own numbers; hostile Markdown runs n
 import pytest
 from playwright.sync_api import Page, expect
 
-from phases.quantities import parse_quantity
+from phases.reading.quantities import parse_quantity
 from tests.factories import PASSWORD, make_user, shipped_problem_set
 from tutor.models import User
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
-from phases.registry import PHASES
+from phases.engine.registry import PHASES
 from tests.factories import FIXTURES, PASSWORD, make_user, shipped_problem_set
 from tutor.services import save_phase, start_attempt
 

@@ -33,10 +33,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from phases.design import Design, ProblemSpec
-from phases.engine import check_phase
-from phases.findings import Finding, Severity
-from phases.registry import RULES, RULES_BY_CODE
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import check_phase
+from phases.engine.findings import Finding, Severity
+from phases.engine.registry import RULES, RULES_BY_CODE
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS_DIR = Path(__file__).resolve().parent / "answers"
@@ -420,7 +420,7 @@ class CaseTable:
         cases = [c for c in self.cases if not c.get("xfail")]
         triggered = {code for c in cases for code in (*c.get("must", []), *c.get("passes", []))}
         cleared = {code for c in cases for code in c.get("must_not", [])}
-        assert self.codes, f"no phase {self.phase} rules in phases.registry.RULES"
+        assert self.codes, f"no phase {self.phase} rules in phases.engine.registry.RULES"
         no_trigger = [code for code in self.codes if code not in triggered]
         no_clear = [code for code in self.codes if code not in cleared]
         assert not no_trigger and not no_clear, (

@@ -1,4 +1,4 @@
-"""The accuracy benchmark's counting (phases/accuracy.py) and the corpus it reads
+"""The accuracy benchmark's counting (phases/corpus/accuracy.py) and the corpus it reads
 (fixtures/accuracy/); the corpus read through scripts/accuracy.py, which needs Django, is
 checked in tests/tutor/test_accuracy_corpus.py."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from phases import accuracy
-from phases.design import ProblemSpec
+from phases.corpus import accuracy
+from phases.engine.design import ProblemSpec
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = json.loads((ROOT / "fixtures" / "answers" / "url-shortener.json").read_text())

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from phases import checklist, variants
-from phases.answers import AnswerShapeError
-from phases.design import Design, ProblemSpec
-from phases.findings import Severity
-from phases.registry import DENIED_BY, PHASE_NUMBERS, RULES_BY_CODE
+from phases import checklist
+from phases.engine import variants
+from phases.engine.answers import AnswerShapeError
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.findings import Severity
+from phases.engine.registry import DENIED_BY, PHASE_NUMBERS, RULES_BY_CODE
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -34,9 +34,9 @@ from functools import cache
 import pytest
 
 from phases import architecture, estimation, requirements
-from phases.design import Design
-from phases.engine import check_phase
-from phases.findings import Severity
+from phases.engine.design import Design
+from phases.engine.engine import check_phase
+from phases.engine.findings import Severity
 from tests.phases.cases import ANSWERS_DIR, ROOT, CaseTable, OtherPhase, describe, problem_specs
 
 BASES_DIR = ANSWERS_DIR / "architecture"

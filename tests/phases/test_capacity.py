@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phases import capacity, reference
-from phases.design import Design, ProblemSpec
-from phases.engine import check_phase
+from phases import capacity
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import check_phase
+from phases.knowledge import reference
 from tests.phases.cases import ANSWERS_DIR, ROOT, problem_specs
 
 FIXTURE = ROOT / "fixtures" / "answers" / "url-shortener.json"

@@ -5,8 +5,8 @@ import copy
 import pytest
 
 from phases import checklist
-from phases.design import Design
-from phases.registry import RULES_BY_CODE
+from phases.engine.design import Design
+from phases.engine.registry import RULES_BY_CODE
 from tests.phases.cases import problem_specs
 from tests.phases.test_review_rules import EARLIER, good_review
 

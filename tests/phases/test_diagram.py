@@ -1,4 +1,6 @@
-"""Phase 5's paths drawn as SVG and Mermaid (phases/diagram.py): layout, accessibility, safety."""
+"""Phase 5's paths drawn as SVG and Mermaid (phases/rendering/diagram.py): layout,
+accessibility, safety.
+"""
 
 import re
 import xml.etree.ElementTree as ET
@@ -6,8 +8,9 @@ import xml.etree.ElementTree as ET
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phases import architecture, diagram
+from phases import architecture
 from phases.architecture import Architecture, Component, Step
+from phases.rendering import diagram
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -354,7 +357,7 @@ def test_mermaid_escapes_and_marks_undeclared():
 def test_capacity_chart_draws_a_bar_per_bounded_component_and_escapes_names():
     import xml.etree.ElementTree as ET
 
-    from phases.diagram import capacity_svg
+    from phases.rendering.diagram import capacity_svg
 
     rows = [
         {"name": "db <script>", "load": 200, "capacity": 50_000},

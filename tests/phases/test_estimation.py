@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phases import estimation
-from phases.answers import AnswerShapeError
-from phases.design import Design, ProblemSpec
-from phases.engine import check_phase
-from phases.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
+from phases.engine.answers import AnswerShapeError
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import check_phase
+from phases.reading.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
 from tests.phases.cases import problem_specs
 from tests.phases.test_estimation_rules import good_pastebin, good_url_shortener
 

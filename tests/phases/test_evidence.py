@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from phases.design import Design, ProblemSpec
-from phases.engine import check_phase
-from phases.findings import Evidence, Severity, capped
-from phases.registry import RULES
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import check_phase
+from phases.engine.findings import Evidence, Severity, capped
+from phases.engine.registry import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "fixtures" / "answers" / "url-shortener.json").read_text())
@@ -184,7 +184,7 @@ def _results_from(docs: dict[int, dict], writes_factor: float) -> dict[str, str]
     """Phase 2's results as a learner would write them, worked out correctly from a
     writes figure ``writes_factor`` times too large."""
     from phases import estimation
-    from phases.quantities import format_value
+    from phases.reading.quantities import format_value
 
     parsed = estimation.parse(docs[2])
     values = estimation.base_values(parsed.assumptions)
@@ -260,7 +260,7 @@ def test_a_version_1_architecture_without_capacities_is_read_as_before():
 
 def test_a_capacity_that_is_not_a_rate_names_the_field():
     from phases import architecture
-    from phases.answers import AnswerShapeError
+    from phases.engine.answers import AnswerShapeError
 
     doc = answers()[5]
     doc["components"][2]["capacity"] = "fast"

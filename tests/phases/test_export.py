@@ -4,9 +4,9 @@ import re
 
 import markdown as md
 
-from phases import export
-from phases.design import Design
-from phases.registry import PHASES
+from phases.engine.design import Design
+from phases.engine.registry import PHASES
+from phases.rendering import export
 from tests.phases.cases import problem_specs
 from tests.phases.test_checklist import answers
 

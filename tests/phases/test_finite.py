@@ -2,7 +2,7 @@
 
 JSON has no infinity, and PostgreSQL refuses ``Infinity`` in a JSON column, so a figure
 that overflowed must never reach a report. The limits on what can be typed
-(``phases.units.LIMITS``) keep every product far inside a float; the computations guard
+(``phases.reading.units.LIMITS``) keep every product far inside a float; the computations guard
 their divisions too, and drop (or write "too large to compute" for) what still overflows.
 """
 
@@ -15,12 +15,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from phases import capacity, estimation, export, markdown
-from phases.answers import MAX_ROWS, AnswerShapeError, Reader, oversized
-from phases.design import Design
-from phases.engine import grade
-from phases.quantities import Quantity, format_quantity, parse_quantity
-from phases.units import LIMITS, UnitError, finite_tree, parse_latency, parse_ratio
+from phases import capacity, estimation
+from phases.engine.answers import MAX_ROWS, AnswerShapeError, Reader, oversized
+from phases.engine.design import Design
+from phases.engine.engine import grade
+from phases.reading.quantities import Quantity, format_quantity, parse_quantity
+from phases.reading.units import LIMITS, UnitError, finite_tree, parse_latency, parse_ratio
+from phases.rendering import export, markdown
 from tests.phases.cases import ROOT, problem_specs
 
 FIXTURE = ROOT / "fixtures" / "answers" / "url-shortener.json"

@@ -86,7 +86,7 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, path: Path) -> Iter
         base = base.removeprefix("scripts.")
     yield base
     for alias in node.names:
-        yield f"{base}.{alias.name}"  # ``from phases import design`` loads phases.design
+        yield f"{base}.{alias.name}"  # ``from phases import capacity`` loads phases.capacity
 
 
 def graph(folder: str, package: str | None, left_out: Set[str] = frozenset()) -> dict:
@@ -158,6 +158,17 @@ def test_the_graph_sees_a_cycle_and_a_function_level_import(tmp_path, monkeypatc
     assert cycles(found["edges"]) == [["pkg.a", "pkg.b"]]
     assert found["in_functions"] == ["pkg/b.py:2"]
     assert found["edges"]["pkg.c"] == {}
+
+
+def test_the_graph_reads_the_subpackages_of_phases():
+    """Every module of phases/, in engine/, reading/ ... too, is a node, and imports
+    between folders are edges (so the checks below cover them)."""
+    edges = graph("phases", "phases")["edges"]
+    assert len(edges) == len(list((ROOT / "phases").rglob("*.py")))
+    assert "phases.engine" in edges  # phases/engine/__init__.py
+    assert "phases.requirements" in edges["phases.engine.registry"]
+    assert "phases.engine.unit" in edges["phases.requirements"]
+    assert "phases.reading.units" in edges["phases.knowledge.reference"]
 
 
 def test_phases_has_no_import_cycle():

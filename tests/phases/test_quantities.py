@@ -1,11 +1,13 @@
-"""``phases.quantities``: reading the figures learners type in back-of-envelope estimates."""
+"""``phases.reading.quantities``: reading the figures learners type in back-of-envelope
+estimates.
+"""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phases.quantities import UREG, Quantity, format_quantity, parse_quantity
-from phases.units import SECONDS_PER_DAY, SECONDS_PER_MONTH, SECONDS_PER_YEAR, UnitError
+from phases.reading.quantities import UREG, Quantity, format_quantity, parse_quantity
+from phases.reading.units import SECONDS_PER_DAY, SECONDS_PER_MONTH, SECONDS_PER_YEAR, UnitError
 
 
 @pytest.mark.parametrize(

@@ -51,9 +51,9 @@ from functools import cache
 import pytest
 
 from phases import requirements
-from phases.design import Design
-from phases.engine import check_phase
-from phases.findings import Severity
+from phases.engine.design import Design
+from phases.engine.engine import check_phase
+from phases.engine.findings import Severity
 from tests.phases.cases import (
     ROOT,
     CaseTable,

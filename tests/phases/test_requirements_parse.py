@@ -8,10 +8,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from phases import requirements, units
-from phases.answers import AnswerShapeError
-from phases.design import Design, ProblemSpec
-from phases.engine import check_phase
+from phases import requirements
+from phases.engine.answers import AnswerShapeError
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import check_phase
+from phases.reading import units
 
 GOOD_ANSWER = Path(__file__).resolve().parents[2] / "fixtures" / "answers" / "url-shortener.json"
 TOP_LEVEL_KEYS = (

@@ -36,9 +36,9 @@ from phases import (
     review,
     technology,
 )
-from phases.design import Design, ProblemSpec
-from phases.engine import grade
-from phases.registry import RULES_BY_CODE
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import grade
+from phases.engine.registry import RULES_BY_CODE
 from tests.phases.cases import ANSWERS_DIR, ROOT, CaseTable, OtherPhase
 
 FIXTURE = ROOT / "fixtures" / "answers" / "url-shortener.json"

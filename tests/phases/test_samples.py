@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from phases.design import ProblemSpec
-from phases.samples import parse_answers, run_all, run_sample
-from phases.variants import draw
+from phases.corpus.samples import parse_answers, run_all, run_sample
+from phases.engine.design import ProblemSpec
+from phases.engine.variants import draw
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 EXAMPLE = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
@@ -121,7 +121,7 @@ def test_run_all_keeps_the_order_and_needs_no_django(spec):
 
 
 def test_the_module_does_not_need_django():
-    code = "import sys, phases.samples; print('django' in sys.modules)"
+    code = "import sys, phases.corpus.samples; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -1,8 +1,9 @@
-"""The storage decision table (phases/storage.py): complete, and in the tutor's words."""
+"""The storage decision table (phases/knowledge/storage.py): complete, and in the tutor's words."""
 
 import pytest
 
-from phases import data_model, storage
+from phases import data_model
+from phases.knowledge import storage
 
 
 def test_one_entry_per_storage_type_in_the_answer_shape():

@@ -30,11 +30,12 @@ from functools import cache
 
 import pytest
 
-from phases import catalogue, data_model, estimation, storage, technology
-from phases.design import Design
-from phases.engine import check_phase
-from phases.findings import Severity
-from phases.registry import rules_for
+from phases import data_model, estimation, technology
+from phases.engine.design import Design
+from phases.engine.engine import check_phase
+from phases.engine.findings import Severity
+from phases.engine.registry import rules_for
+from phases.knowledge import catalogue, storage
 from tests.phases.cases import ANSWERS_DIR, ROOT, CaseTable, OtherPhase, describe, problem_specs
 
 FIXTURE = ROOT / "fixtures" / "answers" / "url-shortener.json"
@@ -253,7 +254,7 @@ def test_find_unknown(text):
 
 
 def test_postgresql_capacity_reads_the_reference_table():
-    from phases.reference import CAPACITIES_BY_KEY
+    from phases.knowledge.reference import CAPACITIES_BY_KEY
 
     pg = catalogue.find("PostgreSQL")
     assert pg.single_primary

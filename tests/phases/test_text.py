@@ -1,4 +1,6 @@
-"""``phases.text``: how learners' sentences are matched against the phrases the rules expect."""
+"""``phases.reading.text``: how learners' sentences are matched against the phrases the
+rules expect.
+"""
 
 import sys
 import threading
@@ -7,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phases.text import has_number, is_blank, mentions, stem, stems, words
+from phases.reading.text import has_number, is_blank, mentions, stem, stems, words
 
 
 @pytest.mark.parametrize(

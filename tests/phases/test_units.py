@@ -3,8 +3,8 @@ every value the form offers is one ``parse`` accepts."""
 
 import pytest
 
-from phases.registry import PHASES, RULES
-from phases.unit import Field, PhaseUnit
+from phases.engine.registry import PHASES, RULES
+from phases.engine.unit import Field, PhaseUnit
 
 
 def test_the_nine_phases_are_listed_once_in_order():

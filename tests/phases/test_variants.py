@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phases.quantities import parse_quantity
-from phases.variants import draw, range_error
+from phases.engine.variants import draw, range_error
+from phases.reading.quantities import parse_quantity
 
 RANGED = {
     "writes": {"label": "New links a day", "min": "50M/day", "max": "150M/day"},

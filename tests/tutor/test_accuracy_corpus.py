@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from phases import accuracy
+from phases.corpus import accuracy
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from phases.registry import RULES_BY_CODE
+from phases.engine.registry import RULES_BY_CODE
 from tests.factories import FIXTURES, closed_problem_set, make_user
 from tutor.models import (
     Attempt,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from phases.registry import PHASE_NUMBERS
+from phases.engine.registry import PHASE_NUMBERS
 from tests.factories import FIXTURES
 from tutor.services import save_phase
 

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from phases.registry import PHASES_BY_NUMBER
+from phases.engine.registry import PHASES_BY_NUMBER
 from tests.factories import FIXTURES, make_user
 from tests.tutor.helpers import requirements_post
 from tutor.models import Attempt, Comment, Dispute, Job, PhaseAnswer, Problem, ProblemSet, User

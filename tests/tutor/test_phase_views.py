@@ -295,7 +295,7 @@ def test_dashboard_lists_attempts_with_constant_queries(
 def test_rules_page_lists_every_rule_with_its_explanation(client, db):
     from django.utils.html import escape
 
-    from phases.registry import RULES
+    from phases.engine.registry import RULES
 
     html = client.get(reverse("rules")).content.decode()
     for rule in RULES:
@@ -306,7 +306,7 @@ def test_rules_page_lists_every_rule_with_its_explanation(client, db):
 def test_rules_page_shows_what_each_verdict_rests_on(client, db):
     import re
 
-    from phases.registry import RULES
+    from phases.engine.registry import RULES
 
     html = client.get(reverse("rules")).content.decode()
     assert 'id="evidence"' in html
@@ -333,7 +333,7 @@ def test_reference_page_shows_capacities_nines_and_periods(client, db):
 def test_reference_page_and_phase_three_guidance_show_the_storage_table(
     client, alice, url_shortener
 ):
-    from phases import storage
+    from phases.knowledge import storage
 
     html = client.get(reverse("reference")).content.decode()
     for store in storage.TABLE:
@@ -346,7 +346,7 @@ def test_reference_page_and_phase_three_guidance_show_the_storage_table(
 
 
 def test_reference_page_lists_the_technology_catalogue(client, db):
-    from phases import catalogue
+    from phases.knowledge import catalogue
 
     html = client.get(reverse("reference")).content.decode()
     for tech in catalogue.TECHNOLOGIES:

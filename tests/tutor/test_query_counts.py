@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from phases.registry import PHASES
+from phases.engine.registry import PHASES
 from tests.factories import FIXTURES, make_user
 from tutor.models import Comment, Enrollment, Problem, Report, User
 from tutor.services import run_report, save_phase, start_attempt

@@ -23,7 +23,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from phases import estimation
-from phases.registry import PHASES_BY_NUMBER
+from phases.engine.registry import PHASES_BY_NUMBER
 from tests.factories import make_user, subprocess_env
 from tests.tutor import test_background
 from tests.tutor.helpers import GOOD_ESTIMATE, estimation_post

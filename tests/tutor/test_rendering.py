@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from phases.registry import PHASE_NUMBERS
+from phases.engine.registry import PHASE_NUMBERS
 from tests.factories import FIXTURES
 from tutor.forms import forms_for
 from tutor.services import save_phase

@@ -16,7 +16,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phases.registry import PHASE_NUMBERS
+from phases.engine.registry import PHASE_NUMBERS
 from tests.factories import FIXTURES, PASSWORD, make_user
 from tests.tutor.helpers import phase_post, requirements_post
 from tutor.forms import MAX_ROWS, OUT_OF_DATE_FORM, forms_for

@@ -4,10 +4,11 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from phases import architecture, catalogue, storage
-from phases.answers import AnswerShapeError
-from phases.diagram import capacity_svg
-from phases.quantities import format_value
+from phases import architecture
+from phases.engine.answers import AnswerShapeError
+from phases.knowledge import catalogue, storage
+from phases.reading.quantities import format_value
+from phases.rendering.diagram import capacity_svg
 from tutor import services
 from tutor.markdown import render_markdown
 
@@ -129,19 +130,19 @@ def findings_slots(forms, findings_by_field):
 
 @register.simple_tag
 def storage_table():
-    """The storage decision table (phases/storage.py) as rows for templates."""
+    """The storage decision table (phases/knowledge/storage.py) as rows for templates."""
     return storage.as_rows()
 
 
 @register.simple_tag
 def technologies():
-    """The technology catalogue (phases/catalogue.py), grouped by category."""
+    """The technology catalogue (phases/knowledge/catalogue.py), grouped by category."""
     return catalogue.as_rows()
 
 
 @register.filter
 def capacity_chart(rows):
-    """The capacity model's rows as an SVG bar chart (escaped inside phases/diagram.py)."""
+    """The capacity model's rows as an SVG bar chart (escaped inside phases.rendering.diagram)."""
     return mark_safe(capacity_svg(rows or []))  # noqa: S308 - built from escaped parts
 
 

@@ -4,8 +4,8 @@
 
 The file holds one JSON document per phase under "phases" (docs/answers.md). A file
 that cannot be read exits with status 2 and a one-line error; so does one larger than
-:data:`MAX_FILE_BYTES`, one nested deeper than ``phases.answers.MAX_DEPTH`` or one with a
-list longer than ``phases.answers.MAX_ROWS`` (the most rows the forms offer). What is
+:data:`MAX_FILE_BYTES`, one nested deeper than ``phases.engine.answers.MAX_DEPTH`` or one with a
+list longer than ``phases.engine.answers.MAX_ROWS`` (the most rows the forms offer). What is
 printed is always valid JSON: no ``Infinity`` or ``NaN``.
 """
 
@@ -15,11 +15,11 @@ from typing import NoReturn
 
 from django.core.management.base import BaseCommand
 
-from phases import variants
-from phases.answers import oversized
-from phases.design import Design, ProblemSpec
-from phases.engine import grade
-from phases.registry import PHASE_NUMBERS
+from phases.engine import variants
+from phases.engine.answers import oversized
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import grade
+from phases.engine.registry import PHASE_NUMBERS
 from tutor.models import Problem
 
 # Real answer files are tens of kilobytes; a whole attempt typed to the forms' limits

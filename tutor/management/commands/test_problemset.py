@@ -12,8 +12,8 @@ from typing import NoReturn
 
 from django.core.management.base import BaseCommand
 
-from phases.design import ProblemSpec
-from phases.samples import Verdict, run_all
+from phases.corpus.samples import Verdict, run_all
+from phases.engine.design import ProblemSpec
 from tutor.models import ProblemSet
 from tutor.problemsets import ProblemSetFileError, normalise, read_file, validate
 

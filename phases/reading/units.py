@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
-from phases.text import has_number
+from phases.reading.text import has_number
 
 _T = TypeVar("_T")
 

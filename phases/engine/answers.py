@@ -9,7 +9,7 @@ passed this check.
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from phases.units import UnitError
+from phases.reading.units import UnitError
 
 # A decoded JSON object: a phase's answer document, a problem's givens or expectations.
 # Its values are whatever the decoder built, so they are read through ``Reader`` (or

@@ -4,7 +4,7 @@
 paths as Mermaid ``flowchart`` blocks with the same path in words, each phase's findings
 and status, phase 9's checklist, and, once the attempt is finished, a score per phase.
 Each phase's section comes from its unit (``UNIT.export``, the ``export_section`` of its
-module, written with the helpers of ``phases/markdown.py``); this module adds the title,
+module, written with the helpers of ``phases/rendering/markdown.py``); this module adds the title,
 the problem, each phase's findings and status, and the scores.
 
 ``meta`` (every key optional):
@@ -25,8 +25,8 @@ the problem, each phase's findings and status, and the scores.
 
 Safety: learner text never reaches the output as HTML or Markdown syntax. ``&``, ``<``
 and ``>`` become entities, Markdown punctuation is backslash-escaped, table cells keep
-one line and escape ``|`` (:mod:`phases.markdown`), and Mermaid labels are escaped by
-:mod:`phases.diagram`. The result renders in GitHub, GitLab and VS Code's preview
+one line and escape ``|`` (:mod:`phases.rendering.markdown`), and Mermaid labels are escaped by
+:mod:`phases.rendering.diagram`. The result renders in GitHub, GitLab and VS Code's preview
 (Mermaid needs a viewer that draws it; GitHub and GitLab do, and the path is also
 written out in words).
 """
@@ -36,14 +36,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from phases.answers import JSON, AnswerShapeError
-from phases.engine import check_phase
-from phases.findings import Severity, phase_status
-from phases.markdown import ENTITIES, cell, code, inline, num, table
-from phases.registry import PHASES
+from phases.engine.answers import JSON, AnswerShapeError
+from phases.engine.engine import check_phase
+from phases.engine.findings import Severity, phase_status
+from phases.engine.registry import PHASES
+from phases.rendering.markdown import ENTITIES, cell, code, inline, num, table
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
 
 # -- Findings -------------------------------------------------------------------------------
 

@@ -4,12 +4,13 @@ Each phase module (``phases/requirements.py`` ...) ends with one ``UNIT = PhaseU
 its number, title and questions, the prefix of its rule codes, its answer shape
 (``schema_version``, ``parse``, ``empty``), the figures it computes, the layout of its
 form (the fields people fill in, with labels, help, choices and placeholders), and the
-problem-set expectations it reads. ``phases/registry.py`` lists the nine units in order;
+problem-set expectations it reads. ``phases/engine/registry.py`` lists the nine units in order;
 the site's forms (``tutor/forms.py``), the answer-format reference (``docs/answers.md``,
 ``scripts/answer_docs.py``), problem-set validation (``tutor/problemsets.py``) and the
-Markdown export (``phases/export.py``) are derived from them. Nothing here knows about Django.
+Markdown export (``phases/rendering/export.py``) are derived from them. Nothing here knows
+about Django.
 
-(Not to be confused with ``phases/units.py``, which reads quantities and their units.)
+(Not to be confused with ``phases/reading/units.py``, which reads quantities and their units.)
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard
 
-from phases.answers import JSON
+from phases.engine.answers import JSON
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
 
 # The longest free-text answer, in characters: the forms refuse more.
 MAX_TEXT = 500
@@ -179,7 +180,7 @@ class PhaseUnit:
         return self.computed(design) if self.computed is not None else {}
 
     def export_section(self, design: Design) -> list[str]:
-        """The phase's answers as Markdown lines for ``phases/export.py`` (no findings)."""
+        """The phase's answers as Markdown lines for ``phases.rendering.export`` (no findings)."""
         return self.export(design) if self.export is not None else []
 
     @property

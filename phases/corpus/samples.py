@@ -16,12 +16,12 @@ and the tests share it.
 from dataclasses import replace
 from typing import TypedDict
 
-from phases import variants
-from phases.answers import JSON, AnswerShapeError
-from phases.design import Design, ProblemSpec
-from phases.engine import check_phase
-from phases.findings import Severity
-from phases.registry import PHASES_BY_NUMBER
+from phases.engine import variants
+from phases.engine.answers import JSON, AnswerShapeError
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import check_phase
+from phases.engine.findings import Severity
+from phases.engine.registry import PHASES_BY_NUMBER
 
 FIRED = frozenset({Severity.ERROR, Severity.WARNING, Severity.INFO})
 

@@ -8,7 +8,7 @@ site shows this table.
 
 from dataclasses import dataclass
 
-from phases import units
+from phases.reading import units
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ _DB_CAPACITY = (
 )
 _DB_LATENCY = f"an indexed query from SSD plus a round trip, ~10 ms at the tail ({TUTOR})"
 
-# One row per phase 5 component type (phases.components.COMPONENT_TYPES).
+# One row per phase 5 component type (phases.knowledge.components.COMPONENT_TYPES).
 COMPONENTS: tuple[ComponentFigures, ...] = (
     ComponentFigures(
         "dns",

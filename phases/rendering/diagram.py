@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from phases.components import COMPONENT_TYPES
+from phases.knowledge.components import COMPONENT_TYPES
 
 if TYPE_CHECKING:
     from phases.architecture import Architecture, Step

@@ -5,7 +5,7 @@ downsides does PostgreSQL have?", "is Cassandra the same kind of component as
 PostgreSQL?", "how many writes a second does one primary take?"); the site shows it as
 the catalogue page and beside the phase 6 form.
 
-Categories for stores use the storage codes of :mod:`phases.storage` (``relational``,
+Categories for stores use the storage codes of :mod:`phases.knowledge.storage` (``relational``,
 ``document``, ``key_value``, ``wide_column``, ``search``, ``graph``, ``object``,
 ``time_series``), so a choice can be compared with the storage types of phase 3. The
 other categories are ``cache``, ``queue``, ``load_balancer`` and ``cdn``.
@@ -17,15 +17,15 @@ models (the playbook weighs PostgreSQL against Cassandra and DynamoDB).
 Capacities quote the playbook's component table where it gives a figure
 (``cited=True``); elsewhere the text is qualitative. ``limits`` holds the numbers the
 rules compare against, always the cautious end of a range. Numbers shared with the
-reference page are read from :mod:`phases.reference`, never typed twice.
+reference page are read from :mod:`phases.knowledge.reference`, never typed twice.
 """
 
 import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from phases import storage
-from phases.reference import (
+from phases.knowledge import storage
+from phases.knowledge.reference import (
     CAPACITIES_BY_KEY,
     KAFKA_MESSAGES_PER_S,
     NGINX_PROXIED_PER_S,
@@ -33,7 +33,7 @@ from phases.reference import (
     OBJECT_GET_LATENCY_MS,
     REDIS_OPS_PER_S,
 )
-from phases.text import mentions
+from phases.reading.text import mentions
 
 # -- Categories -----------------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ KINDS: dict[str, str] = {
     "cdn": "CDN",
 }
 
-# Numbers from the reference table (phases.reference), so both pages read one place.
+# Numbers from the reference table (phases.knowledge.reference), so both pages read one place.
 _PRIMARY_WRITES = CAPACITIES_BY_KEY["writes"].value
 _PRIMARY_READS = CAPACITIES_BY_KEY["reads"].value
 
@@ -72,7 +72,7 @@ class Downside:
     """A known weakness, with the short phrases that show a learner has named it.
 
     A trade-off text names the downside when it mentions every word of any one phrase,
-    in any inflection (:func:`phases.text.mentions`).
+    in any inflection (:func:`phases.reading.text.mentions`).
     """
 
     text: str

@@ -11,8 +11,8 @@ import math
 import random
 import re
 
-from phases.answers import JSON
-from phases.units import UnitError
+from phases.engine.answers import JSON
+from phases.reading.units import UnitError
 
 _SPLIT = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s*.*?)\s*$")
 

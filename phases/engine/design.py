@@ -24,17 +24,17 @@ from phases import (
     review,
     technology,
 )
-from phases.answers import JSON
 from phases.api import Api
 from phases.architecture import Architecture
 from phases.bottlenecks import Bottlenecks
 from phases.capacity import CapacityModel
 from phases.checklist import ChecklistItem
 from phases.data_model import DataModel
+from phases.engine.answers import JSON
+from phases.engine.findings import Finding, Severity, capped
+from phases.engine.registry import rules_for
 from phases.estimation import Estimate, EstimateReport
 from phases.failure import Failure
-from phases.findings import Finding, Severity, capped
-from phases.registry import rules_for
 from phases.requirements import Requirements
 from phases.review import Review
 from phases.technology import Technologies

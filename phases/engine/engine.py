@@ -3,11 +3,11 @@
 from collections.abc import Mapping
 from typing import NotRequired, TypedDict
 
-from phases.answers import AnswerShapeError
-from phases.design import Design
-from phases.findings import Finding, phase_status
-from phases.registry import PHASES_BY_NUMBER
-from phases.units import finite_tree
+from phases.engine.answers import AnswerShapeError
+from phases.engine.design import Design
+from phases.engine.findings import Finding, phase_status
+from phases.engine.registry import PHASES_BY_NUMBER
+from phases.reading.units import finite_tree
 
 
 class GradedFinding(TypedDict):

@@ -1,7 +1,7 @@
 """The pieces of the Markdown export: learner text made inert, tables, figures, field lines.
 
 Each phase module writes its own section of the export (``export_section(design)``, named
-in its ``UNIT``) with these; ``phases/export.py`` puts the sections together with each
+in its ``UNIT``) with these; ``phases/rendering/export.py`` puts the sections together with each
 phase's findings. Nothing here imports a phase module, so any phase can use it.
 
 Safety: learner text never reaches the output as HTML or Markdown syntax. ``&``, ``<``
@@ -15,13 +15,13 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from phases import units
-from phases.diagram import clean
-from phases.quantities import format_value
+from phases.reading import units
+from phases.reading.quantities import format_value
+from phases.rendering.diagram import clean
 
 if TYPE_CHECKING:
     from phases.capacity import CapacityModel, NoModel
-    from phases.design import Design
+    from phases.engine.design import Design
 
 ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Markdown punctuation that could start emphasis, code, links, images or strike-through.

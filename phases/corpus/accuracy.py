@@ -21,10 +21,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypedDict
 
-from phases import samples, variants
-from phases.answers import JSON
-from phases.design import Design, ProblemSpec
-from phases.engine import grade
+from phases.corpus import samples
+from phases.engine import variants
+from phases.engine.answers import JSON
+from phases.engine.design import Design, ProblemSpec
+from phases.engine.engine import grade
 
 FORMAT_VERSION = 1
 KINDS = ("sound", "flawed")

@@ -17,7 +17,7 @@ factor     a plain multiplier               ``2x``, ``2×``, ``3 times``
 ========== ================================ ==========================
 
 A small tokenizer reads the text; Pint does the unit arithmetic, in a registry of our own
-whose month and year are the tutor's (30 and 365 days, from :mod:`phases.units`), not
+whose month and year are the tutor's (30 and 365 days, from :mod:`phases.reading.units`), not
 Pint's Julian ones.
 
 Conventions, chosen to match how estimates are usually written:
@@ -33,7 +33,7 @@ Conventions, chosen to match how estimates are usually written:
   (``Mb``, ``Gbps``), converted to bytes by dividing by 8.
 * Words between a number and its period are nouns and ignored: ``12,000 reads/s``.
 * When ``expect`` is ``"ratio"`` or ``"factor"``, a bare number is accepted as one.
-* Each kind has a largest value (:data:`phases.units.LIMITS`, far beyond any real system);
+* Each kind has a largest value (:data:`phases.reading.units.LIMITS`, far beyond any real system);
   a figure above it, or one too large for a float, is an error that says the limit.
   Numbers are never negative (the tokenizer has no minus sign), nor ``NaN`` or ``inf``.
 """
@@ -45,7 +45,7 @@ from functools import lru_cache
 
 import pint
 
-from phases.units import (
+from phases.reading.units import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
     SECONDS_PER_MINUTE,
@@ -80,7 +80,7 @@ def _build_registry() -> pint.UnitRegistry[float]:
 
     Starting from an empty registry (rather than Pint's defaults, which define a Julian
     year of 365.25 days and a month of a twelfth of that) keeps the periods exactly those
-    of :mod:`phases.units` and makes the registry quick to build.
+    of :mod:`phases.reading.units` and makes the registry quick to build.
     """
     registry: pint.UnitRegistry[float] = pint.UnitRegistry(None)
     for definition in (

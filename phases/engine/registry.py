@@ -23,13 +23,13 @@ from phases import (
     review,
     technology,
 )
-from phases.findings import Evidence, Hit, Severity
-from phases.unit import PhaseUnit
+from phases.engine.findings import Evidence, Hit, Severity
+from phases.engine.unit import PhaseUnit
 
 if TYPE_CHECKING:
-    from phases.design import Design
+    from phases.engine.design import Design
 
-# The nine phases in order. Each module declares its own unit (phases/unit.py): title,
+# The nine phases in order. Each module declares its own unit (phases/engine/unit.py): title,
 # questions, rule prefix, answer shape, form layout, computed figures, expectations.
 PHASES: tuple[PhaseUnit, ...] = (
     requirements.UNIT,
@@ -47,7 +47,7 @@ PHASE_NUMBERS = tuple(p.number for p in PHASES)
 PHASES_BY_NUMBER = {p.number: p for p in PHASES}
 PHASES_BY_SLUG = {p.slug: p for p in PHASES}
 
-# A rule: reads a design, yields what it finds (phases/design.py imports this module, so
+# A rule: reads a design, yields what it finds (phases/engine/design.py imports this module, so
 # the design's type is named as text here).
 Check = Callable[["Design"], Iterable[Hit]]
 
@@ -58,7 +58,7 @@ class Rule:
     phase: int
     severity: Severity
     check: Check
-    # What the verdict rests on (phases/findings.py): a textual rule is never an error.
+    # What the verdict rests on (phases/engine/findings.py): a textual rule is never an error.
     evidence: Evidence
 
     @cached_property
