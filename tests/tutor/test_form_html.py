@@ -50,3 +50,25 @@ def test_the_sample_answers_draw_the_recorded_forms(alice_client, attempt):
         save_phase(attempt, number, ANSWERS[str(number)])
     for number in PHASE_NUMBERS:
         check(f"phase{number}-answered", form_html(alice_client, attempt, number))
+
+
+def test_a_main_field_the_template_does_not_place_is_drawn_after_its_groups():
+    """A field added to a phase's unit needs no template line: what the template did not
+    place is drawn at the end, under "More", once."""
+    from django.template import Context, Template
+
+    from tutor.forms import forms_for
+
+    form = forms_for(9)().main
+    template = Template(
+        "{% load tutor %}{% field_row form.revisit_at_10x %}{% remaining_fields form %}"
+    )
+    html = template.render(Context({"form": form}))
+    assert html.count('name="revisit_at_10x"') == 1
+    assert html.count('name="why_simple"') == 1
+    assert "<legend>More</legend>" in html
+    everything = Template(
+        "{% load tutor %}{% field_row form.revisit_at_10x %}{% field_row form.why_simple %}"
+        "{% remaining_fields form %}"
+    ).render(Context({"form": forms_for(9)().main}))
+    assert "<legend>More</legend>" not in everything

@@ -80,6 +80,30 @@ def _short(message: str, limit: int = 70) -> str:
     return f"{cut}…"
 
 
+def _shown(form):
+    """The names of a form's fields a page has drawn so far (``field_row`` adds them)."""
+    if not hasattr(form, "_drawn_fields"):
+        form._drawn_fields = set()
+    return form._drawn_fields
+
+
+@register.simple_tag(takes_context=True)
+def remaining_fields(context, form):
+    """Every main field of a phase form that its template did not place: a field added
+    to a phase's unit appears on the page (after the template's own groups) without a
+    template line of its own."""
+    if form is None:
+        return ""
+    drawn = _shown(form)
+    rows = [field_row(context, field) for field in form if field.name not in drawn]
+    if not rows:
+        return ""
+    return format_html(
+        '<fieldset class="group">\n  <legend>More</legend>\n  {}\n</fieldset>',
+        mark_safe("\n  ".join(rows)),
+    )
+
+
 @register.simple_tag(takes_context=True)
 def list_findings(context, prefix):
     """The findings box of a list of rows (a formset), by its prefix."""
@@ -93,6 +117,7 @@ def field_row(context, field):
     Written in Python rather than as an included template: a phase form has dozens of
     fields, and an include per field was most of the time a phase page took to render.
     """
+    _shown(field.form).add(field.name)
     errors = field.errors
     help_text = field.help_text
     return format_html(
