@@ -7,6 +7,7 @@ gives them. ``PhaseForms`` turns them into the phase's JSON document and back, a
 the field paths the phase uses (``latency[1].unit``) onto form fields and anchors.
 """
 
+import copy
 import re
 from typing import cast
 
@@ -242,6 +243,23 @@ def apply_row_action(data: QueryDict, action: str, row_classes: dict) -> QueryDi
 # -- The forms of a phase, built from its declared layout (phases/engine/unit.py) ------------------
 
 
+class PhaseChoiceField(forms.ChoiceField):
+    """A choice field whose copy for each form shares its (value, label) pairs.
+
+    Django deep-copies every field of a form for each form built, and a choice field's
+    choices with it; ours are pairs of strings, which nothing changes in place (a row's
+    requirement choices are replaced, never edited), so a copy of the list is the same
+    copy for less: a phase page builds a dozen forms with hundreds of options.
+    """
+
+    # Field's copy (widget, messages, validators), then the choices as a new list of
+    # the same pairs; django-stubs declares neither.
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)  # type: ignore[attr-defined]
+        result._choices = copy.copy(self._choices)  # type: ignore[attr-defined]
+        return result
+
+
 def _form_field(field: Field) -> forms.Field:
     """The Django field for one declared answer field."""
     if field.kind in ("text", "longtext"):
@@ -261,7 +279,7 @@ def _form_field(field: Field) -> forms.Field:
             text.widget.attrs["list"] = field.suggest
         return text
     if field.kind == "choice":
-        return forms.ChoiceField(
+        return PhaseChoiceField(
             label=field.label,
             required=False,
             choices=[("", "—"), *field.choices],
@@ -279,7 +297,7 @@ def _form_field(field: Field) -> forms.Field:
         return forms.BooleanField(label=field.label, required=False, help_text=field.help_text)
     if field.kind == "requirement":
         # The choices are the learner's own phase 1 requirements: see RowForm.
-        return forms.ChoiceField(label=field.label, required=False, choices=[])
+        return PhaseChoiceField(label=field.label, required=False, choices=[])
     raise ValueError(f"{field.key}: no form field for kind {field.kind!r}")
 
 

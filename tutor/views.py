@@ -355,13 +355,14 @@ def phase_save(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
 def phase_report(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
     """The poll of a phase's background report: one row read, its partial drawn."""
     info = _phase_info(number)
-    report = get_object_or_404(
-        Report.objects.filter(answer__attempt_id=attempt_id, answer__attempt__learner=request.user),
-        answer__phase=number,
-    )
+    report = Report.objects.polled(attempt_id, request.user.pk, number)
+    if report is None:
+        raise Http404("No report for this phase of your attempt.")
     report = services.recover_stale_report(report)  # its worker may have died
     context = {"report": report, "attempt": Attempt(pk=attempt_id), "phase": info}
-    return render(request, "tutor/phase.html#report", context)
+    # The partial needs nothing of the request (no form, no CSRF token, no messages):
+    # drawn without the context processors.
+    return HttpResponse(render_to_string("tutor/phase.html#report", context))
 
 
 @login_required

@@ -37,6 +37,36 @@ def test_the_fast_renderer_draws_the_same_widgets_as_djangos_own(number, setting
     assert drawn_widgets(number) == fast
 
 
+def test_widgets_drawn_in_python_match_the_jinja2_templates_to_the_character():
+    """Escaping, bare and left-out attributes, empty values, option groups: what
+    tutor/renderers.py writes in Python is what the Jinja2 template it replaces writes."""
+    from django import forms
+    from django.forms.renderers import BaseRenderer
+    from django.utils.safestring import mark_safe
+
+    from tutor.renderers import IN_PYTHON, FastWidgets
+
+    odd = {"flag": True, "off": False, "rows": 3, "none": None, "quote": "x\"<&'"}
+    choices = [("", "---"), ('a"', "A<"), ("Group", [("1", "one"), (2, "two")]), (3, "three")]
+    cases = [
+        (forms.TextInput(attrs=odd), "v\"<>&'"),
+        (forms.TextInput(), None),
+        (forms.TextInput(), ""),
+        (forms.NumberInput(), 0),
+        (forms.HiddenInput(), mark_safe("<b>")),
+        (forms.Textarea(), "  leading\n<x>"),
+        (forms.Textarea(), None),
+        (forms.Select(choices=choices), "1"),
+        (forms.Select(choices=[]), None),
+    ]
+    renderer = FastWidgets()
+    for widget, value in cases:
+        assert widget.template_name in IN_PYTHON
+        context = widget.get_context('na"me', value, {"id": "id_x", "required": True})
+        jinja2 = BaseRenderer.render(renderer, widget.template_name, context)
+        assert renderer.render(widget.template_name, context) == jinja2
+
+
 def test_the_review_page_draws_both_paths_where_the_file_has_mermaid(alice_client, attempt):
     for number in (1, 5):
         save_phase(attempt, number, ANSWERS[str(number)])
