@@ -522,6 +522,11 @@ def unexplained_component(design: Design) -> Iterator[Hit]:
             )
 
 
+def _names(text: str, name: str) -> bool:
+    """Whether a text names a component by its whole name ("the nearest load balancer")."""
+    return bool(re.search(rf"\b{re.escape(name.lower())}\b", text.lower()))
+
+
 def reason_without_requirement(design: Design) -> Iterator[Hit]:
     """A component's reason that names no operation, requirement or figure.
 
@@ -533,8 +538,9 @@ def reason_without_requirement(design: Design) -> Iterator[Hit]:
     Triggers:
         A reason that has words beyond the component's own type but none of them an
         operation (reads, writes, redirects, traffic, latency, failover...), a word of a
-        phase 1 requirement, or a figure. "Spreads load over the servers" triggers: the
-        load is the balancer's own name, not a figure.
+        phase 1 requirement, a figure, or the name of another declared component (its
+        role among them: "sends apps to the nearest load balancer"). "Spreads load over
+        the servers" triggers: the load is the balancer's own name, not a figure.
     Better:
         "Spreads 23,000 redirects/s at peak over four servers and drops unhealthy ones."
     """
@@ -545,7 +551,14 @@ def reason_without_requirement(design: Design) -> Iterator[Hit]:
         reason = _reason_words(c)
         if not c.why or not reason:
             continue  # reported by unexplained_component
-        if has_figure(c.why) or reason & (_OPERATION_WORDS | required):
+        # Its role among the other boxes ("sends apps to the nearest load balancer",
+        # "serves follower lists to the fan-out workers") explains it as well.
+        others = [o.name for o in components if o is not c and o.name]
+        if (
+            has_figure(c.why)
+            or reason & (_OPERATION_WORDS | required)
+            or any(_names(c.why, name) for name in others)
+        ):
             tied += 1
             continue
         yield Hit(
