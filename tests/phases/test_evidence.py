@@ -267,3 +267,14 @@ def test_a_capacity_that_is_not_a_rate_names_the_field():
     with pytest.raises(AnswerShapeError) as raised:
         architecture.parse(doc)
     assert [field for field, _message in raised.value.errors] == ["components[2].capacity"]
+
+
+def test_the_pressure_point_is_not_judged_on_the_default_hot_share():
+    docs = answers()
+    docs[2]["assumptions"]["read_write_ratio"] = "1000:1"  # memory would be tightest
+    docs[2]["assumptions"]["cache_fraction"] = ""
+    unstated = [f.message for f in findings(2, docs) if f.code == "EST-005"]
+    assert unstated and "memory" not in unstated[0]  # reads are compared, not the guess
+    docs[2]["assumptions"]["cache_fraction"] = "20%"
+    stated = [f.message for f in findings(2, docs) if f.code == "EST-005"]
+    assert stated and "but memory has the least headroom" in stated[0]
