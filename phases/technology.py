@@ -287,6 +287,17 @@ def _peak_writes(design: Design) -> tuple[float, str] | None:
 _SOURCE_OF_WRITES = {True: "phase 3 sends it", False: "phase 2's peak is"}
 
 
+def _reported_in_phase_3(design: Design, code: str) -> bool:
+    """Whether phase 3's own check raised ``code`` (as a warning or an error)."""
+    if not design.has(3):
+        return False
+    try:
+        found = design.findings(3)
+    except AnswerShapeError:
+        return False
+    return any(f.code == code and f.severity in (Severity.ERROR, Severity.WARNING) for f in found)
+
+
 def _several_stores(design: Design) -> bool:
     """Whether phase 6 chooses more than one database, so the system's writes are shared."""
     stores = {
@@ -767,6 +778,9 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
     if peak is None:
         return
     writes, arithmetic = peak
+    # Phase 3 may already report an access pattern writing more than one primary takes
+    # (DAT-018): the same cause, so here it is a pointer to that finding.
+    echo = _reported_in_phase_3(design, "DAT-018")
     for choice in _choices(design):
         tech = catalogue.find(choice.technology)
         if tech is None or not tech.single_primary or "writes_per_s" not in tech.limits:
@@ -785,7 +799,8 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
             field=f"{choice.field}.technology",
             message=f"{choice.label} has one primary for every write, and "
             f"{_SOURCE_OF_WRITES[several]} {shown}: "
-            f"{writes / limit:.1f}x the ~{limit:,.0f} writes/s one primary takes.",
+            f"{writes / limit:.1f}x the ~{limit:,.0f} writes/s one primary takes."
+            + (" Counted once, in phase 3 (DAT-018)." if echo else ""),
             arithmetic=f"{'' if several else 'peak writes: '}{arithmetic}; "
             f"{writes:,.0f} / {limit:,.0f} = "
             f"{writes / limit:.1f}x what one {tech.name} primary takes (the cautious end "
@@ -794,6 +809,7 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
             fix="Shard it by a key from the start and say so, batch the writes through a "
             "queue, or choose a store that spreads writes over nodes (Cassandra, "
             "CockroachDB).",
+            severity=Severity.INFO if echo else None,
         )
 
 
