@@ -111,6 +111,11 @@ def test_no_two_outcomes_disagree(name, answers, spec):
             failing = [i for i in items if not i["ok"]]
             assert len(rev005) == len(failing), (rev005, [i["key"] for i in failing])
 
+    # One cause, one count: writes beyond one primary reported in phase 3 (DAT-018) are
+    # only pointed to from phase 6 (TEC-008).
+    if any(f.code == "DAT-018" for f in serious):
+        assert not [f for f in serious if f.code == "TEC-008"], name
+
     api004 = {f.field for f in serious if f.code == "API-004"}
     for f in serious:
         if f.code == "FAIL-007":
