@@ -815,6 +815,47 @@ def tail_below_median(design: Design) -> Iterator[Hit]:
                 )
 
 
+# A tail this many times its median is more likely a unit slip than a target.
+TAIL_SPREAD = 100.0
+
+
+def tail_far_above_median(design: Design) -> Iterator[Hit]:
+    """A high-percentile target a hundred times or more its operation's p50.
+
+    Why it matters:
+        The tail of one operation is rarely more than ten or twenty times its median; a
+        hundredfold gap (p50 40 ms, p99 250 s) is nearly always a unit written wrong, and
+        every later phase that checks a path against it checks against the wrong number.
+    Triggers:
+        For one operation, a higher percentile target at least 100 times a lower one.
+    Better:
+        Check the unit of the tail target: "p99 250 ms", not "250 s".
+    """
+    by_operation: dict[str, list[LatencyTarget]] = {}
+    for target in design.requirements.latency:
+        key = " ".join(words(target.operation))
+        if key and target.milliseconds and target.percentile:
+            by_operation.setdefault(key, []).append(target)
+    for targets in by_operation.values():
+        ordered = sorted(targets, key=lambda t: PERCENTILES.index(t.percentile))
+        for low, high in zip(ordered, ordered[1:], strict=False):
+            if not (low.milliseconds and high.milliseconds):
+                continue
+            spread = high.milliseconds / low.milliseconds
+            if spread >= TAIL_SPREAD:
+                yield Hit(
+                    field=f"{high.field}.unit",
+                    message=f"For {high.label}, the {high.percentile} target ({high.target} "
+                    f"{high.unit}) is {spread:,.0f} times the {low.percentile} "
+                    f"({low.target} {low.unit}). Is its unit right?",
+                    arithmetic=f"{high.milliseconds:g} ms ÷ {low.milliseconds:g} ms = "
+                    f"{spread:,.0f}",
+                    hint="How much slower than a typical request may the slowest 1% be?",
+                    fix="Check the tail target's unit; a tail is usually a few times the "
+                    "median, rarely more than twenty.",
+                )
+
+
 def below_network_floor(design: Design) -> Iterator[Hit]:
     """A latency target faster than the network can carry a request.
 

@@ -112,6 +112,7 @@ RULES: tuple[Rule, ...] = (
     Rule("REQ-013", 1, ERROR, requirements.availability_beyond_reach, STRUCTURAL),
     Rule("REQ-014", 1, INFO, requirements.high_availability_noted, STRUCTURAL),
     Rule("REQ-015", 1, ERROR, requirements.ratio_contradicts_givens, CONTRADICTION),
+    Rule("REQ-016", 1, WARNING, requirements.tail_far_above_median, CONTRADICTION),
     # Phase 2: scale estimation
     Rule("EST-001", 2, ERROR, estimation.result_off, COMPUTED),
     Rule("EST-002", 2, ERROR, estimation.contradicts_givens, CONTRADICTION),
