@@ -762,6 +762,40 @@ def retried_write_not_idempotent(design: Design) -> Iterator[Hit]:
             )
 
 
+def no_retries_though_safe(design: Design) -> Iterator[Hit]:
+    """Retries turned off although every write phase 4 defines is safe to repeat.
+
+    Why it matters:
+        Networks drop packets and servers restart: a share of calls fail once and would
+        succeed a moment later. Without a retry, each of those blips is an error the user
+        sees, or a write lost for good (a batch of samples, an event). When every write
+        is idempotent, retrying with backoff costs nothing but the wait.
+    Triggers:
+        Retries not enabled in phase 8, while phase 4 has writes (POST or PATCH; PUT and
+        DELETE are idempotent by definition) and each of them is made idempotent.
+    Better:
+        Retry failed calls a few times with exponential backoff and jitter; the writes'
+        idempotency makes the repeats harmless.
+    """
+    if design.failure.retries.enabled:
+        return
+    api = _other(design, 4, "api")
+    if api is None:
+        return
+    writes = [e for e in api.endpoints if e.method in WRITE_METHODS]
+    if writes and all(e.idempotency not in NOT_IDEMPOTENT for e in writes):
+        yield Hit(
+            field="retries.enabled",
+            message="Retries are off, yet "
+            + (f"all {len(writes)} writes" if len(writes) > 1 else "the write")
+            + " of phase 4 "
+            + ("are" if len(writes) > 1 else "is")
+            + " safe to repeat: what happens to a request that fails once on a blip?",
+            hint="Which failures go away if the call is simply made again a moment later?",
+            fix="Turn retries on with exponential backoff and jitter, and a small maximum.",
+        )
+
+
 def retries_without_backoff(design: Design) -> Iterator[Hit]:
     """Retries without exponential backoff, or without jitter.
 
