@@ -796,6 +796,41 @@ def no_retries_though_safe(design: Design) -> Iterator[Hit]:
         )
 
 
+# More attempts than this turn a request that can never succeed into a load of its own.
+MANY_ATTEMPTS = 10
+
+
+def retries_without_end(design: Design) -> Iterator[Hit]:
+    """Retries allowed so many times that a request that can never succeed keeps coming back.
+
+    Why it matters:
+        Most failures that a retry fixes are gone by the second or third attempt. A task
+        that fails for good (a corrupt file, a malformed message) is retried as many times
+        as allowed: at a hundred attempts, each poison task costs a hundred runs and comes
+        back for hours, crowding out the work that could succeed. A few attempts, then a
+        dead-letter queue for a person to look at, end it.
+    Triggers:
+        Retries enabled with a maximum of more than 10 attempts.
+    Better:
+        Three to five attempts with backoff, then the request or task goes to a
+        dead-letter queue (or fails to the caller) and is looked at.
+    """
+    retries = design.failure.retries
+    if not retries.enabled or not retries.max_attempts.isdigit():
+        return
+    attempts = int(retries.max_attempts)
+    if attempts > MANY_ATTEMPTS:
+        yield Hit(
+            field="retries.max_attempts",
+            message=f"Up to {attempts} attempts: a request or task that can never succeed "
+            f"runs {attempts} times before anything gives up. Where does it go after a few?",
+            hint="What happens to a message that fails every time, for a reason a retry "
+            "cannot fix?",
+            fix="Cap retries at three to five, then send the failure to a dead-letter queue "
+            "(or back to the caller).",
+        )
+
+
 def retries_without_backoff(design: Design) -> Iterator[Hit]:
     """Retries without exponential backoff, or without jitter.
 

@@ -215,6 +215,7 @@ RULES: tuple[Rule, ...] = (
     Rule("FAIL-012", 8, WARNING, failure.calls_not_listed, STRUCTURAL),
     Rule("FAIL-013", 8, WARNING, failure.write_path_below_target, COMPUTED),
     Rule("FAIL-014", 8, WARNING, failure.no_retries_though_safe, STRUCTURAL),
+    Rule("FAIL-015", 8, WARNING, failure.retries_without_end, STRUCTURAL),
     # Phase 9: review
     Rule("REV-001", 9, WARNING, review.mechanism_without_tradeoff, TEXTUAL),
     Rule("REV-002", 9, WARNING, review.incomplete_tradeoff, STRUCTURAL),
