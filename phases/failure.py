@@ -800,6 +800,47 @@ def no_retries_though_safe(design: Design) -> Iterator[Hit]:
 MANY_ATTEMPTS = 10
 
 
+# A wait longer than this on one call holds a request-serving thread for a whole request.
+LONG_TIMEOUT_MS = 30_000
+
+
+def long_wait_without_breaker(design: Design) -> Iterator[Hit]:
+    """A server that answers requests waits a long time on a call, with no breaker.
+
+    Why it matters:
+        Each request waiting on a slow callee holds a thread or a connection. With a
+        timeout of a minute and nothing to stop calling a node that has gone slow, one
+        bad node ties up every server's connections within seconds, and the whole tier
+        stops answering, including the requests that never needed that node.
+    Triggers:
+        A call from an application server with a timeout of 30 s or more and no circuit
+        breaker, to a callee not classified hard (a hard callee is the breaker rule's).
+    Better:
+        A timeout near the callee's own p99 (hundreds of milliseconds), and a circuit
+        breaker that fails fast while the callee is unhealthy.
+    """
+    arch = _other(design, 5, "architecture")
+    failure = design.failure
+    for call in failure.calls:
+        if call.circuit_breaker or call.timeout_ms is None or call.timeout_ms < LONG_TIMEOUT_MS:
+            continue
+        caller = _component(arch, call.caller) if arch is not None and call.caller else None
+        if caller is None or caller.type != "app_server":
+            continue
+        row = failure.for_component(call.callee) if call.callee else None
+        if row is not None and row.dependency == "hard":
+            continue  # hard_call_without_breaker reports it
+        yield Hit(
+            field=f"{call.field}.timeout",
+            message=f"{_quoted(call.caller)} may wait {call.timeout} on {_quoted(call.callee)} "
+            "with no circuit breaker: while it is slow, every request holds a connection "
+            "that long. What stops the callers piling up?",
+            hint="How many requests arrive in the time one call may wait?",
+            fix="Set a timeout near the callee's p99 and add a circuit breaker that fails "
+            "fast while it is unhealthy.",
+        )
+
+
 def retries_without_end(design: Design) -> Iterator[Hit]:
     """Retries allowed so many times that a request that can never succeed keeps coming back.
 
