@@ -673,36 +673,34 @@ def _first_of(arch: Architecture, kind: str) -> Component:
 # -- Latency and availability -----------------------------------------------------------------
 
 
-def path_target(design: Design, arch: Architecture, key: str) -> LatencyTarget | None:
-    """Phase 1's p99 target of the operation a path serves, or None.
+def read_target(design: Design, arch: Architecture) -> LatencyTarget | None:
+    """Phase 1's p99 target of the operation the read path serves, or None.
 
-    The target whose operation's words lean to this path's side (they match its steps and
-    the requirements tagged for it more than the other side's); never the other path's,
-    and None when that target is not a number (nothing to compare with)."""
+    The target whose operation's words lean to the read side (they match the read path's
+    steps and the read requirements more than the write ones); never a write's, and None
+    when that target is not a number (nothing to compare with)."""
     req = _safe(design, "requirements")
     if req is None:
         return None
-    mine: set[str] = set(_READ_WORDS) if key == "read_path" else set()
-    theirs: set[str] = set() if key == "read_path" else set(_READ_WORDS)
-    other = "write_path" if key == "read_path" else "read_path"
-    for step in arch.path(key):
-        mine |= set(stems(step.action))
-    for step in arch.path(other):
-        theirs |= set(stems(step.action))
-    side = ("read", "both") if key == "read_path" else ("write", "both")
+    read_words = set(_READ_WORDS)
+    write_words: set[str] = set()
+    for step in arch.read_path:
+        read_words |= set(stems(step.action))
+    for step in arch.write_path:
+        write_words |= set(stems(step.action))
     for fr in req.functional:
-        if fr.path in side:
-            mine |= set(stems(fr.text))
-        else:
-            theirs |= set(stems(fr.text))
-    theirs -= mine
+        if fr.path in ("read", "both"):
+            read_words |= set(stems(fr.text))
+        if fr.path == "write":
+            write_words |= set(stems(fr.text))
+    write_words -= read_words
 
-    def leans(target: LatencyTarget) -> int:
+    def leans_read(target: LatencyTarget) -> int:
         said = set(stems(target.operation))
-        return len(said & mine) - len(said & theirs)
+        return len(said & read_words) - len(said & write_words)
 
-    p99 = [t for t in req.latency if t.percentile == "p99" and leans(t) > 0]
-    chosen = max(p99, key=leans, default=None)
+    p99 = [t for t in req.latency if t.percentile == "p99" and leans_read(t) > 0]
+    chosen = max(p99, key=leans_read, default=None)
     return chosen if chosen is not None and chosen.milliseconds is not None else None
 
 
@@ -725,7 +723,7 @@ def _latency(design: Design, arch: Architecture) -> Latency:
     total = sum(row["ms"] for row in chain)
     target_ms: float | None = None
     label = "phase 1 gives no p99 latency target"
-    chosen = path_target(design, arch, "read_path")
+    chosen = read_target(design, arch)
     if chosen is not None and chosen.milliseconds is not None:
         target_ms = chosen.milliseconds
         label = f"p99 of {chosen.label}: {target_ms:g} ms (phase 1)"

@@ -824,7 +824,7 @@ def long_wait_without_breaker(design: Design) -> Iterator[Hit]:
     for call in failure.calls:
         if call.circuit_breaker or call.timeout_ms is None or call.timeout_ms < LONG_TIMEOUT_MS:
             continue
-        caller = _component(arch, call.caller) if arch is not None and call.caller else None
+        caller = _component(arch, call.caller)
         if caller is None or caller.type != "app_server":
             continue
         row = failure.for_component(call.callee) if call.callee else None
@@ -958,7 +958,7 @@ def hard_call_without_breaker(design: Design) -> Iterator[Hit]:
     arch = _other(design, 5, "architecture")
     for call in failure.calls:
         row = failure.for_component(call.callee) if call.callee else None
-        caller = _component(arch, call.caller) if arch is not None and call.caller else None
+        caller = _component(arch, call.caller)
         if caller is not None and caller.type in _HEALTH_CHECKING:
             continue  # a balancer or a CDN takes a failing backend out by its health checks
         if row is not None and row.dependency == "hard" and not call.circuit_breaker:

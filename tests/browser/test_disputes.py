@@ -24,12 +24,17 @@ def phase_one(live_server, transactional_db):
     return f"{live_server.url}/attempts/{attempt.pk}/phases/1/"
 
 
-def test_a_finding_is_disputed_with_the_keyboard(page: Page, phase_one, no_reload):
-    page.goto(phase_one)
+def log_in(page: Page, url: str) -> None:
+    """Open ``url`` as ada, through the log-in page it sends her to."""
+    page.goto(url)
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(phase_one)
+    page.wait_for_url(url)
+
+
+def test_a_finding_is_disputed_with_the_keyboard(page: Page, phase_one, no_reload):
+    log_in(page, phase_one)
     finding = page.locator("li.finding[data-code='REQ-010']")
     finding.locator(".goto a").focus()
 
@@ -71,11 +76,7 @@ def test_a_finding_is_disputed_with_the_keyboard(page: Page, phase_one, no_reloa
 def test_a_reason_being_written_survives_a_save_of_the_phase(page: Page, phase_one, no_reload):
     """Saving the phase redraws the findings column (htmx, out of band): a reason typed
     but not sent yet is put back, its box open."""
-    page.goto(phase_one)
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(phase_one)
+    log_in(page, phase_one)
     finding = page.locator("li.finding[data-code='REQ-010']")
     finding.locator("summary", has_text="I think this is wrong").click()
     finding.get_by_label("Your reason").fill("The ratio is in my notes on scale.")
@@ -95,11 +96,7 @@ def test_a_reason_being_written_survives_a_save_of_the_phase(page: Page, phase_o
 def test_a_dispute_the_server_refuses_says_so_and_keeps_the_reason(
     page: Page, phase_one, no_reload
 ):
-    page.goto(phase_one)
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(phase_one)
+    log_in(page, phase_one)
     page.route("**/disputes/", lambda route: route.fulfill(status=503, body="down"))
     finding = page.locator("li.finding[data-code='REQ-010']")
     finding.locator("summary", has_text="I think this is wrong").click()
