@@ -98,10 +98,22 @@ class PhaseAnswerAdmin(admin.ModelAdmin):
 
 @admin.register(Finding)
 class FindingAdmin(admin.ModelAdmin):
+    """Findings are what the rules said, written with their answer's digest: shown, never
+    edited or deleted by hand (a regrade recomputes them)."""
+
     list_display = ("code", "severity", "field", "answer")
     list_filter = ("severity", "code")
     search_fields = ("code", "message")
     list_select_related = ("answer__attempt__learner", "answer__attempt__problem")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Report)

@@ -9,11 +9,12 @@ the field paths the phase uses (``latency[1].unit``) onto form fields and anchor
 
 import copy
 import re
+from functools import cached_property
 from typing import cast
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
 from django.http import QueryDict
 
 from phases.engine.answers import MAX_ROWS, is_blank_row  # the forms offer the rows parse() allows
@@ -98,6 +99,8 @@ class PhaseForms:
 
     main_class: type[forms.Form]
     row_classes: dict[str, type["RowForm"]] = {}
+    # The formset class of each list, made once per phase (build_forms), not per request.
+    formset_classes: dict[str, type[BaseFormSet]] = {}
     unit: PhaseUnit
 
     def __init__(
@@ -115,10 +118,7 @@ class PhaseForms:
         self.main = self.main_class(data=data, initial=self._main_initial(document), prefix=None)
         self.formsets = {}
         for name, form_class in self.row_classes.items():
-            # absolute_max bounds the work a forged TOTAL_FORMS can cause.
-            formset_class = formset_factory(
-                form_class, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS, validate_max=True
-            )
+            formset_class = self.formset_classes[name]
             rows = [r for r in document.get(name, []) if isinstance(r, dict)] or [{}]
             self.formsets[name] = formset_class(
                 data=data,
@@ -185,6 +185,39 @@ class PhaseForms:
         for formset in self.formsets.values():
             count += len(formset.non_form_errors()) + sum(len(f.errors) for f in formset.forms)
         return count
+
+
+class StoredForms:
+    """A stored answer's forms, built only when something reads them: a phase page whose
+    fields come from the fragment cache (see ``views._stored_page``) never builds them.
+    Unbound, so without errors; ``base_revision`` is known without building."""
+
+    is_bound = False
+    errors_count = 0
+    out_of_date = False
+
+    def __init__(
+        self,
+        forms_class: type[PhaseForms],
+        document: dict,
+        requirement_choices: tuple[str, ...],
+        base_revision: int,
+    ):
+        self.forms_class = forms_class
+        self.stored_document = document
+        self.requirement_choices = requirement_choices
+        self.base_revision = base_revision
+
+    @cached_property
+    def built(self) -> PhaseForms:
+        return self.forms_class(
+            document=self.stored_document,
+            requirement_choices=self.requirement_choices,
+            base_revision=self.base_revision,
+        )
+
+    def __getattr__(self, name: str):  # main, formsets: the built forms'
+        return getattr(self.built, name)
 
 
 def compact(document: dict, lists) -> dict:
@@ -350,10 +383,22 @@ def build_forms(unit: PhaseUnit) -> type[PhaseForms]:
             (RowForm,),
             attrs,
         )
+    formset_classes: dict[str, type[BaseFormSet]] = {
+        # absolute_max bounds the work a forged TOTAL_FORMS can cause.
+        name: formset_factory(
+            form_class, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS, validate_max=True
+        )
+        for name, form_class in row_classes.items()
+    }
     return type(
         _class_name(unit.slug, "Forms"),
         (PhaseForms,),
-        {"main_class": main_class, "row_classes": row_classes, "unit": unit},
+        {
+            "main_class": main_class,
+            "row_classes": row_classes,
+            "formset_classes": formset_classes,
+            "unit": unit,
+        },
     )
 
 

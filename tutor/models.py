@@ -209,6 +209,10 @@ class PhaseAnswer(models.Model):
     revision = models.PositiveIntegerField(default=0)
     checked_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What its stored findings say, as a digest written with them: a save whose check
+    # says the same reads and writes no finding (services.store_findings). Empty for
+    # answers stored before it existed: their findings are then read and compared.
+    findings_digest = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["attempt", "phase"]

@@ -1,5 +1,7 @@
 """Actions that change several rows at once. Views validate input and call one of these."""
 
+import hashlib
+import json
 import logging
 import os
 import secrets
@@ -227,6 +229,7 @@ def _store(
         "status": phase_status(checked),
         "checked_at": now,
         "updated_at": now,
+        "findings_digest": findings_digest(checked),
     }
     if stored is None:
         try:
@@ -241,6 +244,7 @@ def _store(
             return _conflicting(current, data)
         findings = store_findings(answer, checked, previous=[])
     else:
+        stored_digest = stored.findings_digest
         if base_revision is None:  # unconditional: whatever revision is stored now
             base_revision = (
                 PhaseAnswer.objects.select_for_update()
@@ -259,7 +263,7 @@ def _store(
         for name, value in values.items():
             setattr(answer, name, value)
         answer.revision = base_revision + 1
-        findings = store_findings(answer, checked)
+        findings = store_findings(answer, checked, stored_digest=stored_digest)
     Attempt.objects.filter(pk=attempt.pk).update(updated_at=now)
     if PHASES_BY_NUMBER[phase].background:
         request_report(answer)
@@ -534,16 +538,23 @@ def _finding_key(finding) -> tuple:
     )
 
 
-def store_findings(answer: PhaseAnswer, findings, previous: list[Finding] | None = None):
+def findings_digest(findings) -> str:
+    """What a list of findings says (stored or just found), in 32 characters."""
+    keys = json.dumps([_finding_key(f) for f in findings]).encode()
+    return hashlib.blake2b(keys, digest_size=16).hexdigest()
+
+
+def store_findings(
+    answer: PhaseAnswer,
+    findings,
+    previous: list[Finding] | None = None,
+    stored_digest: str = "",
+) -> list[Finding]:
     """Store a check's findings in place of the answer's previous ones, unless they say
-    the same; return the stored rows. ``previous``: the stored ones, when known."""
-    if previous is None:
-        previous = list(Finding.objects.filter(answer=answer).order_by("position"))
-    if [_finding_key(f) for f in previous] == [_finding_key(f) for f in findings]:
-        return previous
-    if previous:
-        Finding.objects.filter(answer=answer).delete()
-    return Finding.objects.bulk_create(
+    the same; return the findings as rows. ``previous``: the stored ones, when known.
+    ``stored_digest``: the digest stored with them, when known: then nothing is read,
+    and if it equals the check's nothing is written (the rows returned are unsaved)."""
+    rows = [
         Finding(
             answer=answer,
             code=f.code,
@@ -558,16 +569,30 @@ def store_findings(answer: PhaseAnswer, findings, previous: list[Finding] | None
             position=position,
         )
         for position, f in enumerate(findings)
-    )
+    ]
+    if stored_digest:  # what is stored is known without reading it
+        if stored_digest == findings_digest(findings):
+            return rows
+        Finding.objects.filter(answer=answer).delete()
+        return Finding.objects.bulk_create(rows)
+    if previous is None:
+        previous = list(Finding.objects.filter(answer=answer).order_by("position"))
+    if [_finding_key(f) for f in previous] == [_finding_key(f) for f in findings]:
+        return previous
+    if previous:
+        Finding.objects.filter(answer=answer).delete()
+    return Finding.objects.bulk_create(rows)
 
 
 def recheck_answer(attempt: Attempt, answer: PhaseAnswer, design: Design) -> None:
     """Check stored answers again (after the problem changed); the answers stay as typed."""
     findings = check_phase(answer.phase, design)
+    stored_digest = answer.findings_digest
     answer.status = phase_status(findings)
     answer.checked_at = timezone.now()
-    answer.save(update_fields=["status", "checked_at", "updated_at"])
-    store_findings(answer, findings)
+    answer.findings_digest = findings_digest(findings)
+    answer.save(update_fields=["status", "checked_at", "updated_at", "findings_digest"])
+    store_findings(answer, findings, stored_digest=stored_digest)
     if PHASES_BY_NUMBER[answer.phase].background:
         request_report(answer)
 

@@ -4,6 +4,8 @@ Objects a learner owns are looked up together with the owner, so another learner
 the same 404 as for an object that does not exist.
 """
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -13,7 +15,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -37,6 +39,7 @@ from tutor.forms import (
     JoinForm,
     PhaseForms,
     SignupForm,
+    StoredForms,
     apply_row_action,
     compact,
     forms_for,
@@ -44,6 +47,7 @@ from tutor.forms import (
 )
 from tutor.models import (
     Attempt,
+    Comment,
     Dispute,
     Enrollment,
     Finding,
@@ -283,14 +287,40 @@ def phase_page(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
 
 
 def _stored_page(request, attempt, info, answer, status=200, **shown) -> HttpResponse:
-    """The page with the form holding the stored answer."""
+    """The page with the form holding the stored answer. Its fields are drawn from the
+    stored answer, the phase 1 requirements offered and the findings beside them, and
+    nothing else: drawn once, they come from the fragment cache under a digest of those
+    (``fields_key``), and the forms are then never built."""
     design = services.design_for(attempt)
-    forms = forms_for(info.number)(
-        document=answer.data if answer else info.empty(),
-        requirement_choices=_choices_for(info.number, design),
-        base_revision=answer.revision if answer else 0,
+    choices = _choices_for(info.number, design)
+    forms = StoredForms(
+        forms_for(info.number),
+        answer.data if answer else info.empty(),
+        choices,
+        answer.revision if answer else 0,
     )
-    return _page(request, _context(attempt, info, answer, forms, design, status=status, **shown))
+    context = _context(attempt, info, answer, forms, design, status=status, **shown)
+    context["fields_key"] = _fields_key(attempt, forms, context["findings_by_field"])
+    return _page(request, context)
+
+
+def _fields_key(attempt: Attempt, forms: StoredForms, by_field: dict) -> str:
+    """A digest of everything a stored answer's fields are drawn from. The templates
+    and the phases' layouts are not in it: they change only with a deploy, which starts
+    processes with empty local caches (and DEBUG keeps no fragments)."""
+    shown = {
+        name: [(f.severity, f.severity_label, f.position, f.code, f.message) for f in findings]
+        for name, findings in by_field.items()
+    }
+    material = [
+        attempt.pk,
+        forms.forms_class.unit.number,
+        forms.stored_document,
+        forms.requirement_choices,
+        shown,
+    ]
+    encoded = json.dumps(material, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
 
 
 @login_required
@@ -384,12 +414,12 @@ def phase_dispute(request: LearnerRequest, attempt_id: int, number: int) -> Http
     form = DisputeForm(request.POST)
     if not form.is_valid():
         if request.htmx:
-            shown = _shown(attempt, number, None, finding, key, _latest_dispute(answer, key))
+            shown = _shown(attempt, number, finding, key, _latest_dispute(answer, key))
             return _dispute_block(request, attempt, info, shown, form=form)
         return _stored_page(request, attempt, info, answer, status=400, dispute_forms={key: form})
     outcome = services.dispute_finding(attempt, answer, finding, form.cleaned_data["reason"])
     if request.htmx:
-        shown = _shown(attempt, number, None, finding, key, outcome.dispute)
+        shown = _shown(attempt, number, finding, key, outcome.dispute)
         return _dispute_block(request, attempt, info, shown, just_sent=True, outcome=outcome)
     if outcome.created:
         messages.success(request, f"Sent: your instructor will look at {finding.code}.")
@@ -438,8 +468,20 @@ def _phase_request(
     request: LearnerRequest, attempt_id: int, number: int
 ) -> tuple[Attempt, PhaseUnit, PhaseAnswer | None]:
     """The learner's own attempt, the phase, and its answer if it was ever saved."""
-    attempt = _own_attempt(request, attempt_id)
     info = _phase_info(number)
+    # Whether this phase has comments and each answer disputes, read with them: most
+    # have none, and their own queries are then skipped (_context, _with_disputes).
+    disputed = Exists(Dispute.objects.filter(answer=OuterRef("pk")))
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("problem__problem_set")
+        .defer("problem__samples")
+        .annotate(commented=Exists(Comment.objects.filter(attempt=OuterRef("pk"), phase=number)))
+        .prefetch_related(
+            Prefetch("answers", PhaseAnswer.objects.annotate(disputed=disputed).order_by("phase"))
+        ),
+        pk=attempt_id,
+        learner=request.user,
+    )
     return attempt, info, next((a for a in attempt.answers.all() if a.phase == number), None)
 
 
@@ -494,7 +536,7 @@ def _context(
     attempt: Attempt,
     info: PhaseUnit,
     answer: PhaseAnswer | None,
-    forms: PhaseForms | None,
+    forms: PhaseForms | StoredForms | None,
     design: Design,
     outcome: services.SaveOutcome | None = None,
     status: int = 200,
@@ -511,7 +553,7 @@ def _context(
         findings = list(answer.findings.order_by("position"))
         if info.background:
             report = Report.objects.filter(answer=answer).first()
-    shown_findings, earlier_disputes = _with_disputes(attempt, number, forms, answer, findings)
+    shown_findings, earlier_disputes = _with_disputes(attempt, number, answer, findings)
     by_field: dict[str, list[ShownFinding]] = {}
     for finding in shown_findings:
         if not finding.other_phase:
@@ -537,7 +579,9 @@ def _context(
         "previous": PHASES_BY_NUMBER.get(number - 1),
         "next": PHASES_BY_NUMBER.get(number + 1),
         "rules": rules_for(number),
-        "comments": attempt.comments.filter(phase=number).select_related("author"),
+        "comments": attempt.comments.filter(phase=number).select_related("author")
+        if getattr(attempt, "commented", True)
+        else (),
         "earlier_disputes": earlier_disputes,
         "dispute_forms": {},
         # Read only by the templates that show them (a template calls a callable).
@@ -554,12 +598,12 @@ def _context(
     return context
 
 
-def _with_disputes(attempt, number, forms, answer, findings):
+def _with_disputes(attempt, number, answer, findings):
     """The findings as shown, each with the learner's latest dispute of it; and the
     disputes of findings no longer shown (the answer changed), whose replies must stay
     in sight. One query, and only for a phase that has an answer."""
     latest: dict[str, Dispute] = {}
-    if answer is not None:
+    if answer is not None and getattr(answer, "disputed", True):
         for dispute in answer.disputes.select_related("decided_by"):  # newest first
             latest.setdefault(dispute.finding_key, dispute)
     shown: list[ShownFinding] = []
@@ -570,7 +614,7 @@ def _with_disputes(attempt, number, forms, answer, findings):
             key = services.finding_dispute_key(finding)
             key = "" if key in keys else key  # the same finding twice: one dispute block
             keys.add(key)
-        one = _shown(attempt, number, forms, finding, key, latest.get(key))
+        one = _shown(attempt, number, finding, key, latest.get(key))
         shown.append(replace(one, position=len(shown) + 1))
     return shown, [d for key, d in latest.items() if key not in keys]
 
@@ -578,7 +622,6 @@ def _with_disputes(attempt, number, forms, answer, findings):
 def _shown(
     attempt: Attempt,
     number: int,
-    forms: PhaseForms | None,
     finding: Finding,
     key: str = "",
     dispute: Dispute | None = None,
@@ -589,9 +632,7 @@ def _shown(
     other_phase = field_phase != number
     href, elsewhere = "", None
     if anchor:
-        lists: Mapping[str, object] = forms.formsets if forms else {}
-        if other_phase:
-            lists = forms_for(field_phase).row_classes
+        lists = forms_for(field_phase).row_classes  # a list's findings go to its section
         prefix = "section-" if anchor in lists else "id_"
         page = reverse("phase", args=[attempt.pk, field_phase]) if other_phase else ""
         href = f"{page}#{prefix}{anchor}"

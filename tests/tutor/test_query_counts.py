@@ -103,11 +103,13 @@ def measure(client, urls) -> dict[str, int]:
 
 
 def test_learner_pages_do_not_grow_with_data(client, alice, dora, foundations, url_shortener):
-    """Small: every phase saved once, empty (a phase page reads its findings only when
-    the phase has an answer: one query more than for a phase never saved)."""
+    """Small: every phase saved once, empty, with one comment (a phase page reads its
+    findings only when the phase has an answer, and its comments only when it has some:
+    one query more each than for a phase without)."""
     attempt = start_attempt(alice, url_shortener)
     for phase in PHASES:
         save_phase(attempt, phase.number, phase.empty())
+        Comment.objects.create(attempt=attempt, phase=phase.number, author=dora, text="Hi.")
     client.force_login(alice)
     urls = learner_urls(attempt, url_shortener)
     small = measure(client, urls)
@@ -150,17 +152,17 @@ def test_anonymous_pages_do_not_grow_with_data(client, alice, dora, foundations,
 
 
 # Statements for one htmx save-and-check of phase 1 that changes the answer but not its
-# findings: the session and the user, the attempt with its answers, then in a
-# transaction (two savepoint statements in a test) the answer's UPDATE on its revision,
-# a read of its stored findings to compare, and the attempt's clock; then, to draw the
-# findings, the learner's disputes of them (one read, each dispute beside its finding).
+# findings: the session and the user, the attempt with its answers (whether this phase
+# has comments and each answer disputes read with them), then in a transaction (two
+# savepoint statements in a test) the answer's UPDATE on its revision, with the digest
+# of its findings, and the attempt's clock. The findings' digest equals the stored one,
+# so they are neither read nor written; no disputes, so none are read.
 # Lower these when a change needs fewer; a regression fails here.
-SAVE_STATEMENTS = 10
+SAVE_STATEMENTS = 8
 # When the findings change too: they are replaced (one DELETE, one INSERT).
-SAVE_NEW_FINDINGS_STATEMENTS = 12
-# The same form submitted again: nothing is written, the stored findings (and their
-# disputes) are shown.
-RESUBMIT_STATEMENTS = 6
+SAVE_NEW_FINDINGS_STATEMENTS = 10
+# The same form submitted again: nothing is written, the stored findings are shown.
+RESUBMIT_STATEMENTS = 5
 # The poll of a pending report: the session and the user, the report's one row.
 POLL_STATEMENTS = 3
 
@@ -190,6 +192,39 @@ def test_a_save_costs_a_few_statements(client, alice, url_shortener):
     fewer = {**changed, "functional": changed["functional"][:1]}
     statements, sql = save_count(client, url, requirements_post(fewer, first.revision + 1))
     assert statements == SAVE_NEW_FINDINGS_STATEMENTS, sql
+
+
+def test_a_phase_page_without_comments_or_disputes_reads_neither(client, alice, url_shortener):
+    """The session and the user, the attempt with its answers (and whether there are
+    comments or disputes to read), the findings: five statements."""
+    attempt = start_attempt(alice, url_shortener)
+    save_phase(attempt, 1, ANSWERS["1"])
+    client.force_login(alice)
+    url = reverse("phase", args=[attempt.pk, 1])
+    client.get(url)
+    assert count(client, url) == 5
+
+
+def test_findings_stored_before_their_digest_are_read_and_kept(client, alice, url_shortener):
+    """An answer saved before findings had a digest: its findings are read and compared
+    (one more statement), kept when the check says the same, and the digest written."""
+    from tests.tutor.helpers import requirements_post
+    from tutor.models import Finding, PhaseAnswer
+
+    attempt = start_attempt(alice, url_shortener)
+    first = save_phase(attempt, 1, ANSWERS["1"])
+    PhaseAnswer.objects.filter(pk=first.pk).update(findings_digest="")
+    rows = list(Finding.objects.filter(answer=first).values_list("pk", flat=True))
+    client.force_login(alice)
+    url = reverse("phase", args=[attempt.pk, 1])
+    client.get(url)
+    changed = {**ANSWERS["1"], "clarifications": {**ANSWERS["1"]["clarifications"]}}
+    changed["clarifications"]["notes"] = "Checked again."
+    statements, sql = save_count(client, url, requirements_post(changed, first.revision))
+    assert statements == SAVE_STATEMENTS + 1, sql
+    assert list(Finding.objects.filter(answer=first).values_list("pk", flat=True)) == rows
+    first.refresh_from_db()
+    assert first.findings_digest
 
 
 def test_the_report_poll_reads_one_row(client, alice, url_shortener):
