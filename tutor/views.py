@@ -348,14 +348,16 @@ def phase_save(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
     if attempt.is_finished:
         context = _context(attempt, info, answer, forms, design, status=409, notice=FINISHED_NOTICE)
         return _page(request, context)
-    data = _valid_document(forms, number)
-    if data is None:
+    valid = _valid_document(forms, number)
+    if valid is None:
         notice = OUT_OF_DATE_FORM if forms.out_of_date else FIELDS_NOTICE
         context = _context(attempt, info, answer, forms, design, status=422, notice=notice)
         return _page(request, context)
     # Only phase 1 (read for the choices above) has been parsed, and a phase 1 form has
-    # no choices: this design, with the new answer, serves the check and the page.
-    design.answers[number] = data
+    # no choices: this design, with the new answer and its parse, serves the check and
+    # the page.
+    data, parsed = valid
+    design.put(number, data, parsed)
     try:
         outcome = services.save_and_check(attempt, number, data, forms.base_revision, design)
     except services.SaveConflict as exc:
@@ -493,19 +495,24 @@ def _choices_for(number: int, design: Design) -> tuple[str, ...]:
     return _requirement_choices(design)
 
 
-def _valid_document(forms: PhaseForms, number: int) -> dict | None:
-    """The phase document the forms hold, blank rows dropped; None (and the errors on
-    the forms) when a field or the phase's shape check refuses it."""
+def _valid_document(forms: PhaseForms, number: int) -> tuple[dict, object] | None:
+    """The phase document the forms hold, blank rows dropped, with its parse; None (and
+    the errors on the forms) when a field or the phase's shape check refuses it."""
     if not forms.is_valid():
         return None
     unit = PHASES_BY_NUMBER[number]
     document = forms.document(unit.schema_version)
+    compacted = compact(document, type(forms).row_classes)
     try:
+        return compacted, unit.parse(compacted)
+    except AnswerShapeError as exc:
+        errors = exc.errors
+    try:  # again with the blank rows, so that each error names its row on the form
         unit.parse(document)
     except AnswerShapeError as exc:
-        forms.add_shape_errors(exc.errors)
-        return None
-    return compact(document, type(forms).row_classes)
+        errors = exc.errors
+    forms.add_shape_errors(errors)
+    return None
 
 
 def _conflicted(

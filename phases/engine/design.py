@@ -79,6 +79,16 @@ class Design:
     def has(self, phase: int) -> bool:
         return phase in self.answers
 
+    def put(self, phase: int, document: JSON, parsed: object) -> None:
+        """Phase ``phase``'s answer replaced, before anything has read it, by ``document``
+        and ``parsed``, its parse (a save has parsed it to check its shape: it is not
+        parsed again)."""
+        attribute = _PARSED[phase]
+        if attribute in self.__dict__ or self._findings:
+            raise RuntimeError(f"phase {phase} was read before its answer was put")
+        self.answers[phase] = document
+        self.__dict__[attribute] = parsed
+
     def memo(self, compute: Callable[["Design"], _T]) -> _T:
         """``compute(design)``, worked out once per design: for what several rules read."""
         if compute not in self._memo:
@@ -145,6 +155,20 @@ class Design:
     def capacity(self) -> CapacityModel:
         """Phase 7's capacity model, computed once per check and shared by its rules."""
         return capacity.model(self)
+
+
+# Each phase's parse, as the Design attribute that keeps it.
+_PARSED = {
+    1: "requirements",
+    2: "estimate",
+    3: "data_model",
+    4: "api",
+    5: "architecture",
+    6: "technology",
+    7: "bottlenecks",
+    8: "failure",
+    9: "review",
+}
 
 
 def _run_rules(phase: int, design: Design) -> list[Finding]:

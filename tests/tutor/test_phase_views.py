@@ -365,3 +365,28 @@ def test_dashboard_shows_the_rules_a_learner_trips_most(alice_client, alice, url
     assert "The rules you trip most" in html
     assert 'href="/rules/#REQ-006"' in html
     assert "4 times in 2 attempts" in html  # two vague targets in each of two attempts
+
+
+def test_a_save_parses_its_answer_once(alice_client, attempt, monkeypatch):
+    """The shape check's parse is the one the rules and the page read (Design.put)."""
+    import dataclasses
+
+    from phases import requirements
+    from phases.engine.registry import PHASES_BY_NUMBER
+
+    parses = []
+    original = requirements.parse
+
+    def counting(document):
+        parses.append(1)
+        return original(document)
+
+    monkeypatch.setattr(requirements, "parse", counting)
+    unit = dataclasses.replace(PHASES_BY_NUMBER[1], parse=counting)
+    monkeypatch.setitem(PHASES_BY_NUMBER, 1, unit)
+    response = alice_client.post(
+        phase_url(attempt), requirements_post(with_mistake()), HTTP_HX_REQUEST="true"
+    )
+    assert "Saved and checked" in response.content.decode()
+    assert "REQ-006" in response.content.decode()
+    assert len(parses) == 1

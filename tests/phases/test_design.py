@@ -1,0 +1,23 @@
+"""Design.put: a save's own parse is the one the rules read, and only before any read."""
+
+import pytest
+
+from phases import requirements
+from phases.engine.design import Design, ProblemSpec
+
+
+def test_put_keeps_the_parse_it_is_given():
+    design = Design({}, ProblemSpec(slug="x"))
+    document = {"version": 1, "availability": "99.9%"}
+    parsed = requirements.parse(document)
+    design.put(1, document, parsed)
+    assert design.requirements is parsed
+    assert design.answers[1] is document
+
+
+def test_put_after_the_phase_was_read_is_refused():
+    design = Design({1: {"version": 1}}, ProblemSpec(slug="x"))
+    assert design.requirements is not None
+    document = {"version": 1, "availability": "99.9%"}
+    with pytest.raises(RuntimeError):
+        design.put(1, document, requirements.parse(document))
