@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from phases.reading.quantities import UREG, Quantity, format_quantity, parse_quantity
-from phases.reading.units import SECONDS_PER_DAY, SECONDS_PER_MONTH, SECONDS_PER_YEAR, UnitError
+from phases.reading.units import (
+    SECONDS_PER_DAY,
+    SECONDS_PER_MONTH,
+    SECONDS_PER_YEAR,
+    UnitError,
+    durations_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -270,3 +276,22 @@ def test_quantity_like_text_gives_a_quantity_or_unit_error(text, expect):
 def test_numbers_with_units_give_a_quantity_or_unit_error(number, suffix, expect):
     _parses_or_unit_error(f"{number}{suffix}", expect)
     _parses_or_unit_error(f"{number:,}{suffix}", expect)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("kept for 30 days, and nothing past one hour", [30 * SECONDS_PER_DAY, 3_600]),
+        ("expires after an hour", [3_600]),
+        ("a 10-minute hold", [600]),
+        ("36.5 TB over five years", [5 * SECONDS_PER_YEAR]),
+        ("clients poll every 5 s", [5]),
+        ("5,000 a second", []),
+        ("2 billion checks a day", []),
+        ("10 per second", []),
+        ("p99 of 5 ms", []),
+    ],
+)
+def test_durations_in_prose(text, seconds):
+    """Durations said in a sentence, and rates ("a second", "per day") told apart."""
+    assert durations_in(text) == pytest.approx(seconds)
