@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from phases.engine.answers import JSON, AnswerShapeError, Reader, flatten
+from phases.engine.answers import JSON, AnswerShapeError, Reader
 from phases.engine.findings import Hit, Severity
 from phases.engine.unit import (
     Expectation,
@@ -1194,13 +1194,6 @@ def _expiries(design: Design) -> list[Expiry]:
     return found
 
 
-def _everything_said(design: Design) -> list[str]:
-    """Every text of every phase answered, as typed."""
-    return [
-        text for _number, doc in sorted(design.answers.items()) for text in flatten(doc).values()
-    ]
-
-
 def expiry_without_deletion(design: Design) -> Iterator[Hit]:
     """Data said to expire, or kept only for a while, that nothing in the design deletes.
 
@@ -1226,7 +1219,7 @@ def expiry_without_deletion(design: Design) -> Iterator[Hit]:
     found = _expiries(design)
     if not found:
         return
-    if any(_says_deletion(text) for text in design.memo(_everything_said)):
+    if any(_says_deletion(text) for text in design.everything_said):
         return
     first = found[0]
     others = len(found) - 1

@@ -18,6 +18,7 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypedDict, overload
@@ -1077,6 +1078,152 @@ def calls_not_listed(design: Design) -> Iterator[Hit]:
             f"hop(s): {shown}.",
             hint="Which component waits on which, and for how long at most?",
             fix="Add a row per hop with its timeout and whether a circuit breaker wraps it.",
+        )
+
+
+# -- A guard on every request ---------------------------------------------------------------
+
+# What a check that guards requests speaks of: limits and quotas, sessions, tokens,
+# authentication and authorisation ("add this request if under the limit", "check the
+# session token", "the caller's permissions").
+_GUARD = re.compile(
+    r"rate[- ]?limit|\blimiter|throttl|\bquotas?\b|\blimit checks?\b|"
+    r"\b(over|under|within|against|exceeds?) (\S+ ){0,5}limits?\b|"
+    r"authori[sz]|authenticat|\bpermissions?\b|access control|\bacls?\b|entitlement|"
+    r"\b(check|validat|verif|look(s|ing)? up)\w* (\S+ ){0,3}(sessions?|tokens?|api keys?|"
+    r"credentials|signatures?)\b|"
+    r"\b(sessions?|tokens?|api keys?|credentials) (check|validation|lookup|store|registry)",
+    re.IGNORECASE,
+)
+# Stores a guard may consult.
+GUARD_STORE_TYPES = ("cache", "db_primary", "db_replica")
+# A design saying what a guard does when it cannot check: fail open or closed, let the
+# requests through, refuse them all, fall back to a local count.
+_FAIL_MODE = re.compile(
+    r"\bfail(s|ing|ed)?[- ](open|closed?|safe|secure|static)\b|"
+    r"\blet(s|ting)? (\S+ ){0,3}through\b|\bdeny by default\b|"
+    r"\b(allow|admit|accept|serve|pass)(s|es|ed|ing)? (all|every|each|any) (\S+ )?"
+    r"(requests?|calls?)\b|"
+    r"\b(reject|refuse|deny|denie|block|drop)(s|d|ed|ing)? (all|every|each|any) (\S+ )?"
+    r"(requests?|calls?)\b",
+    re.IGNORECASE,
+)
+# What a failure row says happens to the requests the guard checks: refused, errors,
+# signed out, or let through.
+_REQUEST_FATE = re.compile(
+    r"\b(refus|reject|den(y|ied|ies)|block|turned away|fail|error|unavailable|logged out|"
+    r"signed out|sign in again|log in again|through|unlimited|unthrottled|unchecked|"
+    r"allowed|admitted|over (their|the|its) limits?)\w*|\b[45]\d\d\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Guard:
+    component: Component
+    # The words of the design that show it guards requests.
+    said: str
+
+
+def _every_request_reaches(arch: Architecture) -> list[str]:
+    """The components every request passes through on its way in: on the synchronous
+    steps of both branches of every path drawn (normalised names)."""
+    paths = [arch.path(key) for key in ("write_path", "read_path") if arch.path(key)]
+    if not paths:
+        return []
+    sets = [
+        {_same(step.component) for step in path if not step.is_async and not step.branch}
+        for path in paths
+    ]
+    common = set.intersection(*sets)
+    return [name for name in sets[0] if name in common]
+
+
+def _guard_stores(arch: Architecture) -> list[Guard]:
+    """Stores that every request reaches, consulted by a check that guards requests: the
+    store's name, its reason, its steps, or the step just before one of them speaks of a
+    limit, a quota, a session or token check, authentication or permissions."""
+    found = []
+    for name in _every_request_reaches(arch):
+        component = arch.component(name)
+        if component is None or component.type not in GUARD_STORE_TYPES:
+            continue
+        said = ""
+        for text in (component.name, component.why):
+            match = _GUARD.search(text)
+            if match and not said:
+                said = text
+        for key in ("write_path", "read_path"):
+            steps = arch.path(key)
+            for index, step in enumerate(steps):
+                if said or _same(step.component) != name or step.is_async:
+                    continue
+                before = steps[index - 1].action if index else ""
+                for text in (step.action, before):
+                    if _GUARD.search(text) and not said:
+                        said = text
+        if said:
+            found.append(Guard(component, said))
+    return found
+
+
+def guard_without_failure_behaviour(design: Design) -> Iterator[Hit]:
+    """A store that a check on every request consults, with nothing said about what the
+    check does when the store is down.
+
+    Why it matters:
+        A rate limiter's counters, a session or token store, a permissions lookup: every
+        request waits on them, so their outage is everyone's outage unless the guard has
+        a decided answer. Failing open lets requests through unchecked (the API stays up,
+        abusers get a window); failing closed refuses them (nothing gets past, and the
+        guard takes the service down with it). Either can be right: a rate limiter
+        usually fails open, an authorisation check closed. Not deciding means the
+        timeout decides, at 3 a.m.
+    Triggers:
+        A cache or database that every request reaches (a synchronous step on every path
+        drawn in phase 5), whose name, reason or steps (or the step just before one)
+        speak of a limit, a quota, a session or token check, authentication or
+        permissions; its phase 8 row does not say what happens to the requests (refused,
+        let through, errors, signed out) and does not fall back, and nowhere does the
+        design say it fails open or closed. Textual, so a warning that asks.
+    Better:
+        "Counter store down: the gateways fail open after a 5 ms timeout, so callers may
+        exceed their limit for the seconds a failover takes; abuse is bounded by the
+        local per-gateway limit."
+    """
+    arch = _other(design, 5, "architecture")
+    if arch is None:
+        return
+    guards = _guard_stores(arch)
+    if not guards:
+        return
+    if any(_FAIL_MODE.search(text) for text in design.everything_said):
+        return
+    for guard in guards:
+        row = design.failure.for_component(guard.component.name)
+        if row is None or not row.dependency:
+            continue  # unclassified_component asks for the row first
+        if row.mitigation == "fallback" or _REQUEST_FATE.search(row.user_sees):
+            continue
+        name = _quoted(guard.component.name)
+        if row.dependency == "hard":
+            question = (
+                "You classify it as hard, so when it is down every request fails: the guard "
+                "takes the service down with it. Is failing closed what you want, and why?"
+            )
+        else:
+            question = (
+                "When it is unavailable, does the check let requests through (fail open) or "
+                "refuse them (fail closed), and why?"
+            )
+        yield Hit(
+            field=f"{row.field}.user_sees",
+            message=f'{name} is consulted by a check on every request ("{guard.said}"). '
+            + question,
+            hint="If this store stopped answering for a minute, what would the check do "
+            "with the requests waiting on it?",
+            fix="Say whether the check fails open or closed when the store is unreachable, "
+            "after what timeout, and why that is the lesser harm for this system.",
         )
 
 
