@@ -295,3 +295,57 @@ def durations_in(text: str) -> list[float]:
         number = _WORD_NUMBERS[word] if word else _group_number(match.group(1), match.group(2))
         found.append(number * _PROSE_PERIODS[match.group("period").lower()])
     return found
+
+
+# Figures written in prose: "about 30 million connected", "200,000 polls/s", "46k reads a
+# second".
+_PROSE_SCALES = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "trillion": 1e12,
+}
+_PROSE_COUNT = re.compile(
+    rf"(?<![\w.,]){_NUMBER}\s*(?P<scale>{'|'.join(sorted(_PROSE_SCALES, key=len, reverse=True))})?"
+    r"(?![\w.])",
+    re.IGNORECASE,
+)
+_PER_SECOND = re.compile(
+    r"^\s*(?:[a-z][a-z'-]*\s+){0,3}?[a-z'-]*\s*"
+    r"(/\s*s(ec)?\b|(a|per|each|every) second\b|qps\b|rps\b)",
+    re.IGNORECASE,
+)
+
+
+def _prose_figures(text: str) -> list[tuple[float, str, bool]]:
+    """Each figure in a sentence: its value, what follows it, and whether it starts a
+    duration ("30 days")."""
+    durations = {m.start() for m in _PROSE_DURATION.finditer(text)}
+    found = []
+    for match in _PROSE_COUNT.finditer(text):
+        scale = (match.group("scale") or "").lower()
+        value = _group_number(match.group(1), match.group(2)) * _PROSE_SCALES.get(scale, 1.0)
+        found.append((value, text[match.end() :], match.start() in durations))
+    return found
+
+
+def counts_in(text: str) -> list[float]:
+    """Every figure a sentence states that is not a duration or a rate: "about 30 million
+    connected" gives [30000000.0]."""
+    return [
+        value
+        for value, after, duration in _prose_figures(text or "")
+        if not duration and not _PER_SECOND.match(after)
+    ]
+
+
+def rates_in(text: str) -> list[float]:
+    """Every rate a second a sentence states: "200,000 queue polls/s" and "46k reads a
+    second" give [200000.0] and [46000.0]."""
+    return [value for value, after, _d in _prose_figures(text or "") if _PER_SECOND.match(after)]
