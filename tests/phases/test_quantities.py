@@ -12,7 +12,9 @@ from phases.reading.units import (
     SECONDS_PER_MONTH,
     SECONDS_PER_YEAR,
     UnitError,
+    counts_in,
     durations_in,
+    rates_in,
 )
 
 
@@ -295,3 +297,20 @@ def test_numbers_with_units_give_a_quantity_or_unit_error(number, suffix, expect
 def test_durations_in_prose(text, seconds):
     """Durations said in a sentence, and rates ("a second", "per day") told apart."""
     assert durations_in(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    ("text", "counts", "rates"),
+    [
+        ("100 million daily users, about 30 million connected", [1e8, 3e7], []),
+        ("200,000 queue polls/s served by the CDN", [], [2e5]),
+        ("46k reads a second", [], [46_000]),
+        ("2M fans polling every 10 s is 200,000 requests/s", [2e6], [2e5]),
+        ("kept 30 days", [], []),
+        ("5,000 rps", [], [5_000]),
+    ],
+)
+def test_counts_and_rates_in_prose(text, counts, rates):
+    """Figures said in a sentence: counts of things apart from rates a second and durations."""
+    assert counts_in(text) == pytest.approx(counts)
+    assert rates_in(text) == pytest.approx(rates)
