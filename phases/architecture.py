@@ -928,7 +928,8 @@ def waits_after_durable(design: Design) -> Iterator[Hit]:
         path someone waits on, a synchronous step at a database primary, object storage
         or a queue whose action starts with a write ("increment the view count", "insert
         an audit row", "publish a click event"); cache fills are what reads do and are
-        not counted, and a queue a synchronous worker follows is the queue rule's. The
+        not counted, nor are writes the answer depends on (counting against a limit, a
+        lock, a hold), and a queue a synchronous worker follows is the queue rule's. The
         read-path part reads the step's verb, so it asks (textual).
     Better:
         Answer once the write is durable; publish an event, and let workers push, fan
@@ -980,6 +981,11 @@ _WRITE_VERBS = frozenset(
     )
 )
 _ACTION_PARTS = re.compile(r"[,;:]|\bthen\b|\band\b")
+# A write the answer depends on: counting a request against a limit, taking a lock or a
+# hold, claiming or reserving something.
+_ANSWER_NEEDS = re.compile(
+    r"\b(limit|quota|throttl|lock|hold|claim|reserv|lease)\w*", re.IGNORECASE
+)
 # Where a write on a read path costs the reader: a store that persists it, or a queue.
 _WRITTEN_TYPES = (*DURABLE_TYPES, "queue")
 
@@ -1006,7 +1012,7 @@ def _write_on_read_path(design: Design) -> Iterator[Hit]:
             for _q, later_step, later in steps[index + 1 :]
         ):
             return  # the reader waits for the consumer: queue_user_waits reports it
-        if not _starts_with_a_write(step.action):
+        if not _starts_with_a_write(step.action) or _ANSWER_NEEDS.search(step.action):
             continue
         yield Hit(
             field=f"{step.field}.async",

@@ -1081,6 +1081,13 @@ _KEPT = re.compile(
     r"(deleted|removed|purged|dropped|discarded) after)\b",
     re.IGNORECASE,
 )
+# Expiries that need nothing deleted: a signed URL or a token stops working by itself, and
+# a cache or CDN entry expires by the cache's own TTL.
+_EXPIRES_BY_ITSELF = re.compile(
+    r"\b((pre-?)?signed|tokens?|jwts?|certificates?|passwords?|cookies?|cach\w*|cdn|"
+    r"edges?)\b",
+    re.IGNORECASE,
+)
 _NEVER = re.compile(
     r"\b(never|not|no|without|don't|doesn't|do not|does not|forever|indefinitely|permanent\w*)\b",
     re.IGNORECASE,
@@ -1130,7 +1137,7 @@ def _clauses(text: str) -> list[str]:
 def _says_expiry(text: str) -> bool:
     """Whether a text says some data expires, or is kept for less than a year."""
     for clause in _clauses(text):
-        if _NEVER.search(clause):
+        if _NEVER.search(clause) or _EXPIRES_BY_ITSELF.search(clause):
             continue
         if _EXPIRES.search(clause):
             return True
@@ -1210,7 +1217,8 @@ def expiry_without_deletion(design: Design) -> Iterator[Hit]:
         hour"), or phase 2's retention under a year, while no phase names a mechanism
         that deletes it (a TTL, a cleanup, sweeper or compaction job, lifecycle rules,
         dropping partitions, a retention policy, "delete expired rows"). A retention of a
-        year or more is read as the horizon of the estimate. Textual, so a warning that
+        year or more is read as the horizon of the estimate; signed URLs, tokens and cache
+        entries expire by themselves and are not counted. Textual, so a warning that
         asks.
     Better:
         An access pattern "delete expired pastes" run by an expiry job in batches, a TTL

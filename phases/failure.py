@@ -1092,7 +1092,7 @@ _GUARD = re.compile(
     r"authori[sz]|authenticat|\bpermissions?\b|access control|\bacls?\b|entitlement|"
     r"\b(check|validat|verif|look(s|ing)? up)\w* (\S+ ){0,3}(sessions?|tokens?|api keys?|"
     r"credentials|signatures?)\b|"
-    r"\b(sessions?|tokens?|api keys?|credentials) (check|validation|lookup|store|registry)",
+    r"\b(sessions?|tokens?|api keys?|credentials) (check|validation|lookup|store)",
     re.IGNORECASE,
 )
 # Stores a guard may consult.

@@ -244,6 +244,9 @@ _WORD_NUMBERS = {
     "ninety": 90.0,
 }
 _PROSE_PERIODS = {
+    "ms": 0.001,
+    "millisecond": 0.001,
+    "milliseconds": 0.001,
     "s": 1.0,
     "sec": 1.0,
     "secs": 1.0,

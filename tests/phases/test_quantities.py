@@ -291,7 +291,7 @@ def test_numbers_with_units_give_a_quantity_or_unit_error(number, suffix, expect
         ("5,000 a second", []),
         ("2 billion checks a day", []),
         ("10 per second", []),
-        ("p99 of 5 ms", []),
+        ("p99 of 5 ms", [0.005]),
     ],
 )
 def test_durations_in_prose(text, seconds):
