@@ -1227,6 +1227,96 @@ def guard_without_failure_behaviour(design: Design) -> Iterator[Hit]:
         )
 
 
+# What a limiter's store is named or used for: counts held against a rate limit or a quota.
+_LIMITER = re.compile(
+    r"rate[- ]?limit|\blimiter\b|throttl|\bquotas?\b|"
+    r"\b(the|their|its|each|every|a) (caller's |client's |user's |customer's )?(\S+ )?limits?\b",
+    re.IGNORECASE,
+)
+# A failure row saying the guarded requests are refused while the store is down.
+_FAILS_CLOSED = re.compile(
+    r"\bfail(s|ing|ed)?[- ]clos|"
+    r"\b(refus|reject|den(y|ie)|block)\w* (all|every|each|any) (\S+ ){0,2}(requests?|calls?)\b|"
+    r"\b(all|every|each) (\S+ ){0,5}(requests?|calls?) (\S+ ){0,4}(is|are|get|gets) "
+    r"(refused|rejected|denied|blocked|an? error|errors|5\d\d)",
+    re.IGNORECASE,
+)
+# A reason given in the same breath: "fails closed because the provider bills per call".
+_BECAUSE = re.compile(r"\b(because|since|so that|to protect|otherwise|rather than)\b", re.I)
+
+
+def _limiter_stores(arch: Architecture) -> list[Component]:
+    """Stores named or used for counts held against a rate limit or a quota."""
+    found = []
+    for c in arch.components:
+        if c.type not in GUARD_STORE_TYPES or not c.name:
+            continue
+        steps = [
+            step.action
+            for key in ("write_path", "read_path")
+            for step in arch.path(key)
+            if _same(step.component) == _same(c.name)
+        ]
+        if any(_LIMITER.search(text) for text in (c.name, c.why, c.without, *steps)):
+            found.append(c)
+    return found
+
+
+def limiter_fails_closed(design: Design) -> Iterator[Hit]:
+    """A rate limiter that refuses every request while its store is down, under a 99.99%
+    availability target.
+
+    Why it matters:
+        A rate limiter protects the service from a few callers asking too much. If it
+        refuses every request whenever its counter store is unavailable (a failover, a
+        network blip), it turns a small outage of a helper into an outage of the whole
+        API: the limiter takes down what it protects. For a limiter, letting requests
+        through for the seconds a failover takes (callers briefly over their limit) is
+        usually the lesser harm; an authorisation check is the opposite case and is not
+        asked about here.
+    Triggers:
+        Phase 1's availability at 99.99% or more, and the phase 8 row of a cache or
+        database named or used for rate limits or quotas (its name, reason, "what breaks
+        without it" or its steps speak of a limit, a limiter, throttling or a quota)
+        saying that requests are refused while it is down (fails closed, every call
+        refused, every request gets a 500), with no reason in the same sentence. Textual,
+        so a warning that asks.
+    Better:
+        "Counter store down: the gateways fail open after a 3 ms timeout, so callers may
+        briefly exceed their limit; a local per-gateway limit bounds the abuse."
+    """
+    req = _other(design, 1, "requirements")
+    percent = req.availability_percent if req is not None else None
+    arch = _other(design, 5, "architecture")
+    if percent is None or percent < HIGH_AVAILABILITY or arch is None:
+        return
+    for component in _limiter_stores(arch):
+        row = design.failure.for_component(component.name)
+        if row is None:
+            continue
+        closed = [
+            clause
+            for clause in re.split(r"[.;]", row.user_sees)
+            if _FAILS_CLOSED.search(clause) and not _BECAUSE.search(clause)
+        ]
+        if not closed:
+            continue
+        target = allowed_downtime(percent)
+        yield Hit(
+            field=f"{row.field}.user_sees",
+            message=f"{_quoted(component.name)} holds the counts of a rate limiter, and while "
+            f'it is down the limiter refuses the requests it guards ("{closed[0].strip()}"): '
+            f"the limiter takes down the API it protects, under a {percent:g}% target that "
+            f"allows {target.per_year} of downtime a year. Is refusing them the lesser harm, "
+            "and why?",
+            hint="While the counter store fails over, what is worse: a few callers over "
+            "their limit for a few seconds, or every caller refused?",
+            fix="Let the requests through (fail open) after a short timeout while the store "
+            "is unavailable, bounded by a local per-instance limit, or say why refusing "
+            "them is right for this system.",
+        )
+
+
 def export_section(design: Design) -> list[str]:
     """Phase 8's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     f = design.failure
