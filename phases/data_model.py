@@ -1077,8 +1077,8 @@ _EXPIRES = re.compile(r"(?<![a-z])expir", re.IGNORECASE)
 # Data said to be kept for a while: "kept for 30 days", "nothing is kept past one hour",
 # "pastes last at most 30 days", "retained 90 days", "deleted after a week".
 _KEPT = re.compile(
-    r"\b(kept|keeps?|keeping|retain(s|ed|ing)?|retention|lasts?|lives?|stored|stays?|"
-    r"(deleted|removed|purged|dropped|discarded) after)\b",
+    r"\b(kept|keeps?|keeping|retain(s|ed|ing)?|retention|stored for|"
+    r"lasts? (at most|up to|no more than)|(deleted|removed|purged|dropped|discarded) after)\b",
     re.IGNORECASE,
 )
 # Expiries that need nothing deleted: a signed URL or a token stops working by itself, and

@@ -1083,12 +1083,19 @@ def calls_not_listed(design: Design) -> Iterator[Hit]:
 
 # -- A guard on every request ---------------------------------------------------------------
 
+# A count held against a caller's limit: "under the limit", "over their per-minute limit",
+# "40 times the limit" (not "within the latency limit").
+_AGAINST_A_LIMIT = (
+    r"\b(over|under|against|exceeds?|times) (the |their |its |a )?"
+    r"(caller's |client's |user's |customer's |tenant's |key's )?"
+    r"(per-\S+ |rate |request |call |hourly |daily |minute |monthly )*limits?\b"
+)
 # What a check that guards requests speaks of: limits and quotas, sessions, tokens,
 # authentication and authorisation ("add this request if under the limit", "check the
 # session token", "the caller's permissions").
 _GUARD = re.compile(
     r"rate[- ]?limit|\blimiter|throttl|\bquotas?\b|\blimit checks?\b|"
-    r"\b(over|under|within|against|exceeds?) (\S+ ){0,5}limits?\b|"
+    rf"{_AGAINST_A_LIMIT}|"
     r"authori[sz]|authenticat|\bpermissions?\b|access control|\bacls?\b|entitlement|"
     r"\b(check|validat|verif|look(s|ing)? up)\w* (\S+ ){0,3}(sessions?|tokens?|api keys?|"
     r"credentials|signatures?)\b|"
@@ -1229,8 +1236,7 @@ def guard_without_failure_behaviour(design: Design) -> Iterator[Hit]:
 
 # What a limiter's store is named or used for: counts held against a rate limit or a quota.
 _LIMITER = re.compile(
-    r"rate[- ]?limit|\blimiter\b|throttl|\bquotas?\b|"
-    r"\b(the|their|its|each|every|a) (caller's |client's |user's |customer's )?(\S+ )?limits?\b",
+    rf"rate[- ]?limit|\blimiter\b|throttl|\bquotas?\b|{_AGAINST_A_LIMIT}",
     re.IGNORECASE,
 )
 # A failure row saying the guarded requests are refused while the store is down.
