@@ -18,6 +18,7 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from phases.engine.unit import (
     text_field,
 )
 from phases.reading.text import mentions, stem, stems
+from phases.reading.units import counts_in, durations_in, rates_in
 from phases.rendering.markdown import cell, table
 from phases.requirements import FunctionalRequirement, capability_rows, performed_by_system
 
@@ -854,19 +856,34 @@ def push_without_push_protocol(design: Design) -> Iterator[Hit]:
         SSE for one-way updates to browsers, WebSocket when both sides send, each with
         the reason in the protocol row.
     """
+    polling: PollingLoad | None = None
+    for fr in _needing_push(design):
+        polling = polling or _polling_load(design)
+        yield Hit(
+            field="protocols",
+            message=f'"{fr.text}" needs updates pushed by the server, but none of the '
+            "chosen protocols can push."
+            + (f" Polling instead, {polling.sentence}" if polling else ""),
+            arithmetic=polling.arithmetic if polling else "",
+            hint="How does the client learn about something it did not ask for?",
+            fix="Add Server-Sent Events (one way, to browsers) or WebSocket (both ways) "
+            "for the clients that must see updates live, and say why.",
+        )
+
+
+def _needing_push(design: Design) -> list[FunctionalRequirement]:
+    """The requirements push_without_push_protocol reports: live updates, no push."""
     if any(_can_push(p) for p in design.api.protocols):
-        return
-    for fr in functional_requirements(design):
-        text = fr.text.lower()
-        if _PUSH.search(text) and not _NOT_WEB_PUSH.search(text):
-            yield Hit(
-                field="protocols",
-                message=f'"{fr.text}" needs updates pushed by the server, but none of the '
-                "chosen protocols can push.",
-                hint="How does the client learn about something it did not ask for?",
-                fix="Add Server-Sent Events (one way, to browsers) or WebSocket (both ways) "
-                "for the clients that must see updates live, and say why.",
-            )
+        return []
+    return [
+        fr
+        for fr in functional_requirements(design)
+        if _PUSH.search(fr.text.lower()) and not _NOT_WEB_PUSH.search(fr.text.lower())
+    ]
+
+
+def _needs_push(design: Design) -> bool:
+    return bool(_needing_push(design))
 
 
 def protocol_unexplained(design: Design) -> Iterator[Hit]:
@@ -1081,6 +1098,186 @@ def offset_over_a_moving_list(design: Design) -> Iterator[Hit]:
                 hint="What does page 2 show if a new row arrives while page 1 is read?",
                 fix="Page with a cursor (the last ID seen) instead of an offset.",
             )
+
+
+# -- Polling: the load it makes --------------------------------------------------------------
+
+_POLL = re.compile(r"\bpoll(s|ed|ing)?\b", re.IGNORECASE)
+_NOT_POLLING = re.compile(
+    r"\b(without|instead of|no|not|never|rather than|avoid\w*)\b[^,;.]{0,30}\bpoll|"
+    r"\blong[- ]?poll",
+    re.IGNORECASE,
+)
+# Words by which a count is of clients there at the same time: "30 million connected at
+# the busiest hour", "5M online at once".
+_AT_ONCE = re.compile(
+    r"\b(connected|online|concurrent(ly)?|at once|simultaneous(ly)?|at the same time|"
+    r"busiest|with the (app|page|tab) open|watching|waiting|poll(s|ed|ing)?)\b",
+    re.IGNORECASE,
+)
+_PARTS = re.compile(r"[,;.](?!\d)|\n")
+# A polling load this many times phase 2's peak reads is not a rounding matter.
+FAR_ABOVE = 10.0
+# A client asking less often than this is refreshing, not waiting for updates.
+MAX_POLL_INTERVAL_S = 600.0
+
+
+@dataclass(frozen=True)
+class Polling:
+    phase: int
+    field: str
+    text: str
+    interval_s: float
+
+
+def _pollings(design: Design) -> list[Polling]:
+    """Where phases 4 and 5 say clients poll, with the interval they poll at."""
+    texts = [(4, f"{p.field}.reason", p.reason) for p in design.api.protocols]
+    texts += [
+        (4, f"{e.field}.{key}", getattr(e, key))
+        for e in design.api.endpoints
+        for key in ("notes", "response", "request")
+    ]
+    if design.has(5):
+        try:
+            arch = design.architecture
+        except AnswerShapeError:
+            arch = None
+        if arch is not None:
+            texts += [(5, f"{c.field}.why", c.why) for c in arch.components]
+            texts += [
+                (5, f"{step.field}.action", step.action)
+                for key in ("write_path", "read_path")
+                for step in arch.path(key)
+            ]
+    found = []
+    for phase, field, text in texts:
+        for part in _PARTS.split(text or ""):
+            if not _POLL.search(part) or _NOT_POLLING.search(part):
+                continue
+            intervals = [s for s in durations_in(part) if 0 < s <= MAX_POLL_INTERVAL_S]
+            if intervals:
+                found.append(Polling(phase, field, text, min(intervals)))
+                break
+    return found
+
+
+def _clients_at_once(design: Design, polling: Polling) -> float | None:
+    """How many clients are there at once, as the learner says it: a count in phase 1's
+    users, a phase 2 assumption or the polling sentence itself, said of clients connected,
+    online or polling at the same time."""
+    texts = [polling.text]
+    with contextlib.suppress(AnswerShapeError):
+        texts.append(design.requirements.scale.get("users", "") if design.has(1) else "")
+    with contextlib.suppress(AnswerShapeError):
+        texts += [f"{name}: {value}" for name, value in design.estimate.extra]
+    counts = [
+        count
+        for text in texts
+        for part in _PARTS.split(text or "")
+        if _AT_ONCE.search(part)
+        for count in counts_in(part)
+        if count >= 1
+    ]
+    return max(counts) if counts else None
+
+
+def _peak_reads(design: Design) -> float | None:
+    if not design.has(2):
+        return None
+    try:
+        results = design.estimate.results
+    except AnswerShapeError:
+        return None
+    rates = [results[key].value for key in ("peak_reads_per_s", "reads_per_s") if key in results]
+    return max(rates) if rates else None
+
+
+def polling_load_unaccounted(design: Design) -> Iterator[Hit]:
+    """Clients that poll for updates, making far more requests than phase 2 estimates.
+
+    Why it matters:
+        A client that polls asks every few seconds whether anything changed, and nearly
+        every answer is "no". Each of those answers is still a request through the load
+        balancer, the servers and often the database: 30 million connected clients
+        polling every 2 seconds are 15 million requests a second, before a single update.
+        Push over an open connection (WebSocket, Server-Sent Events) sends only the
+        updates; polling is fine when its load is counted and served cheaply (a number a
+        CDN caches for a second).
+    Triggers:
+        Phase 4 or 5 saying clients poll at an interval ("clients poll every 2 seconds"),
+        a count of clients there at once stated by the learner (phase 1's users, a
+        phase 2 assumption, or the polling sentence: "30 million connected"), and
+        clients × 1/interval more than ten times phase 2's peak reads, while no rate the
+        design states anywhere comes within half of that load. When the polling stands in
+        for a push a requirement needs, the push rule reports it with this arithmetic.
+    Better:
+        Push updates over WebSocket or SSE, or count the polling load in phase 2 and
+        serve it from something cheap: "2M fans polling every 10 s is 200,000 requests/s,
+        answered by a CDN caching one number for a second".
+    """
+    found = _polling_load(design)
+    if found is None or _needs_push(design):
+        return
+    polling = found.polling
+    yield Hit(
+        field=polling.field,
+        field_phase=polling.phase if polling.phase != 4 else None,
+        message=f'Clients poll every {_seconds(polling.interval_s)} ("{polling.text}"): '
+        f"{found.sentence} What serves that load, and would pushing the updates cost less?",
+        arithmetic=found.arithmetic,
+        hint="How many of those requests find nothing new?",
+        fix="Push updates over WebSocket or Server-Sent Events, or count the polling "
+        "load in phase 2 and serve it from something cheap (a CDN caching the answer).",
+    )
+
+
+@dataclass(frozen=True)
+class PollingLoad:
+    polling: Polling
+    clients: float
+    load: float
+    reads: float
+
+    @property
+    def sentence(self) -> str:
+        return (
+            f"{self.clients:,.0f} clients at once make {self.load:,.0f} requests/s, "
+            f"{self.load / self.reads:,.0f}x the {self.reads:,.0f} reads/s phase 2 estimates "
+            "at peak."
+        )
+
+    @property
+    def arithmetic(self) -> str:
+        interval = _seconds(self.polling.interval_s)
+        return (
+            f"{self.clients:,.0f} clients × 1 / {interval} = {self.load:,.0f} requests/s; "
+            f"{self.load:,.0f} ÷ {self.reads:,.0f} reads/s = {self.load / self.reads:,.0f}x"
+        )
+
+
+def _polling_load(design: Design) -> PollingLoad | None:
+    """The first polling the design describes whose load (clients at once × 1/interval)
+    is far above phase 2's peak reads and stated nowhere in the design."""
+    reads = _peak_reads(design)
+    if not reads:
+        return None
+    for polling in _pollings(design):
+        clients = _clients_at_once(design, polling)
+        if clients is None:
+            continue
+        load = clients / polling.interval_s
+        if load <= FAR_ABOVE * reads:
+            continue
+        stated = [rate for text in design.everything_said for rate in rates_in(text)]
+        if any(rate >= load / 2 for rate in stated):
+            continue  # the design counts this load somewhere
+        return PollingLoad(polling, clients, load, reads)
+    return None
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
 
 
 # -- Expectations: the method of each capability's endpoint ---------------------------------

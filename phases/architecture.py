@@ -45,7 +45,7 @@ from phases.engine.unit import (
 )
 from phases.knowledge.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
 from phases.reading.quantities import parse_quantity
-from phases.reading.text import has_figure, stems, words
+from phases.reading.text import has_figure, stem, stems, words
 from phases.rendering import diagram
 from phases.rendering.markdown import cell, inline, table, yes
 
@@ -909,23 +909,34 @@ def write_not_durable(design: Design) -> Iterator[Hit]:
 
 
 def waits_after_durable(design: Design) -> Iterator[Hit]:
-    """The writer waits for work that could follow the answer, after the write is durable.
+    """The user waits for work that could follow the answer: after the write is durable,
+    or a write on the read path.
 
     Why it matters:
         Once the write is safe in its store, the user can be told. Every synchronous step
         after that (pushing the update to other users, filling a cache, calling another
         service) adds its latency, and its failures, to every write, although nothing
-        the writer needs depends on it: it can run after the answer, from a queue.
+        the writer needs depends on it: it can run after the answer, from a queue. A
+        reader waits the same way for a write done on the way (a view counter, an audit
+        row, an analytics event): the read becomes as slow, and as fragile, as a write.
     Triggers:
         On a write path that someone waits on, a step not marked async after the first
         synchronous step at a durable store (a database primary, object storage, or a
         replicated log), at a cache, a worker, or an application server other than the
         one that received the write. Writing a second store, appending to a queue and
-        answering from the first server are part of the write and say nothing.
+        answering from the first server are part of the write and say nothing. On a read
+        path someone waits on, a synchronous step at a database primary, object storage
+        or a queue whose action starts with a write ("increment the view count", "insert
+        an audit row", "publish a click event"); cache fills are what reads do and are
+        not counted, nor are writes the answer depends on (counting against a limit, a
+        lock, a hold), and a queue a synchronous worker follows is the queue rule's. The
+        read-path part reads the step's verb, so it asks (textual).
     Better:
         Answer once the write is durable; publish an event, and let workers push, fan
-        out and refresh caches behind it (mark those steps async).
+        out and refresh caches behind it (mark those steps async). On a read, publish
+        the event after the answer (async) and count in batches.
     """
+    yield from _write_on_read_path(design)
     arch = design.architecture
     steps = _resolved(arch, "write_path")
     if not _user_waits(steps):
@@ -959,6 +970,62 @@ def waits_after_durable(design: Design) -> Iterator[Hit]:
                 "why the writer must wait for it.",
             )
             return  # one finding: the first step the writer need not wait for
+
+
+# The verbs a step that writes starts with (a clause of its action, in the imperative).
+_WRITE_VERBS = frozenset(
+    stems(
+        "insert update upsert increment incr write append record log save add bump persist "
+        "put store publish enqueue emit send produce push delete",
+        keep_stopwords=True,
+    )
+)
+_ACTION_PARTS = re.compile(r"[,;:]|\bthen\b|\band\b")
+# A write the answer depends on: counting a request against a limit, taking a lock or a
+# hold, claiming or reserving something.
+_ANSWER_NEEDS = re.compile(
+    r"\b(limit|quota|throttl|lock|hold|claim|reserv|lease)\w*", re.IGNORECASE
+)
+# Where a write on a read path costs the reader: a store that persists it, or a queue.
+_WRITTEN_TYPES = (*DURABLE_TYPES, "queue")
+
+
+def _starts_with_a_write(action: str) -> bool:
+    """Whether a clause of a step's action starts with a verb that writes."""
+    for part in _ACTION_PARTS.split(action.lower()):
+        said = words(part)
+        if said and stem(said[0]) in _WRITE_VERBS:
+            return True
+    return False
+
+
+def _write_on_read_path(design: Design) -> Iterator[Hit]:
+    """ARC-015's read-path part: the first synchronous write a reader waits for."""
+    steps = _resolved(design.architecture, "read_path")
+    if not _user_waits(steps):
+        return
+    for index, (_p, step, component) in enumerate(steps):
+        if step.is_async or component.type not in _WRITTEN_TYPES:
+            continue
+        if component.type == "queue" and any(
+            later.type == "worker" and not later_step.is_async
+            for _q, later_step, later in steps[index + 1 :]
+        ):
+            return  # the reader waits for the consumer: queue_user_waits reports it
+        if not _starts_with_a_write(step.action) or _ANSWER_NEEDS.search(step.action):
+            continue
+        yield Hit(
+            field=f"{step.field}.async",
+            message=f"The reader waits for a write to {_name(component)} "
+            f'("{step.action}") before getting the answer. Does the read need it, or can it '
+            "happen after the answer?",
+            hint="What does the reader get from this write? What happens to reads when "
+            "this store is slow?",
+            fix="Mark the step async (publish an event after the answer, count in batches), "
+            "or say why the reader must wait for it.",
+            evidence=Evidence.TEXTUAL,
+        )
+        return  # one finding: the first write the reader need not wait for
 
 
 def _durable_log(design: Design, component: Component) -> bool:

@@ -43,8 +43,10 @@ from phases.engine.unit import (
 )
 from phases.knowledge import storage
 from phases.knowledge.reference import CAPACITIES_BY_KEY
+from phases.reading import units
 from phases.reading.quantities import UnitError, parse_quantity
 from phases.reading.text import stem, stems, words
+from phases.reading.units import durations_in
 from phases.rendering.markdown import cell, table, yes
 from phases.requirements import capability_rows, covered_capabilities
 
@@ -1060,6 +1062,187 @@ def modelling_without_reason(design: Design) -> Iterator[Hit]:
                 hint="What does this choice make cheaper, and what does it make dearer?",
                 fix="Give the reason: the ratio, the join avoided, or the cost on writes.",
             )
+
+
+# -- What a reviewer asks about what is not there -------------------------------------------
+
+# Below this, a retention is a promise to delete (logs for 30 days, a session for an
+# hour); from a year up it is the horizon of the storage estimate ("36.5 TB over five
+# years"), and nobody is asked what deletes posts after five years.
+EXPIRY_HORIZON_S = units.SECONDS_PER_YEAR
+
+_CLAUSES = re.compile(r"[.;!?\n]+")
+# Data said to expire: "expires after 30 days", an "expires_at" field, "hold expiry".
+_EXPIRES = re.compile(r"(?<![a-z])expir", re.IGNORECASE)
+# Data said to be kept for a while: "kept for 30 days", "nothing is kept past one hour",
+# "pastes last at most 30 days", "retained 90 days", "deleted after a week".
+_KEPT = re.compile(
+    r"\b(kept|keeps?|keeping|retain(s|ed|ing)?|retention|stored for|"
+    r"lasts? (at most|up to|no more than)|(deleted|removed|purged|dropped|discarded) after)\b",
+    re.IGNORECASE,
+)
+# Expiries that need nothing deleted: a signed URL or a token stops working by itself, and
+# a cache or CDN entry expires by the cache's own TTL.
+_EXPIRES_BY_ITSELF = re.compile(
+    r"\b((pre-?)?signed|tokens?|jwts?|certificates?|passwords?|cookies?|cach\w*|cdn|"
+    r"edges?)\b",
+    re.IGNORECASE,
+)
+_NEVER = re.compile(
+    r"\b(never|not|no|without|don't|doesn't|do not|does not|forever|indefinitely|permanent\w*)\b",
+    re.IGNORECASE,
+)
+# A mechanism that deletes what has had its time: a TTL, a cleanup or compaction job,
+# lifecycle rules, dropping old partitions, a retention policy on a store or a log.
+_DELETER = re.compile(
+    r"\bttls?\b|time[- ]to[- ]live|\bclean[- ]?(up|ups|er|ers|ing|s)\b|\bsweep(er|ers|s|ing)?\b|"
+    r"\bpurg(e|es|ed|ing)\b|\breap(er|ers|s|ing)?\b|\bjanitor|\bhousekeeping\b|"
+    r"\bgarbage[- ]collect|\bvacuum|\bcompact(ion|s|ed|ing)?\b|\blifecycle\b|"
+    r"\bretention (polic|rule|setting|config|period)|\bauto[- ]?(expir|delet)|"
+    r"\bexpire(s)? (keys?|automatically|itself|themselves|on (its|their) own)\b|"
+    r"\bset (to|an?) expir|\bexpiring by\b",
+    re.IGNORECASE,
+)
+_DELETE_VERB = re.compile(
+    r"\b(delet|remov|drop|discard|evict|releas|trim|truncat|expung|eras|clear|prun)\w*",
+    re.IGNORECASE,
+)
+# What a deletion verb must be said of to be a mechanism: old or expired data, a job that
+# runs it, or whole partitions ("drop expired blocks", "a job removes it afterwards",
+# "drops whole partitions"). "Drop a repeated message id" is not one.
+_DELETE_WHAT = re.compile(
+    r"(?<![a-z])expir|\bolder than\b|\bold(er)?\b|\bpast (its|their|the)\b|\bafter \d|"
+    r"\bonce (its|their|the|it|they)\b|\bretention\b|\bstale\b|\baged?\b|\bjobs?\b|"
+    r"\bworkers?\b|\bcron\b|\bschedul|\bnightly\b|\bperiodic|\bbackground\b|"
+    r"\bin batches\b|\bscripts?\b|\bpartitions?\b|\bsegments?\b|\bchunks?\b|\bblocks?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """Where phases 1 to 3 say some data expires or is kept only a while."""
+
+    phase: int
+    field: str
+    text: str
+    # How the finding quotes it.
+    said: str
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in _CLAUSES.split(text or "") if c.strip()]
+
+
+def _says_expiry(text: str) -> bool:
+    """Whether a text says some data expires, or is kept for less than a year."""
+    for clause in _clauses(text):
+        if _NEVER.search(clause) or _EXPIRES_BY_ITSELF.search(clause):
+            continue
+        if _EXPIRES.search(clause):
+            return True
+        if _KEPT.search(clause) and any(0 < s < EXPIRY_HORIZON_S for s in durations_in(clause)):
+            return True
+    return False
+
+
+def _says_deletion(text: str) -> bool:
+    """Whether a text names a mechanism that deletes data whose time is up."""
+    for clause in _clauses(text):
+        if _DELETER.search(clause):
+            return True
+        # "long URL, expiry, deleted flag" lists fields; a mechanism is said in one breath.
+        if any(
+            _DELETE_VERB.search(part) and _DELETE_WHAT.search(part) for part in clause.split(",")
+        ):
+            return True
+    return False
+
+
+def _expiries(design: Design) -> list[Expiry]:
+    """Each place phases 1 to 3 state a retention or an expiry, in phase order."""
+    found: list[Expiry] = []
+    req = _phase1(design)
+    if req is not None:
+        texts = [(f"{fr.field}.text", fr.text) for fr in req.functional]
+        texts += [("scale.data_growth", req.scale.get("data_growth", ""))]
+        texts += [(f"{d.field}.notes", f"{d.data}: {d.notes}") for d in req.durability]
+        texts += [("clarifications.notes", req.notes)]
+        found += [
+            Expiry(1, field, text, f'phase 1: "{text}"')
+            for field, text in texts
+            if _says_expiry(text)
+        ]
+    if design.has(2):
+        try:
+            retention = design.estimate.assumptions.get("retention")
+        except AnswerShapeError:
+            retention = None
+        if retention is not None and 0 < retention.value < EXPIRY_HORIZON_S:
+            found.append(
+                Expiry(
+                    2, "assumptions.retention", retention.text, f"a retention of {retention.text}"
+                )
+            )
+    model = design.data_model
+    quoted = [
+        (f"{p.field}.data", f"{p.name}: {p.data}", f'{_quoted(p)} holds "{p.data}"')
+        for p in model.access_patterns
+    ]
+    quoted += [
+        (f"{e.field}.fields", e.fields, f'{e.name or "an entity"} has "{e.fields}"')
+        for e in model.entities
+    ]
+    quoted += [
+        (f"{m.field}.reason", f"{m.what}: {m.reason}", f'"{m.what}: {m.reason}"')
+        for m in model.modelling
+    ]
+    found += [Expiry(3, field, text, said) for field, text, said in quoted if _says_expiry(text)]
+    return found
+
+
+def expiry_without_deletion(design: Design) -> Iterator[Hit]:
+    """Data said to expire, or kept only for a while, that nothing in the design deletes.
+
+    Why it matters:
+        "Pastes expire after 30 days" is a promise twice over: readers must stop seeing
+        the data, and the storage estimate counts only what is live. Neither holds by
+        itself. Something has to delete the data when its time is up, and at millions of
+        rows a day that something is part of the design: a TTL the store enforces, a
+        cleanup job that deletes in batches off the request path, lifecycle rules on
+        object storage, or whole time partitions dropped at once.
+    Triggers:
+        Phase 1 or phase 3 saying some data expires (an expiry field, "expires after 30
+        days") or is kept for less than a year ("kept for 30 days", "nothing past one
+        hour"), or phase 2's retention under a year, while no phase names a mechanism
+        that deletes it (a TTL, a cleanup, sweeper or compaction job, lifecycle rules,
+        dropping partitions, a retention policy, "delete expired rows"). A retention of a
+        year or more is read as the horizon of the estimate; signed URLs, tokens and cache
+        entries expire by themselves and are not counted. Textual, so a warning that
+        asks.
+    Better:
+        An access pattern "delete expired pastes" run by an expiry job in batches, a TTL
+        on each key, or lifecycle rules that delete the objects after 30 days.
+    """
+    found = _expiries(design)
+    if not found:
+        return
+    if any(_says_deletion(text) for text in design.everything_said):
+        return
+    first = found[0]
+    others = len(found) - 1
+    also = f" ({others} more place{'s say' if others > 1 else ' says'} so too.)" if others else ""
+    yield Hit(
+        field=first.field,
+        field_phase=first.phase if first.phase != 3 else None,
+        message=f"Some data expires or is kept only for a while ({first.said}), but nothing "
+        f"in the design deletes it. What removes it when its time is up?{also}",
+        hint="When a record's time is up, which part of the system deletes it, and how "
+        "many such deletes a day does it make?",
+        fix="Name the mechanism: a TTL the store enforces, a cleanup job deleting expired "
+        "rows in batches (an access pattern of its own), lifecycle rules on object "
+        "storage, or time partitions dropped whole.",
+    )
 
 
 # -- Instructor expectations ----------------------------------------------------------------

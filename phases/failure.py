@@ -18,6 +18,7 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypedDict, overload
@@ -1077,6 +1078,248 @@ def calls_not_listed(design: Design) -> Iterator[Hit]:
             f"hop(s): {shown}.",
             hint="Which component waits on which, and for how long at most?",
             fix="Add a row per hop with its timeout and whether a circuit breaker wraps it.",
+        )
+
+
+# -- A guard on every request ---------------------------------------------------------------
+
+# A count held against a caller's limit: "under the limit", "over their per-minute limit",
+# "40 times the limit" (not "within the latency limit").
+_AGAINST_A_LIMIT = (
+    r"\b(over|under|against|exceeds?|times) (the |their |its |a )?"
+    r"(caller's |client's |user's |customer's |tenant's |key's )?"
+    r"(per-\S+ |rate |request |call |hourly |daily |minute |monthly )*limits?\b"
+)
+# What a check that guards requests speaks of: limits and quotas, sessions, tokens,
+# authentication and authorisation ("add this request if under the limit", "check the
+# session token", "the caller's permissions").
+_GUARD = re.compile(
+    r"rate[- ]?limit|\blimiter|throttl|\bquotas?\b|\blimit checks?\b|"
+    rf"{_AGAINST_A_LIMIT}|"
+    r"authori[sz]|authenticat|\bpermissions?\b|access control|\bacls?\b|entitlement|"
+    r"\b(check|validat|verif|look(s|ing)? up)\w* (\S+ ){0,3}(sessions?|tokens?|api keys?|"
+    r"credentials|signatures?)\b|"
+    r"\b(sessions?|tokens?|api keys?|credentials) (check|validation|lookup|store)",
+    re.IGNORECASE,
+)
+# Stores a guard may consult.
+GUARD_STORE_TYPES = ("cache", "db_primary", "db_replica")
+# A design saying what a guard does when it cannot check: fail open or closed, let the
+# requests through, refuse them all, fall back to a local count.
+_FAIL_MODE = re.compile(
+    r"\bfail(s|ing|ed)?[- ](open|closed?|safe|secure|static)\b|"
+    r"\blet(s|ting)? (\S+ ){0,3}through\b|\bdeny by default\b|"
+    r"\b(allow|admit|accept|serve|pass)(s|es|ed|ing)? (all|every|each|any) (\S+ )?"
+    r"(requests?|calls?)\b|"
+    r"\b(reject|refuse|deny|denie|block|drop)(s|d|ed|ing)? (all|every|each|any) (\S+ )?"
+    r"(requests?|calls?)\b",
+    re.IGNORECASE,
+)
+# What a failure row says happens to the requests the guard checks: refused, errors,
+# signed out, or let through.
+_REQUEST_FATE = re.compile(
+    r"\b(refus|reject|den(y|ied|ies)|block|turned away|fail|error|unavailable|logged out|"
+    r"signed out|sign in again|log in again|through|unlimited|unthrottled|unchecked|"
+    r"allowed|admitted|over (their|the|its) limits?)\w*|\b[45]\d\d\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Guard:
+    component: Component
+    # The words of the design that show it guards requests.
+    said: str
+
+
+def _every_request_reaches(arch: Architecture) -> list[str]:
+    """The components every request passes through on its way in: on the synchronous
+    steps of both branches of every path drawn (normalised names)."""
+    paths = [arch.path(key) for key in ("write_path", "read_path") if arch.path(key)]
+    if not paths:
+        return []
+    sets = [
+        {_same(step.component) for step in path if not step.is_async and not step.branch}
+        for path in paths
+    ]
+    common = set.intersection(*sets)
+    return [name for name in sets[0] if name in common]
+
+
+def _guard_stores(arch: Architecture) -> list[Guard]:
+    """Stores that every request reaches, consulted by a check that guards requests: the
+    store's name, its reason, its steps, or the step just before one of them speaks of a
+    limit, a quota, a session or token check, authentication or permissions."""
+    found = []
+    for name in _every_request_reaches(arch):
+        component = arch.component(name)
+        if component is None or component.type not in GUARD_STORE_TYPES:
+            continue
+        said = ""
+        for text in (component.name, component.why):
+            match = _GUARD.search(text)
+            if match and not said:
+                said = text
+        for key in ("write_path", "read_path"):
+            steps = arch.path(key)
+            for index, step in enumerate(steps):
+                if said or _same(step.component) != name or step.is_async:
+                    continue
+                before = steps[index - 1].action if index else ""
+                for text in (step.action, before):
+                    if _GUARD.search(text) and not said:
+                        said = text
+        if said:
+            found.append(Guard(component, said))
+    return found
+
+
+def guard_without_failure_behaviour(design: Design) -> Iterator[Hit]:
+    """A store that a check on every request consults, with nothing said about what the
+    check does when the store is down.
+
+    Why it matters:
+        A rate limiter's counters, a session or token store, a permissions lookup: every
+        request waits on them, so their outage is everyone's outage unless the guard has
+        a decided answer. Failing open lets requests through unchecked (the API stays up,
+        abusers get a window); failing closed refuses them (nothing gets past, and the
+        guard takes the service down with it). Either can be right: a rate limiter
+        usually fails open, an authorisation check closed. Not deciding means the
+        timeout decides, at 3 a.m.
+    Triggers:
+        A cache or database that every request reaches (a synchronous step on every path
+        drawn in phase 5), whose name, reason or steps (or the step just before one)
+        speak of a limit, a quota, a session or token check, authentication or
+        permissions; its phase 8 row does not say what happens to the requests (refused,
+        let through, errors, signed out) and does not fall back, and nowhere does the
+        design say it fails open or closed. Textual, so a warning that asks.
+    Better:
+        "Counter store down: the gateways fail open after a 5 ms timeout, so callers may
+        exceed their limit for the seconds a failover takes; abuse is bounded by the
+        local per-gateway limit."
+    """
+    arch = _other(design, 5, "architecture")
+    if arch is None:
+        return
+    guards = _guard_stores(arch)
+    if not guards:
+        return
+    if any(_FAIL_MODE.search(text) for text in design.everything_said):
+        return
+    for guard in guards:
+        row = design.failure.for_component(guard.component.name)
+        if row is None or not row.dependency:
+            continue  # unclassified_component asks for the row first
+        if row.mitigation == "fallback" or _REQUEST_FATE.search(row.user_sees):
+            continue
+        name = _quoted(guard.component.name)
+        if row.dependency == "hard":
+            question = (
+                "You classify it as hard, so when it is down every request fails: the guard "
+                "takes the service down with it. Is failing closed what you want, and why?"
+            )
+        else:
+            question = (
+                "When it is unavailable, does the check let requests through (fail open) or "
+                "refuse them (fail closed), and why?"
+            )
+        yield Hit(
+            field=f"{row.field}.user_sees",
+            message=f'{name} is consulted by a check on every request ("{guard.said}"). '
+            + question,
+            hint="If this store stopped answering for a minute, what would the check do "
+            "with the requests waiting on it?",
+            fix="Say whether the check fails open or closed when the store is unreachable, "
+            "after what timeout, and why that is the lesser harm for this system.",
+        )
+
+
+# What a limiter's store is named or used for: counts held against a rate limit or a quota.
+_LIMITER = re.compile(
+    rf"rate[- ]?limit|\blimiter\b|throttl|\bquotas?\b|{_AGAINST_A_LIMIT}",
+    re.IGNORECASE,
+)
+# A failure row saying the guarded requests are refused while the store is down.
+_FAILS_CLOSED = re.compile(
+    r"\bfail(s|ing|ed)?[- ]clos|"
+    r"\b(refus|reject|den(y|ie)|block)\w* (all|every|each|any) (\S+ ){0,2}(requests?|calls?)\b|"
+    r"\b(all|every|each) (\S+ ){0,5}(requests?|calls?) (\S+ ){0,4}(is|are|get|gets) "
+    r"(refused|rejected|denied|blocked|an? error|errors|5\d\d)",
+    re.IGNORECASE,
+)
+# A reason given in the same breath: "fails closed because the provider bills per call".
+_BECAUSE = re.compile(r"\b(because|since|so that|to protect|otherwise|rather than)\b", re.I)
+
+
+def _limiter_stores(arch: Architecture) -> list[Component]:
+    """Stores named or used for counts held against a rate limit or a quota."""
+    found = []
+    for c in arch.components:
+        if c.type not in GUARD_STORE_TYPES or not c.name:
+            continue
+        steps = [
+            step.action
+            for key in ("write_path", "read_path")
+            for step in arch.path(key)
+            if _same(step.component) == _same(c.name)
+        ]
+        if any(_LIMITER.search(text) for text in (c.name, c.why, c.without, *steps)):
+            found.append(c)
+    return found
+
+
+def limiter_fails_closed(design: Design) -> Iterator[Hit]:
+    """A rate limiter that refuses every request while its store is down, under a 99.99%
+    availability target.
+
+    Why it matters:
+        A rate limiter protects the service from a few callers asking too much. If it
+        refuses every request whenever its counter store is unavailable (a failover, a
+        network blip), it turns a small outage of a helper into an outage of the whole
+        API: the limiter takes down what it protects. For a limiter, letting requests
+        through for the seconds a failover takes (callers briefly over their limit) is
+        usually the lesser harm; an authorisation check is the opposite case and is not
+        asked about here.
+    Triggers:
+        Phase 1's availability at 99.99% or more, and the phase 8 row of a cache or
+        database named or used for rate limits or quotas (its name, reason, "what breaks
+        without it" or its steps speak of a limit, a limiter, throttling or a quota)
+        saying that requests are refused while it is down (fails closed, every call
+        refused, every request gets a 500), with no reason in the same sentence. Textual,
+        so a warning that asks.
+    Better:
+        "Counter store down: the gateways fail open after a 3 ms timeout, so callers may
+        briefly exceed their limit; a local per-gateway limit bounds the abuse."
+    """
+    req = _other(design, 1, "requirements")
+    percent = req.availability_percent if req is not None else None
+    arch = _other(design, 5, "architecture")
+    if percent is None or percent < HIGH_AVAILABILITY or arch is None:
+        return
+    for component in _limiter_stores(arch):
+        row = design.failure.for_component(component.name)
+        if row is None:
+            continue
+        closed = [
+            clause
+            for clause in re.split(r"[.;]", row.user_sees)
+            if _FAILS_CLOSED.search(clause) and not _BECAUSE.search(clause)
+        ]
+        if not closed:
+            continue
+        target = allowed_downtime(percent)
+        yield Hit(
+            field=f"{row.field}.user_sees",
+            message=f"{_quoted(component.name)} holds the counts of a rate limiter, and while "
+            f'it is down the limiter refuses the requests it guards ("{closed[0].strip()}"): '
+            f"the limiter takes down the API it protects, under a {percent:g}% target that "
+            f"allows {target.per_year} of downtime a year. Is refusing them the lesser harm, "
+            "and why?",
+            hint="While the counter store fails over, what is worse: a few callers over "
+            "their limit for a few seconds, or every caller refused?",
+            fix="Let the requests through (fail open) after a short timeout while the store "
+            "is unavailable, bounded by a local per-instance limit, or say why refusing "
+            "them is right for this system.",
         )
 
 

@@ -30,7 +30,7 @@ from phases.bottlenecks import Bottlenecks
 from phases.capacity import CapacityModel
 from phases.checklist import ChecklistItem
 from phases.data_model import DataModel
-from phases.engine.answers import JSON
+from phases.engine.answers import JSON, flatten
 from phases.engine.findings import Finding, Severity, capped
 from phases.engine.registry import rules_for
 from phases.estimation import Estimate, EstimateReport
@@ -109,6 +109,15 @@ class Design:
     def checklist(self) -> list[ChecklistItem]:
         """Phase 9's checklist of properties, read from the other phases' results."""
         return checklist.evaluate(self)
+
+    @cached_property
+    def everything_said(self) -> tuple[str, ...]:
+        """Every text of every phase answered, as typed: the rules that ask about what a
+        design leaves out (nothing deletes expired data) stay quiet when it is said
+        anywhere."""
+        return tuple(
+            text for _number, doc in sorted(self.answers.items()) for text in flatten(doc).values()
+        )
 
     @cached_property
     def requirements(self) -> Requirements:

@@ -145,6 +145,7 @@ RULES: tuple[Rule, ...] = (
     Rule("DAT-019", 3, WARNING, data_model.recorded_but_never_written, TEXTUAL),
     Rule("DAT-020", 3, WARNING, data_model.frequent_ad_hoc_scan, COMPUTED),
     Rule("DAT-021", 3, WARNING, data_model.range_over_a_unique_key, STRUCTURAL),
+    Rule("DAT-022", 3, WARNING, data_model.expiry_without_deletion, TEXTUAL),
     # Phase 4: API
     Rule("API-001", 4, WARNING, api.unversioned_path, TEXTUAL),
     Rule("API-002", 4, WARNING, api.implementation_names, TEXTUAL),
@@ -163,6 +164,7 @@ RULES: tuple[Rule, ...] = (
     Rule("API-015", 4, WARNING, api.expected_endpoint_missing, STRUCTURAL),
     Rule("API-016", 4, WARNING, api.unpaged_list, CONTRADICTION),
     Rule("API-017", 4, WARNING, api.offset_over_a_moving_list, STRUCTURAL),
+    Rule("API-018", 4, WARNING, api.polling_load_unaccounted, CONTRADICTION),
     # Phase 5: architecture
     Rule("ARC-001", 5, ERROR, architecture.unbalanced_app_servers, STRUCTURAL),
     Rule("ARC-002", 5, WARNING, architecture.stateful_app_servers, STRUCTURAL),
@@ -217,6 +219,8 @@ RULES: tuple[Rule, ...] = (
     Rule("FAIL-014", 8, WARNING, failure.no_retries_though_safe, STRUCTURAL),
     Rule("FAIL-015", 8, WARNING, failure.retries_without_end, STRUCTURAL),
     Rule("FAIL-016", 8, WARNING, failure.long_wait_without_breaker, STRUCTURAL),
+    Rule("FAIL-017", 8, WARNING, failure.guard_without_failure_behaviour, TEXTUAL),
+    Rule("FAIL-018", 8, WARNING, failure.limiter_fails_closed, TEXTUAL),
     # Phase 9: review
     Rule("REV-001", 9, WARNING, review.mechanism_without_tradeoff, TEXTUAL),
     Rule("REV-002", 9, WARNING, review.incomplete_tradeoff, STRUCTURAL),

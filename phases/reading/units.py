@@ -220,3 +220,135 @@ def format_duration(seconds: float) -> str:
 
 def _group_number(whole: str, fraction: str | None) -> float:
     return float(whole.replace(",", "") + (f".{fraction}" if fraction else ""))
+
+
+# Durations written in prose ("kept for 30 days", "nothing past one hour", "every 5 s").
+_WORD_NUMBERS = {
+    "a": 1.0,
+    "an": 1.0,
+    "one": 1.0,
+    "two": 2.0,
+    "three": 3.0,
+    "four": 4.0,
+    "five": 5.0,
+    "six": 6.0,
+    "seven": 7.0,
+    "eight": 8.0,
+    "nine": 9.0,
+    "ten": 10.0,
+    "twelve": 12.0,
+    "fifteen": 15.0,
+    "twenty": 20.0,
+    "thirty": 30.0,
+    "sixty": 60.0,
+    "ninety": 90.0,
+}
+_PROSE_PERIODS = {
+    "ms": 0.001,
+    "millisecond": 0.001,
+    "milliseconds": 0.001,
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "min": SECONDS_PER_MINUTE,
+    "mins": SECONDS_PER_MINUTE,
+    "minute": SECONDS_PER_MINUTE,
+    "minutes": SECONDS_PER_MINUTE,
+    "h": SECONDS_PER_HOUR,
+    "hr": SECONDS_PER_HOUR,
+    "hrs": SECONDS_PER_HOUR,
+    "hour": SECONDS_PER_HOUR,
+    "hours": SECONDS_PER_HOUR,
+    "day": SECONDS_PER_DAY,
+    "days": SECONDS_PER_DAY,
+    "week": 7 * SECONDS_PER_DAY,
+    "weeks": 7 * SECONDS_PER_DAY,
+    "month": SECONDS_PER_MONTH,
+    "months": SECONDS_PER_MONTH,
+    "year": SECONDS_PER_YEAR,
+    "years": SECONDS_PER_YEAR,
+}
+_PROSE_DURATION = re.compile(
+    rf"(?<![\w.,])(?:{_NUMBER}|(?P<word>{'|'.join(_WORD_NUMBERS)}))[\s-]*"
+    rf"(?P<period>{'|'.join(sorted(_PROSE_PERIODS, key=len, reverse=True))})\b",
+    re.IGNORECASE,
+)
+
+
+# Words after which "a day" is a duration ("kept for a day"), not a rate ("5,000 a day").
+_DURATION_LEAD = re.compile(
+    r"\b(after|for|past|within|in|than|over|under|until|up to|at most|about|nearly|half)\s*$",
+    re.IGNORECASE,
+)
+
+
+def durations_in(text: str) -> list[float]:
+    """Every duration a sentence states, in seconds: "kept for 30 days, and nothing past
+    one hour" gives [2592000.0, 3600.0]. A rate ("5,000 a second") is not a duration."""
+    found = []
+    for match in _PROSE_DURATION.finditer(text or ""):
+        before = text[: match.start()]
+        word = (match.group("word") or "").lower()
+        if re.search(r"(\bper|/)\s*$", before, re.IGNORECASE):
+            continue  # "10 per second"
+        if word in ("a", "an") and not _DURATION_LEAD.search(before):
+            continue  # "5,000 a second", "2 billion checks a day": rates
+        number = _WORD_NUMBERS[word] if word else _group_number(match.group(1), match.group(2))
+        found.append(number * _PROSE_PERIODS[match.group("period").lower()])
+    return found
+
+
+# Figures written in prose: "about 30 million connected", "200,000 polls/s", "46k reads a
+# second".
+_PROSE_SCALES = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "trillion": 1e12,
+}
+_PROSE_COUNT = re.compile(
+    rf"(?<![\w.,]){_NUMBER}\s*(?P<scale>{'|'.join(sorted(_PROSE_SCALES, key=len, reverse=True))})?"
+    r"(?![\w.])",
+    re.IGNORECASE,
+)
+_PER_SECOND = re.compile(
+    r"^\s*(?:[a-z][a-z'-]*\s+){0,3}?[a-z'-]*\s*"
+    r"(/\s*s(ec)?\b|(a|per|each|every) second\b|qps\b|rps\b)",
+    re.IGNORECASE,
+)
+
+
+def _prose_figures(text: str) -> list[tuple[float, str, bool]]:
+    """Each figure in a sentence: its value, what follows it, and whether it starts a
+    duration ("30 days")."""
+    durations = {m.start() for m in _PROSE_DURATION.finditer(text)}
+    found = []
+    for match in _PROSE_COUNT.finditer(text):
+        scale = (match.group("scale") or "").lower()
+        value = _group_number(match.group(1), match.group(2)) * _PROSE_SCALES.get(scale, 1.0)
+        found.append((value, text[match.end() :], match.start() in durations))
+    return found
+
+
+def counts_in(text: str) -> list[float]:
+    """Every figure a sentence states that is not a duration or a rate: "about 30 million
+    connected" gives [30000000.0]."""
+    return [
+        value
+        for value, after, duration in _prose_figures(text or "")
+        if not duration and not _PER_SECOND.match(after)
+    ]
+
+
+def rates_in(text: str) -> list[float]:
+    """Every rate a second a sentence states: "200,000 queue polls/s" and "46k reads a
+    second" give [200000.0] and [46000.0]."""
+    return [value for value, after, _d in _prose_figures(text or "") if _PER_SECOND.match(after)]

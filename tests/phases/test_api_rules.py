@@ -14,7 +14,9 @@ Phase 4 rules read phase 1 (its requirements, what was left out), so every case 
 has phase 1 answers: ``phase1`` (see ``tests/phases/cases.py``) is ``good`` by default,
 phase 1 of ``fixtures/answers/url-shortener.json``; ``empty`` is ``requirements.empty()``;
 ``null`` means no phase 1 answers at all. ``problem: url-shortener`` brings in the
-problem's analytics capability, which API-007 reads.
+problem's analytics capability, which API-007 reads. ``phase2`` (``good``:
+``answers/estimation/good_url_shortener.json``, 23,148 reads/s at peak) and ``phase5``
+(``empty`` or an ``answer``) are absent unless a case gives them; API-018 reads them.
 """
 
 import copy
@@ -23,7 +25,7 @@ from functools import cache
 
 import pytest
 
-from phases import api, data_model, requirements
+from phases import api, architecture, data_model, requirements
 from phases.engine.design import Design
 from phases.engine.engine import check_phase
 from phases.engine.findings import Severity
@@ -44,6 +46,11 @@ def good_data_model() -> dict:
 
 
 @cache
+def good_estimate() -> dict:
+    return json.loads((ANSWERS_DIR / "estimation" / "good_url_shortener.json").read_text())
+
+
+@cache
 def good_requirements() -> dict:
     return json.loads(GOOD_ANSWERS.read_text())["phases"]["1"]
 
@@ -58,6 +65,10 @@ TABLE = CaseTable(
         ),
         # Phase 3 only where a case gives it (the pagination rules read its records).
         OtherPhase(3, bases={"good": good_data_model, "empty": data_model.empty}),
+        # Phases 2 and 5 only where a case gives them (API-018 reads the peak reads and
+        # the components' reasons).
+        OtherPhase(2, bases={"good": good_estimate}),
+        OtherPhase(5, bases={"empty": architecture.empty}),
     ),
 )
 

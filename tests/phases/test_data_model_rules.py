@@ -8,6 +8,9 @@ The case format is phase 1's (see ``test_requirement_rules.py``), with the keys 
     ``fixtures/answers/url-shortener.json``, the default), ``empty``
     (``requirements.empty()``), ``null`` for no phase 1 answers at all, or a mapping
     with ``base``/``set``/``unset`` (``{base: good, set: {read_write_ratio: "1:4"}}``).
+``phase2``, ``phase5``
+    Phase 2's answers (``good``: ``answers/estimation/good_url_shortener.json``) and
+    phase 5's (``empty``, or an ``answer``), which DAT-022 reads; absent by default.
 ``givens``
     Problem givens for the case, e.g. ``{max_followers: {label: ..., value: 10M}}``
     for DAT-013.
@@ -29,7 +32,7 @@ from functools import cache
 
 import pytest
 
-from phases import data_model, requirements
+from phases import architecture, data_model, requirements
 from phases.engine.design import Design
 from phases.engine.engine import check_phase
 from phases.engine.findings import Severity
@@ -56,6 +59,11 @@ def good_requirements() -> dict:
     return json.loads(FIXTURE.read_text())["phases"]["1"]
 
 
+@cache
+def good_estimate() -> dict:
+    return json.loads((ANSWERS_DIR / "estimation" / "good_url_shortener.json").read_text())
+
+
 TABLE = CaseTable(
     phase=3,
     folder="data_model",
@@ -66,6 +74,9 @@ TABLE = CaseTable(
             bases={"good": good_requirements, "empty": requirements.empty},
             default="good",
         ),
+        # DAT-022 reads phase 2's retention and looks for a deletion anywhere.
+        OtherPhase(phase=2, bases={"good": good_estimate}, default=None),
+        OtherPhase(phase=5, bases={"empty": architecture.empty}, default=None),
     ),
 )
 

@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from phases.reading.quantities import UREG, Quantity, format_quantity, parse_quantity
-from phases.reading.units import SECONDS_PER_DAY, SECONDS_PER_MONTH, SECONDS_PER_YEAR, UnitError
+from phases.reading.units import (
+    SECONDS_PER_DAY,
+    SECONDS_PER_MONTH,
+    SECONDS_PER_YEAR,
+    UnitError,
+    counts_in,
+    durations_in,
+    rates_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -270,3 +278,39 @@ def test_quantity_like_text_gives_a_quantity_or_unit_error(text, expect):
 def test_numbers_with_units_give_a_quantity_or_unit_error(number, suffix, expect):
     _parses_or_unit_error(f"{number}{suffix}", expect)
     _parses_or_unit_error(f"{number:,}{suffix}", expect)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("kept for 30 days, and nothing past one hour", [30 * SECONDS_PER_DAY, 3_600]),
+        ("expires after an hour", [3_600]),
+        ("a 10-minute hold", [600]),
+        ("36.5 TB over five years", [5 * SECONDS_PER_YEAR]),
+        ("clients poll every 5 s", [5]),
+        ("5,000 a second", []),
+        ("2 billion checks a day", []),
+        ("10 per second", []),
+        ("p99 of 5 ms", [0.005]),
+    ],
+)
+def test_durations_in_prose(text, seconds):
+    """Durations said in a sentence, and rates ("a second", "per day") told apart."""
+    assert durations_in(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    ("text", "counts", "rates"),
+    [
+        ("100 million daily users, about 30 million connected", [1e8, 3e7], []),
+        ("200,000 queue polls/s served by the CDN", [], [2e5]),
+        ("46k reads a second", [], [46_000]),
+        ("2M fans polling every 10 s is 200,000 requests/s", [2e6], [2e5]),
+        ("kept 30 days", [], []),
+        ("5,000 rps", [], [5_000]),
+    ],
+)
+def test_counts_and_rates_in_prose(text, counts, rates):
+    """Figures said in a sentence: counts of things apart from rates a second and durations."""
+    assert counts_in(text) == pytest.approx(counts)
+    assert rates_in(text) == pytest.approx(rates)
