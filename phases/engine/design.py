@@ -83,9 +83,12 @@ class Design:
         """Phase ``phase``'s answer replaced, before anything has read it, by ``document``
         and ``parsed``, its parse (a save has parsed it to check its shape: it is not
         parsed again)."""
+        worked_out = [
+            k for k in self.__dict__ if isinstance(getattr(Design, k, None), cached_property)
+        ]
+        if worked_out or self._findings:
+            raise RuntimeError(f"phase {phase} was put after the design was read: {worked_out}")
         attribute = _PARSED[phase]
-        if attribute in self.__dict__ or self._findings:
-            raise RuntimeError(f"phase {phase} was read before its answer was put")
         self.answers[phase] = document
         self.__dict__[attribute] = parsed
 

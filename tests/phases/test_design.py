@@ -21,3 +21,11 @@ def test_put_after_the_phase_was_read_is_refused():
     document = {"version": 1, "availability": "99.9%"}
     with pytest.raises(RuntimeError):
         design.put(1, document, requirements.parse(document))
+
+
+def test_put_after_anything_was_worked_out_is_refused():
+    design = Design({1: {"version": 1}}, ProblemSpec(slug="x"))
+    assert design.everything_said is not None
+    document = {"version": 1, "availability": "99.9%"}
+    with pytest.raises(RuntimeError):
+        design.put(2, document, requirements.parse(document))
