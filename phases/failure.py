@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
 from phases.capacity import assumption as capacity_assumption
+from phases.capacity import read_target
 from phases.engine.answers import JSON, AnswerShapeError, Reader
 from phases.engine.findings import Hit, Severity
 from phases.engine.unit import Layout, PhaseUnit, Rows, checkbox_field, choice_field, text_field
@@ -839,6 +840,64 @@ def long_wait_without_breaker(design: Design) -> Iterator[Hit]:
             hint="How many requests arrive in the time one call may wait?",
             fix="Set a timeout near the callee's p99 and add a circuit breaker that fails "
             "fast while it is unhealthy.",
+        )
+
+
+# A call may wait this many times the whole request's p99 target before it is asked about.
+TIMEOUT_OVER_TARGET = 10
+# Components whose timeout is the outer one, around the whole request: not a call inside it.
+_OUTER_TYPES = ("dns", "cdn", "load_balancer_l4", "load_balancer_l7")
+
+
+def timeout_beyond_the_target(design: Design) -> Iterator[Hit]:
+    """A call inside a request may wait ten times the request's whole p99 target.
+
+    Why it matters:
+        A timeout is how long one slow dependency can hold the request that made the
+        call. When it is many times the request's own latency target, a callee that goes
+        slow (not down) makes every request miss its target by that much before anything
+        gives up, falls back or fails over; the target then holds only while every
+        dependency is healthy.
+    Triggers:
+        A call with a timeout at least ten times phase 1's p99 target for the read path,
+        made by a synchronous step of phase 5's read path to another synchronous step of
+        it, or to a component on no path. Calls made by a load balancer, a CDN or DNS
+        (the timeout around the whole request) are not asked about, nor calls to a
+        component the paths reach only after the answer. Computed from the learner's own
+        timeout and target.
+    Better:
+        A timeout inside the budget (a few times the callee's own p99, well under the
+        request's target), with a fallback or a fast failure when it runs out.
+    """
+    arch = _other(design, 5, "architecture")
+    if arch is None:
+        return
+    target = read_target(design, arch)
+    if target is None or not target.milliseconds:
+        return
+    budget = target.milliseconds
+    on_read = {s.component.strip().lower() for s in arch.read_path if not s.is_async}
+    on_paths = on_read | {s.component.strip().lower() for s in (*arch.read_path, *arch.write_path)}
+    for call in design.failure.calls:
+        if call.timeout_ms is None or call.timeout_ms < TIMEOUT_OVER_TARGET * budget:
+            continue
+        caller, callee = call.caller.strip().lower(), call.callee.strip().lower()
+        component = _component(arch, call.caller)
+        if component is not None and component.type in _OUTER_TYPES:
+            continue
+        if caller not in on_read or (callee in on_paths and callee not in on_read):
+            continue  # a call of another flow, or to a step after the answer
+        times = call.timeout_ms / budget
+        yield Hit(
+            field=f"{call.field}.timeout",
+            message=f"{_quoted(call.caller)} may wait {call.timeout} on "
+            f"{_quoted(call.callee)}, {times:,.0f} times the {target.target} {target.unit} p99 "
+            f'target of "{target.label}": while it is slow, every such request misses its '
+            "target by that much before anything gives up. Is that the intent?",
+            arithmetic=f"{call.timeout_ms:,.0f} ms ÷ {budget:,.4g} ms = {times:,.0f}×",
+            hint="How much of the request's budget may this one call spend?",
+            fix="Set the timeout inside the request's budget and say what happens when it "
+            "runs out (a fallback, a default, a fast error).",
         )
 
 

@@ -221,6 +221,7 @@ RULES: tuple[Rule, ...] = (
     Rule("FAIL-016", 8, WARNING, failure.long_wait_without_breaker, STRUCTURAL),
     Rule("FAIL-017", 8, WARNING, failure.guard_without_failure_behaviour, TEXTUAL),
     Rule("FAIL-018", 8, WARNING, failure.limiter_fails_closed, TEXTUAL),
+    Rule("FAIL-019", 8, WARNING, failure.timeout_beyond_the_target, COMPUTED),
     # Phase 9: review
     Rule("REV-001", 9, WARNING, review.mechanism_without_tradeoff, TEXTUAL),
     Rule("REV-002", 9, WARNING, review.incomplete_tradeoff, STRUCTURAL),
