@@ -922,6 +922,76 @@ def recorded_but_never_written(design: Design) -> Iterator[Hit]:
 # not an occasional report (the tutor's rule of thumb).
 AD_HOC_PER_S = 100.0
 
+# A rate written per this span instead of per second: its name, for messages.
+_SPANS = (
+    (units.SECONDS_PER_MINUTE, "minute"),
+    (units.SECONDS_PER_HOUR, "hour"),
+    (units.SECONDS_PER_DAY, "day"),
+    (units.SECONDS_PER_MONTH, "month"),
+    (units.SECONDS_PER_YEAR, "year"),
+)
+# Phase 2's rate figures an access pattern's rate may repeat.
+_PHASE2_RATES = (
+    ("peak_writes_per_s", "peak writes"),
+    ("writes_per_s", "average writes"),
+    ("peak_reads_per_s", "peak reads"),
+    ("reads_per_s", "average reads"),
+)
+# Below this, equal digits are a coincidence worth nothing (1/day against 1/s).
+_SAME_DIGITS_FROM_PER_S = 100.0
+
+
+def rate_in_another_unit(design: Design) -> Iterator[Hit]:
+    """An access pattern whose rate has the digits of a phase 2 rate, per another span.
+
+    Why it matters:
+        Writing "69,000/day" where phase 2 worked out 69,000 a second is a slip of 86,400
+        times, and every choice made from the access pattern (which store, how many
+        nodes, whether a scan is affordable) is then made for a load that is tiny. The
+        digits give it away: the same number, with the time unit changed.
+    Triggers:
+        An access pattern's rate that is phase 2's stated average or peak reads or writes
+        (100 a second or more) divided by exactly a minute, an hour, a day, a month or a
+        year (within 1%). Both figures are the learner's own.
+    Better:
+        The rate in the unit phase 2 used, or a note that this pattern really runs that
+        rarely.
+    """
+    if not design.has(2):
+        return
+    try:
+        results = design.estimate.results
+    except AnswerShapeError:
+        return
+    stated = [(key, label, results[key]) for key, label in _PHASE2_RATES if key in results]
+    for pattern in design.data_model.access_patterns:
+        rate = pattern.rate_per_s
+        if not rate or rate <= 0:
+            continue
+        found = next(
+            (
+                (label, quantity, seconds, span)
+                for _key, label, quantity in stated
+                for seconds, span in _SPANS
+                if quantity.value >= _SAME_DIGITS_FROM_PER_S
+                and abs(rate * seconds / quantity.value - 1) < 0.01
+            ),
+            None,
+        )
+        if found is None:
+            continue
+        label, quantity, seconds, span = found
+        yield Hit(
+            field=f"{pattern.field}.rate",
+            message=f"{_quoted(pattern)} runs {pattern.rate}: the digits of phase 2's "
+            f"{label} ({quantity.text}), per {span} instead of per second, {seconds:,} "
+            "times less. Is it per second?",
+            arithmetic=f"{quantity.text} ÷ {seconds:,} s a {span} ≈ {pattern.rate}",
+            hint="Which unit did phase 2 work this figure out in?",
+            fix="Write the rate in the unit phase 2 used, or say why this pattern runs that "
+            "rarely.",
+        )
+
 
 def frequent_ad_hoc_scan(design: Design) -> Iterator[Hit]:
     """An ad-hoc query over many records, run at request rates.

@@ -74,7 +74,7 @@ TABLE = CaseTable(
             bases={"good": good_requirements, "empty": requirements.empty},
             default="good",
         ),
-        # DAT-022 reads phase 2's retention and looks for a deletion anywhere.
+        # DAT-022 reads phase 2's retention, DAT-023 its rates.
         OtherPhase(phase=2, bases={"good": good_estimate}, default=None),
         OtherPhase(phase=5, bases={"empty": architecture.empty}, default=None),
     ),
