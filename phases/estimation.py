@@ -2,24 +2,31 @@
 
 The tutor recomputes every result from the learner's own assumptions (and, for the
 report, from the problem's givens) and compares figure by figure, so a slip is found at
-the step where it happened. Answer shape, version 1 (``docs/answers.md``)::
+the step where it happened. Answer shape, version 2 (``docs/answers.md``)::
 
     {
-      "version": 1,
-      "assumptions": {"writes": "100M/day", "read_write_ratio": "10:1",
-                      "object_size": "200 B", "retention": "5 years",
+      "version": 2,
+      "assumptions": {"writes": "100M/day", "reads": "", "read_write_ratio": "10:1",
+                      "object_size": "200 B", "objects_kept": "", "retention": "5 years",
                       "peak_factor": "2x", "overhead": "3x", "cache_fraction": "20%",
                       "daily_active_users": "", "writes_per_user": ""},
       "extra_assumptions": [{"name": "...", "value": "..."}],
       "results": {"writes_per_s": "1,157/s", "peak_writes_per_s": "2,300/s", ...},
       "conclusion": {"pressure": "storage", "implication": "..."}
     }
+
+The load may be stated from either side: a write rate (or users × writes per user), a
+read rate, or both. Reads follow from writes × ratio unless stated; writes follow from
+reads ÷ ratio when only reads are stated; when both rates are stated the ratio is implied
+by them, and a stated ratio that disagrees is reported (EST-010). Storage is writes ×
+retention × size, or, when each key keeps one current value (a counter per user, a
+session, a driver's position), the objects kept at once × size.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Literal, Never, TypedDict
@@ -35,7 +42,9 @@ from phases.rendering.markdown import cell, field_line, figure, inline, table
 if TYPE_CHECKING:
     from phases.engine.design import Design
 
-SCHEMA_VERSION = 1
+# 2: a read rate (``reads``) and the objects kept at once (``objects_kept``) among the
+# assumptions; version 1 documents have neither key and are read, and graded, as they are.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,14 +53,32 @@ class Field:
     label: str
     kind: str
     example: str
+    help: str = ""
 
 
 ASSUMPTIONS: tuple[Field, ...] = (
     Field("daily_active_users", "Daily active users", "count", "10M"),
     Field("writes_per_user", "Writes per user per day", "count", "5"),
     Field("writes", "Writes (events created)", "rate", "100M/day"),
+    Field(
+        "reads",
+        "Reads (requests served)",
+        "rate",
+        "50k/s",
+        "Optional. State it when the load is mostly or only reads (a cache in front of a "
+        "search service, a lookup): reads then come from it, not from writes × ratio.",
+    ),
     Field("read_write_ratio", "Read:write ratio", "ratio", "10:1"),
     Field("object_size", "Size of one object", "size", "200 B"),
+    Field(
+        "objects_kept",
+        "Objects kept at once (state per key)",
+        "count",
+        "1M",
+        "Optional. When each key holds one current value (a counter per user, a session, a "
+        "driver's last position), storage is this count × object size; retention is then "
+        "not needed for storage.",
+    ),
     Field("retention", "Retention", "duration", "5 years"),
     Field("peak_factor", "Peak factor", "factor", "2x"),
     Field("overhead", "Replication and index overhead", "factor", "3x"),
@@ -62,7 +89,14 @@ RESULTS: tuple[Field, ...] = (
     Field("peak_writes_per_s", "Peak writes", "rate", "2,300/s"),
     Field("reads_per_s", "Average reads", "rate", "11,570/s"),
     Field("peak_reads_per_s", "Peak reads", "rate", "23,000/s"),
-    Field("storage", "Storage over retention (raw)", "size", "36 TB"),
+    Field(
+        "storage",
+        "Storage over retention (raw)",
+        "size",
+        "36 TB",
+        "Writes × retention × object size; or objects kept × object size when each key "
+        "keeps one value.",
+    ),
     Field("storage_with_overhead", "Storage with overhead", "size", "110 TB"),
     Field("bandwidth_in", "Bandwidth in (peak)", "bandwidth", "460 KB/s"),
     Field("bandwidth_out", "Bandwidth out (peak)", "bandwidth", "4.6 MB/s"),
@@ -108,7 +142,9 @@ def empty() -> JSON:
 LAYOUT = Layout(
     fields=(
         *(
-            text_field(f"{group}.{item.key}", item.label, placeholder=item.example)
+            text_field(
+                f"{group}.{item.key}", item.label, help_text=item.help, placeholder=item.example
+            )
             for group, items in (("assumptions", ASSUMPTIONS), ("results", RESULTS))
             for item in items
         ),
@@ -273,30 +309,71 @@ def _n(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.3g}"
 
 
+def states_writes(assumptions: Collection[str]) -> bool:
+    """Whether these assumptions state a write rate: the rate, or users × writes per user."""
+    return "writes" in assumptions or (
+        "daily_active_users" in assumptions and "writes_per_user" in assumptions
+    )
+
+
+def stated_writes(assumptions: Mapping[str, float]) -> tuple[float | None, str]:
+    """The write rate the learner states, a second, with how it was stated: the rate
+    itself, or daily active users × writes per user; (None, "") when neither is given."""
+    writes = assumptions.get("writes")
+    if writes is not None:
+        return writes, f"{_n(writes * units.SECONDS_PER_DAY)}/day ÷ 86,400 s"
+    if "daily_active_users" in assumptions and "writes_per_user" in assumptions:
+        users, per_user = assumptions["daily_active_users"], assumptions["writes_per_user"]
+        return (
+            users * per_user / units.SECONDS_PER_DAY,
+            f"{_n(users)} users × {_n(per_user)}/day ÷ 86,400 s",
+        )
+    return None, ""
+
+
+def rates(assumptions: Mapping[str, float]) -> tuple[float | None, str, float | None, str]:
+    """(writes a second, its arithmetic, reads a second, its arithmetic) as far as the
+    assumptions give them.
+
+    Writes are the stated rate (or users × writes per user); reads the stated read rate,
+    else writes × ratio. With reads and a ratio but no write rate, writes are reads ÷
+    ratio: that is what such an answer states. With both rates stated the ratio is
+    implied by them and not used here (EST-010 reports a stated ratio that disagrees).
+    """
+    writes, writes_text = stated_writes(assumptions)
+    ratio = assumptions.get("read_write_ratio")
+    reads = assumptions.get("reads")
+    reads_text = ""
+    if reads is not None:
+        reads_text = f"{_n(reads * units.SECONDS_PER_DAY)} reads/day ÷ 86,400 s"
+        if writes is None and ratio:
+            writes = reads / ratio
+            writes_text = f"{_n(reads)} reads/s ÷ {ratio:g} reads per write"
+    elif writes is not None and ratio is not None:
+        reads = writes * ratio
+        reads_text = f"{_n(writes)}/s × {ratio:g} reads per write"
+    return writes, writes_text, reads, reads_text
+
+
 def recompute(assumptions: dict[str, float], *, explain: bool = True) -> dict[str, Figure]:
     """Every result from assumptions in base units (per second, bytes, seconds), each
     with its arithmetic written out unless ``explain`` is false (values only).
 
-    Missing peak factor and overhead count as 1 (their rules say so); a missing cache
-    share counts as 20% of a day's reads, the usual hot-set rule of thumb. Results that
-    need an assumption that is missing are left out, and so is a result too large for a
-    float (the limits on what can be typed keep every result well inside one).
+    The rates come from :func:`rates` (writes, reads, or both). Missing peak factor and
+    overhead count as 1 (their rules say so); a missing cache share counts as 20% of a
+    day's reads, the usual hot-set rule of thumb (of the objects kept, when that count is
+    stated and smaller: a day's reads touch no more objects than exist). Storage is the
+    objects kept at once × object size when the learner states that count (state kept
+    per key), else writes × retention × object size. Results that need an assumption
+    that is missing are left out, and so is a result too large for a float (the limits
+    on what can be typed keep every result well inside one).
     """
     figures: dict[str, Figure] = {}
-    writes = assumptions.get("writes")
-    writes_text = ""
-    if writes is not None:
-        writes_text = f"{_n(writes * units.SECONDS_PER_DAY)}/day ÷ 86,400 s"
-    elif "daily_active_users" in assumptions and "writes_per_user" in assumptions:
-        users, per_user = assumptions["daily_active_users"], assumptions["writes_per_user"]
-        writes = users * per_user / units.SECONDS_PER_DAY
-        writes_text = f"{_n(users)} users × {_n(per_user)}/day ÷ 86,400 s"
-    if writes is None:
-        return figures
+    writes, writes_text, reads, reads_text = rates(assumptions)
     peak = assumptions.get("peak_factor", 1.0)
-    ratio = assumptions.get("read_write_ratio")
     size = assumptions.get("object_size")
     retention = assumptions.get("retention")
+    kept = assumptions.get("objects_kept")
     overhead = assumptions.get("overhead", 1.0)
     share = assumptions.get("cache_fraction", DEFAULT_CACHE_FRACTION)
 
@@ -306,24 +383,38 @@ def recompute(assumptions: dict[str, float], *, explain: bool = True) -> dict[st
         text = f"{arithmetic} = {format_value(value, key_kind(key))}" if explain else ""
         figures[key] = Figure(key, value, text)
 
-    put("writes_per_s", writes, writes_text)
-    put("peak_writes_per_s", writes * peak, f"{_n(writes)}/s × peak {peak:g}")
-    if ratio is not None:
-        reads = writes * ratio
-        put("reads_per_s", reads, f"{_n(writes)}/s × {ratio:g} reads per write")
+    if writes is not None:
+        put("writes_per_s", writes, writes_text)
+        put("peak_writes_per_s", writes * peak, f"{_n(writes)}/s × peak {peak:g}")
+    if reads is not None:
+        put("reads_per_s", reads, reads_text)
         put("peak_reads_per_s", reads * peak, f"{_n(reads)}/s × peak {peak:g}")
     if size is not None:
-        put("bandwidth_in", writes * peak * size, f"{_n(writes * peak)}/s × {_n(size)} B")
-        if ratio is not None:
-            reads_peak = writes * ratio * peak
+        if writes is not None:
+            put("bandwidth_in", writes * peak * size, f"{_n(writes * peak)}/s × {_n(size)} B")
+        if reads is not None:
+            reads_peak = reads * peak
             put("bandwidth_out", reads_peak * size, f"{_n(reads_peak)}/s × {_n(size)} B")
-            daily_reads = writes * ratio * units.SECONDS_PER_DAY
-            put(
-                "cache_memory",
-                daily_reads * size * share,
-                f"{_n(daily_reads)} reads/day × {_n(size)} B × {share:g} hot",
-            )
-        if retention is not None:
+            daily_reads = reads * units.SECONDS_PER_DAY
+            if kept is not None and kept < daily_reads:
+                # A day's reads cannot touch more objects than there are.
+                put(
+                    "cache_memory",
+                    kept * size * share,
+                    f"{_n(kept)} objects kept (fewer than {_n(daily_reads)} reads/day) × "
+                    f"{_n(size)} B × {share:g} hot",
+                )
+            else:
+                put(
+                    "cache_memory",
+                    daily_reads * size * share,
+                    f"{_n(daily_reads)} reads/day × {_n(size)} B × {share:g} hot",
+                )
+        storage = None
+        if kept is not None:
+            storage = kept * size
+            put("storage", storage, f"{_n(kept)} objects kept × {_n(size)} B")
+        elif writes is not None and retention is not None:
             objects = writes * retention
             storage = objects * size
             put(
@@ -332,6 +423,7 @@ def recompute(assumptions: dict[str, float], *, explain: bool = True) -> dict[st
                 f"{_n(writes)}/s × {_n(retention)} s retained = {_n(objects)} objects × "
                 f"{_n(size)} B",
             )
+        if storage is not None:
             put("storage_with_overhead", storage * overhead, f"{_n(storage)} B × {overhead:g}")
     return figures
 
@@ -367,11 +459,36 @@ def givens_values(givens: JSON) -> dict[str, float]:
     return values
 
 
+# The assumptions that state the load: writes (or users × writes per user), reads, ratio.
+_RATE_KEYS = ("writes", "daily_active_users", "writes_per_user", "reads", "read_write_ratio")
+
+
+def with_givens(assumptions: Mapping[str, float], givens: JSON) -> dict[str, float]:
+    """The learner's assumptions with the problem's givens in their place: what the
+    report's "from the givens" column is recomputed from.
+
+    Writes (or users × writes per user), reads and the ratio are one fact stated from
+    any two of them: when the givens settle two, the learner's figures for all three
+    step aside, so the column follows the problem and not a rate of the learner's.
+    """
+    theirs = givens_values(givens)
+    settled = [
+        states_writes(theirs),
+        "reads" in theirs,
+        "read_write_ratio" in theirs,
+    ].count(True)
+    mine = dict(assumptions)
+    if settled >= 2:
+        for key in _RATE_KEYS:
+            mine.pop(key, None)
+    return {**mine, **theirs}
+
+
 # -- Diagnosis ----------------------------------------------------------------------------------
 
-# Factors by which a figure is typically off, with the slip that produces each. Checked
-# in order; the first within 10% (on a log scale) of the observed ratio is named. The
-# windows do not overlap (24 and 30 are the closest pair).
+# Factors by which a figure is typically off, with the slip that produces each. A ratio
+# within 10% (on a log scale) of a factor is that slip; where two windows overlap (10 and
+# 12 between 10.9 and 11) the nearer factor is named, and on a tie the earlier one.
 _SLIPS: tuple[tuple[float, str], ...] = (
     (86_400, "a per-day figure used as per-second, or the reverse (86,400 seconds a day)"),
     (2_592_000, "a per-month figure used as per-second (2,592,000 seconds a month)"),
@@ -384,32 +501,106 @@ _SLIPS: tuple[tuple[float, str], ...] = (
     (365, "a year multiplier (365 days) forgotten or applied twice"),
     (30, "a month multiplier (30 days) forgotten or applied twice"),
     (12, "a month-to-year multiplier (12) forgotten or applied twice"),
+    (10, "a zero too many or too few (a factor of 10)"),
 )
 _CLOSE = math.log(1.10)
 _BITS_SLIP = 8
+# A factor this close to 1 is no slip anyone could tell from rounding.
+_SMALLEST_SLIP = 1.5
 
 
-def diagnose(ratio: float, key: str, assumptions: dict[str, float]) -> str:
-    """The likely slip behind a ratio between the learner's figure and ours, or ""."""
-    candidates = list(_SLIPS)
-    retention_years = assumptions.get("retention", 0) / units.SECONDS_PER_YEAR
-    if key.startswith("storage") and retention_years >= 2:
-        candidates.insert(
-            0, (retention_years, f"the retention period ({retention_years:g} years) left out")
+@dataclass(frozen=True)
+class Slip:
+    """A named slip: the factor it puts a figure off by, and what it is."""
+
+    factor: float
+    text: str
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verdict on a figure off by this slip, the same whichever way it goes: the
+        slip's own factor is judged, not the ratio seen (10.4x and 1/9.65 are one slip).
+        A named slip is a mistake, so never ``ok``."""
+        return "error" if self.factor > ERROR_RATIO else "warning"
+
+
+def _storage_slips(assumptions: Mapping[str, float]) -> list[tuple[float, str]]:
+    """The slips that only storage can make, from the answer's own figures."""
+    candidates: list[tuple[float, str]] = []
+    retention = assumptions.get("retention", 0)
+    kept = assumptions.get("objects_kept")
+    writes = rates(assumptions)[0]
+    if kept is not None:
+        if writes and retention and kept:
+            objects = writes * retention
+            candidates.append(
+                (
+                    objects / kept,
+                    f"storage sized as every write kept for the whole retention ({_n(objects)} "
+                    f"objects) rather than the {_n(kept)} objects kept at once, one per key, or "
+                    "the reverse",
+                )
+            )
+        return candidates  # retention does not size this storage
+    retention_years = retention / units.SECONDS_PER_YEAR
+    if retention_years >= 2:
+        candidates.append(
+            (retention_years, f"the retention period ({retention_years:g} years) left out")
         )
-    peak = assumptions.get("peak_factor", 1.0)
-    if key.startswith("peak") and peak >= 1.5:
-        candidates.insert(0, (peak, f"the peak factor ({peak:g}) left out or applied twice"))
+    if retention:
+        months = retention / units.SECONDS_PER_MONTH
+        candidates.append(
+            (
+                months,
+                "one month's storage mixed up with the total over the retention "
+                f"({format_value(retention, 'duration')} is {_factor(months)} months), or the "
+                "reverse",
+            )
+        )
+    return candidates
+
+
+def slip(ratio: float, key: str, assumptions: Mapping[str, float]) -> Slip | None:
+    """The likely slip behind a ratio between the learner's figure and ours, or None.
+
+    The answer's own factors come first (the overhead, the peak factor, the retention in
+    years, a month against the retention, every write against the objects kept), then
+    the usual mechanical slips; of those whose window holds the ratio the nearest is
+    named, and of two as near the first.
+    """
+    if not (0 < ratio < math.inf):
+        return None
+    candidates: list[tuple[float, str]] = []
     overhead = assumptions.get("overhead", 1.0)
     if key == "storage_with_overhead" and overhead >= 1.5:
-        candidates.insert(0, (overhead, f"the overhead factor ({overhead:g}) left out"))
+        candidates.append((overhead, f"the overhead factor ({overhead:g}) left out"))
+    peak = assumptions.get("peak_factor", 1.0)
+    if key.startswith("peak") and peak >= 1.5:
+        candidates.append((peak, f"the peak factor ({peak:g}) left out or applied twice"))
+    if key.startswith("storage"):
+        candidates += _storage_slips(assumptions)
+    candidates += _SLIPS
     kind = key_kind(key)
-    for factor, slip in candidates:
+    best: Slip | None = None
+    best_distance = _CLOSE
+    for factor, text in candidates:
+        if not math.isfinite(factor) or factor <= 0:
+            continue
+        factor = max(factor, 1 / factor)
+        if factor < _SMALLEST_SLIP:
+            continue
         if factor == _BITS_SLIP and kind not in ("size", "bandwidth"):
             continue  # counts and rates have no bits or bytes to confuse
-        if abs(abs(math.log(ratio)) - math.log(factor)) < _CLOSE:
-            return slip
-    return ""
+        distance = abs(abs(math.log(ratio)) - math.log(factor))
+        if distance < best_distance:
+            best, best_distance = Slip(factor, text), distance
+    return best
+
+
+def diagnose(ratio: float, key: str, assumptions: Mapping[str, float]) -> str:
+    """The likely slip behind a ratio between the learner's figure and ours, or ""."""
+    found = slip(ratio, key, assumptions)
+    return found.text if found else ""
 
 
 def forgot_peak(ratio: float, key: str, assumptions: dict[str, float]) -> bool:
@@ -472,8 +663,7 @@ def report(estimate: Estimate, givens: JSON) -> EstimateReport:
     """The estimate report: side by side, headroom and sensitivity. Pure and fast."""
     mine = base_values(estimate.assumptions)
     ours = recompute(mine)
-    from_givens_assumptions = {**mine, **givens_values(givens)}
-    theirs = recompute(from_givens_assumptions) if givens_values(givens) else {}
+    theirs = recompute(with_givens(mine, givens)) if givens_values(givens) else {}
     rows: list[ResultRow] = []
     for field in RESULTS:
         learner = estimate.results.get(field.key)
@@ -497,8 +687,9 @@ def report(estimate: Estimate, givens: JSON) -> EstimateReport:
             if verdict == "ok" and forgot_peak(ratio, field.key, mine):
                 # Within the 2x tolerance, but a 2x peak left out is exactly 2x.
                 row.update({"verdict": "warning", "slip": "the peak factor left out"})
-            elif verdict in ("warning", "error") and 0 < ratio < math.inf:
-                row["slip"] = diagnose(ratio, field.key, mine)
+            elif verdict in ("warning", "error") and (found := slip(ratio, field.key, mine)):
+                # A named slip is judged by its own factor, the same both ways.
+                row.update({"verdict": found.verdict, "slip": found.text})
         rows.append(row)
     result: EstimateReport = {
         "results": rows,
@@ -593,7 +784,7 @@ def result_off(design: Design) -> Iterator[Hit]:
         Recompute the step the finding names: 100,000,000 / 86,400 ≈ 1,157 writes/s.
     """
     rows = _check_rows(design)
-    roots = echoes(rows)
+    roots = echoes(rows, derived_from(base_values(design.estimate.assumptions)))
     labels = {row["key"]: row["label"] for row in rows}
     for row in rows:
         # A warning or an error compares two figures, so ours is never None here.
@@ -647,7 +838,8 @@ def result_off(design: Design) -> Iterator[Hit]:
 
 
 # Which results a learner usually works out from which: the peak from the average, reads
-# from writes, bandwidth from the peaks, and so on.
+# from writes, bandwidth from the peaks, and so on (:func:`derived_from` adjusts it to an
+# answer that states reads, or the objects kept).
 DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "peak_writes_per_s": ("writes_per_s",),
     "reads_per_s": ("writes_per_s",),
@@ -662,13 +854,35 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
 _SAME_FACTOR = math.log(1.1)
 
 
-def echoes(rows: Sequence[ResultRow]) -> dict[str, str]:
+def derived_from(assumptions: Mapping[str, float]) -> dict[str, tuple[str, ...]]:
+    """:data:`DERIVED_FROM` for an answer with these assumptions (base values): stated
+    reads come from no other result (and writes from them, when no write rate is
+    stated); storage from the objects kept comes from no rate, and a cache bounded by
+    those objects from storage."""
+    derived = dict(DERIVED_FROM)
+    reads = rates(assumptions)[2]
+    if "reads" in assumptions:
+        derived["reads_per_s"] = ()
+        derived["peak_reads_per_s"] = ("reads_per_s",)
+        if not states_writes(assumptions):
+            derived["writes_per_s"] = ("reads_per_s",)
+    kept = assumptions.get("objects_kept")
+    if kept is not None:
+        derived["storage"] = ()
+        if reads is not None and kept < reads * units.SECONDS_PER_DAY:
+            derived["cache_memory"] = ("storage",)
+    return derived
+
+
+def echoes(
+    rows: Sequence[ResultRow], derived: Mapping[str, tuple[str, ...]] = DERIVED_FROM
+) -> dict[str, str]:
     """Each off result that only repeats the slip of one it is worked out from, mapped to
     the result where that slip was made (its root cause).
 
-    A result is an echo when none of the results it is worked out from
-    (:data:`DERIVED_FROM`) is right and one of them, or one further back, is off by the
-    same factor: the learner's later arithmetic was right, on a wrong input.
+    A result is an echo when none of the results it is worked out from (``derived``,
+    :data:`DERIVED_FROM` by default) is right and one of them, or one further back, is
+    off by the same factor: the learner's later arithmetic was right, on a wrong input.
     """
     off = {
         row["key"]: row["ratio"]
@@ -677,18 +891,21 @@ def echoes(rows: Sequence[ResultRow]) -> dict[str, str]:
     }
     checked = {row["key"] for row in rows if row["verdict"] in ("ok", "warning", "error")}
     roots: dict[str, str] = {}
-    for key in RESULTS_BY_KEY:  # in order, so an input is settled before what uses it
-        parents = [p for p in DERIVED_FROM.get(key, ()) if p in checked]
+    order = list(RESULTS_BY_KEY)
+    # Inputs first, so an input is settled before what uses it (stated reads come before
+    # the writes derived from them).
+    for key in sorted(order, key=lambda k: (len(_ancestors(k, derived)), order.index(k))):
+        parents = [p for p in derived.get(key, ()) if p in checked]
         # A right input beside a wrong result means a slip of its own.
         if key not in off or not parents or any(p not in off for p in parents):
             continue
         same = [
             a
-            for a in _ancestors(key)
+            for a in _ancestors(key, derived)
             if a in off and abs(math.log(off[key] / off[a])) <= _SAME_FACTOR
         ]
         if same:
-            first = min(same, key=list(RESULTS_BY_KEY).index)
+            first = min(same, key=lambda a: (len(_ancestors(a, derived)), order.index(a)))
             roots[key] = roots.get(first, first)
     return roots
 
@@ -704,14 +921,14 @@ def _declares_no_cache(design: Design) -> bool:
     return bool(components) and not any(c.type == "cache" for c in components)
 
 
-def _ancestors(key: str) -> set[str]:
+def _ancestors(key: str, derived: Mapping[str, tuple[str, ...]] = DERIVED_FROM) -> set[str]:
     found: set[str] = set()
-    todo = list(DERIVED_FROM.get(key, ()))
+    todo = list(derived.get(key, ()))
     while todo:
         parent = todo.pop()
         if parent not in found:
             found.add(parent)
-            todo.extend(DERIVED_FROM.get(parent, ()))
+            todo.extend(derived.get(parent, ()))
     return found
 
 
@@ -762,7 +979,9 @@ def contradicts_givens(design: Design) -> Iterator[Hit]:
         The givens are the problem. An estimate built on a different write rate or object
         size answers a different question, however careful its arithmetic.
     Triggers:
-        The problem says 100M new links a day; the assumption says 10M/day.
+        The problem says 100M new links a day; the assumption says 10M/day. Or a rate
+        left to follow from the others disagrees with the given one: reads of 10B/day
+        and a 10:1 ratio make 1B writes a day where the problem gives 100M.
     Better:
         Use the given figure, and state your own assumptions only where the problem is
         silent.
@@ -773,6 +992,20 @@ def contradicts_givens(design: Design) -> Iterator[Hit]:
         field = ASSUMPTIONS_BY_KEY[key]
         stated = given_text(design.problem.givens, key)
         if quantity is None:
+            derived = _derived_rate(design.estimate.assumptions, key)
+            if derived is not None:
+                value, source = derived
+                if given and not (1 / GIVEN_TOLERANCE <= value / given <= GIVEN_TOLERANCE):
+                    yield Hit(
+                        field=f"assumptions.{key}",
+                        message=f"Your {source} give {_rate_or_ratio(value, field.kind)} for "
+                        f"{field.label.lower()}, but the problem gives {stated}.",
+                        arithmetic=f"{_rate_or_ratio(value, field.kind)} vs "
+                        f"{_rate_or_ratio(given, field.kind)}: {_times(value / given)}",
+                        hint="Compare the figures your rates rest on with the problem statement.",
+                        fix=f"Use the given {stated}, and derive the other rates from it.",
+                    )
+                continue
             if key != "writes" or "daily_active_users" not in design.estimate.assumptions:
                 yield Hit(
                     field=f"assumptions.{key}",
@@ -792,6 +1025,84 @@ def contradicts_givens(design: Design) -> Iterator[Hit]:
                 hint="Compare this assumption with the problem statement.",
                 fix=f"Use the given {stated}.",
             )
+
+
+def _derived_rate(assumptions: Mapping[str, Quantity], key: str) -> tuple[float, str] | None:
+    """A rate the learner did not state but whose value their other rates fix: writes
+    from reads ÷ ratio, reads from writes × ratio, the ratio from reads ÷ writes; with the
+    figures it came from. None otherwise (and for writes from users × writes per user,
+    which EST-002 has always left alone)."""
+    values = base_values(dict(assumptions))
+    writes = stated_writes(values)[0]
+    reads, ratio = values.get("reads"), values.get("read_write_ratio")
+    if key == "writes" and "daily_active_users" not in values and reads is not None and ratio:
+        return reads / ratio, "reads and read:write ratio"
+    if key == "reads" and writes is not None and ratio is not None:
+        return writes * ratio, "writes and read:write ratio"
+    if key == "read_write_ratio" and writes and reads is not None:
+        return reads / writes, "reads and writes"
+    return None
+
+
+def _rate_or_ratio(value: float, kind: str) -> str:
+    if kind != "ratio":
+        return format_value(value, kind)
+    if value >= 1 or value <= 0:
+        return f"{value:.3g}:1"
+    return f"1:{1 / value:.3g}"
+
+
+def rates_disagree(design: Design) -> Iterator[Hit]:
+    """Your write rate, read rate and read:write ratio, all three stated, do not agree.
+
+    Why it matters:
+        The three are one fact said three ways: reads = writes × ratio. When they
+        disagree, the figures built on reads (bandwidth out, the cache) and those built on
+        writes (storage, bandwidth in) describe two different systems, and one of the
+        three is wrong.
+    Triggers:
+        1,157 writes/s and a 10:1 ratio beside 500,000 reads/s, which is 432 reads per
+        write; or a 1:4 ratio beside reads that are four times the writes (the ratio
+        turned round).
+    Better:
+        State two of them and let the third follow, or correct the one that is off:
+        1,157 writes/s × 10 = 11,574 reads/s.
+    """
+    a = design.estimate.assumptions
+    values = base_values(dict(a))
+    writes = stated_writes(values)[0]
+    reads, ratio = a.get("reads"), a.get("read_write_ratio")
+    if writes is None or reads is None or ratio is None:
+        return
+    expected = writes * ratio.value
+    found, verdict = compare(reads.value, expected)
+    if verdict in ("ok", "unchecked"):
+        return
+    implied = reads.value / writes if writes else math.inf
+    named = ""
+    if 0 < found < math.inf:
+        if ratio.value > 0 and ratio.value != 1 and abs(math.log(implied * ratio.value)) < _CLOSE:
+            named = (
+                f"the ratio turned round: your rates give {_rate_or_ratio(implied, 'ratio')}, "
+                f"the other way round from {ratio.text}"
+            )
+            verdict = Slip(max(ratio.value**2, ratio.value**-2), named).verdict
+        elif (found_slip := slip(found, "reads_per_s", values)) is not None:
+            named, verdict = found_slip.text, found_slip.verdict
+    writes_text = a["writes"].text if "writes" in a else format_value(writes, "rate")
+    yield Hit(
+        field="assumptions.reads",
+        message=f"Your reads ({reads.text}) are {_times(found)} what your writes "
+        f"({writes_text}) × your read:write ratio ({ratio.text}) give "
+        f"({format_value(expected, 'rate')})." + (f" Likely slip: {named}." if named else ""),
+        arithmetic=f"{format_value(writes, 'rate')} × {ratio.value:g} = "
+        f"{format_value(expected, 'rate')} vs {format_value(reads.value, 'rate')}: "
+        f"{_rate_or_ratio(implied, 'ratio')} implied",
+        hint="Reads = writes × reads per write: which of the three figures is off?",
+        fix="Correct the figure that is off, or leave one of the three empty and let it "
+        "follow from the other two.",
+        severity=Severity.ERROR if verdict == "error" else Severity.WARNING,
+    )
 
 
 def no_peak_factor(design: Design) -> Iterator[Hit]:
@@ -872,35 +1183,65 @@ def _same(a: Quantity | None, b: Quantity | None) -> bool:
 
 
 def missing_basics(design: Design) -> Iterator[Hit]:
-    """An assumption every estimate needs is missing: a write rate (or users and writes
-    per user), the size of one object, or the retention period.
+    """An assumption every estimate needs is missing: a load (a write rate, users and
+    writes per user, or a read rate), the size of one object, and what sizes storage (the
+    retention period, or the objects kept at once).
 
     Why it matters:
         Without them no rate, storage or bandwidth can be derived, and the results are
         guesses rather than estimates.
     Triggers:
-        Results filled in with no object size among the assumptions.
+        Results filled in with no object size among the assumptions; a read rate for a
+        lookup service with neither a write rate nor the number of objects kept, so its
+        storage rests on nothing.
     Better:
-        State each one with its unit: 100M/day, 200 B, 5 years.
+        State each one with its unit: 100M/day (or 50k reads/s), 200 B, 5 years (or 1M
+        objects kept, one per key).
     """
     a = design.estimate.assumptions
-    has_rate = "writes" in a or ("daily_active_users" in a and "writes_per_user" in a)
     givens = givens_values(design.problem.givens)
+    reads_only = read_only(design)
     needed = [
-        ("writes", has_rate),
-        ("object_size", "object_size" in a),
-        ("retention", "retention" in a),
+        # contradicts_givens speaks about givens
+        ("writes", states_writes(a) or "reads" in a, states_writes(givens) or "reads" in givens),
+        ("object_size", "object_size" in a, "object_size" in givens),
+        (
+            "objects_kept" if reads_only else "retention",
+            "retention" in a or "objects_kept" in a,
+            "retention" in givens or "objects_kept" in givens,
+        ),
     ]
-    for key, present in needed:
-        if not present and key not in givens:  # contradicts_givens speaks about givens
-            field = ASSUMPTIONS_BY_KEY[key]
-            yield Hit(
-                field=f"assumptions.{key}",
-                message=f"{field.label} is missing, so the results that depend on it cannot "
-                "be checked.",
-                hint="What would you need to know to compute storage and bandwidth?",
-                fix=f"State it with its unit, for example {field.example}.",
-            )
+    for key, present, given in needed:
+        if present or given:
+            continue
+        field = ASSUMPTIONS_BY_KEY[key]
+        yield Hit(
+            field=f"assumptions.{key}",
+            message=f"{field.label} is missing, so the results that depend on it cannot "
+            "be checked.",
+            hint="What would you need to know to compute storage and bandwidth?",
+            fix=f"State it with its unit, for example {field.example}"
+            f"{_BASIC_ALTERNATIVES.get(key, '')}.",
+        )
+
+
+# What a missing basic may be replaced with, for its fix.
+_BASIC_ALTERNATIVES = {
+    "writes": " (or, when the load is reads, the read rate under Reads)",
+    "retention": " (or, when each key keeps one value, the objects kept at once)",
+    "objects_kept": " (or a write rate and a retention)",
+}
+
+
+def read_only(design: Design) -> bool:
+    """Whether the load is stated as reads alone, by the learner or by the problem: a
+    read rate, and no write rate given or derivable (reads ÷ ratio)."""
+    values = {**givens_values(design.problem.givens), **base_values(design.estimate.assumptions)}
+    return "reads" in values and rates(values)[0] is None
+
+
+# The results that only a write rate gives: a read-only estimate is not asked for them.
+_WRITE_RESULTS = ("writes_per_s", "peak_writes_per_s", "bandwidth_in")
 
 
 def missing_results(design: Design) -> Iterator[Hit]:
@@ -910,15 +1251,19 @@ def missing_results(design: Design) -> Iterator[Hit]:
         Each result is a question about one resource: throughput, storage, network or
         memory. One left out is a resource whose pressure you do not know.
     Triggers:
-        Bandwidth out left empty.
+        Bandwidth out left empty. (A read-only estimate, a read rate with no write rate
+        stated or given, is not asked for writes, peak writes or bandwidth in.)
     Better:
         Fill every result, even when it turns out to be small; "4 MB/s, trivial" is a
         finding too.
     """
     cacheless = _declares_no_cache(design)
+    reads_only = read_only(design)
     for field in RESULTS:
         if field.key == "cache_memory" and cacheless:
             continue  # phase 5 has no cache to size
+        if reads_only and field.key in _WRITE_RESULTS:
+            continue  # reads only: no write rate to work these out from
         if not design.estimate.raw_results.get(field.key):
             yield Hit(
                 field=f"results.{field.key}",
@@ -1004,6 +1349,27 @@ def no_implication(design: Design) -> Iterator[Hit]:
         )
 
 
+def implied(assumptions: Mapping[str, Quantity]) -> list[tuple[str, str]]:
+    """The rate an answer that states reads leaves to follow from the others, as the
+    recomputation takes it: the ratio implied by both rates, or writes from reads ÷
+    ratio. Empty for an answer stated from writes and a ratio (reads × ratio is a result)."""
+    if "reads" not in assumptions:
+        return []
+    writes, _, reads, _ = rates(base_values(dict(assumptions)))
+    if states_writes(assumptions):
+        if "read_write_ratio" in assumptions or not writes or reads is None:
+            return []
+        return [
+            (
+                "Read:write ratio (implied by your two rates)",
+                _rate_or_ratio(reads / writes, "ratio"),
+            )
+        ]
+    if writes is None:
+        return [("Writes", "none stated: a read-only load")]
+    return [("Writes (your reads ÷ ratio)", format_value(writes, "rate"))]
+
+
 def export_section(design: Design) -> list[str]:
     """Phase 2's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     est = design.estimate
@@ -1013,6 +1379,7 @@ def export_section(design: Design) -> list[str]:
         for f in ASSUMPTIONS
         if f.key in est.assumptions
     ]
+    rows += [[cell(label), cell(value)] for label, value in implied(est.assumptions)]
     rows += [[cell(name), cell(value)] for name, value in est.extra]
     out.append(table(["Assumption", "Value"], rows, empty="_None stated._"))
     out += ["", "### Results, recomputed", ""]

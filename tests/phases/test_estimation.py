@@ -95,6 +95,194 @@ def test_values_only_recompute_gives_the_same_numbers_without_the_arithmetic():
     assert len(bare) > 5 and all(f.arithmetic == "" for f in bare.values())
 
 
+# -- Reads stated, and the objects kept ------------------------------------------------------
+
+SEARCH_CACHE = {  # read-only: 50,000 reads/s of 2 KB answers, 10M answers kept
+    "reads": 50_000.0,
+    "object_size": 2_000.0,
+    "objects_kept": 10e6,
+    "peak_factor": 2.0,
+    "overhead": 2.0,
+}
+
+
+def test_a_read_rate_alone_gives_the_read_results_and_no_write_results():
+    figures = estimation.recompute(SEARCH_CACHE)
+    assert set(figures) == {
+        "reads_per_s",
+        "peak_reads_per_s",
+        "bandwidth_out",
+        "cache_memory",
+        "storage",
+        "storage_with_overhead",
+    }
+    assert figures["reads_per_s"].arithmetic == ("4,320,000,000 reads/day ÷ 86,400 s = 50,000/s")
+    assert figures["peak_reads_per_s"].value == pytest.approx(100_000)
+    assert figures["bandwidth_out"].value == pytest.approx(200e6)
+
+
+def test_reads_and_a_ratio_give_writes_when_no_write_rate_is_stated():
+    v = values({"reads": 1e9 / SECONDS_PER_DAY, "read_write_ratio": 10.0, "object_size": 200.0})
+    assert v["writes_per_s"] == pytest.approx(1_157.4, rel=1e-4)
+    assert v["bandwidth_in"] == pytest.approx(1_157.4 * 200, rel=1e-4)
+    figures = estimation.recompute({"reads": 11_574.0, "read_write_ratio": 10.0})
+    assert figures["writes_per_s"].arithmetic.startswith("11,574 reads/s ÷ 10 reads per write")
+
+
+def test_with_both_rates_stated_reads_come_from_the_read_rate_not_the_ratio():
+    v = values({**URL_SHORTENER, "reads": 50_000.0})
+    assert v["writes_per_s"] == pytest.approx(1_157.4, rel=1e-4)
+    assert v["reads_per_s"] == pytest.approx(50_000)
+    assert v["peak_reads_per_s"] == pytest.approx(100_000)
+    assert v["bandwidth_out"] == pytest.approx(100_000 * 200)
+    assert v["cache_memory"] == pytest.approx(50_000 * SECONDS_PER_DAY * 200 * 0.2)
+
+
+def test_a_zero_ratio_derives_no_writes_from_reads():
+    assert "writes_per_s" not in values({"reads": 1_000.0, "read_write_ratio": 0.0})
+
+
+def test_storage_from_the_objects_kept_needs_no_retention():
+    figures = estimation.recompute(SEARCH_CACHE)
+    assert figures["storage"].value == pytest.approx(20e9)
+    assert figures["storage"].arithmetic == "10,000,000 objects kept × 2,000 B = 20 GB"
+    assert figures["storage_with_overhead"].value == pytest.approx(40e9)
+
+
+def test_the_objects_kept_size_storage_even_beside_a_retention():
+    v = values({**URL_SHORTENER, "objects_kept": 1e6})
+    assert v["storage"] == pytest.approx(1e6 * 200)
+    assert v["storage_with_overhead"] == pytest.approx(3 * 1e6 * 200)
+
+
+def test_the_cache_is_no_larger_than_the_objects_kept():
+    figures = estimation.recompute(SEARCH_CACHE)
+    assert figures["cache_memory"].value == pytest.approx(10e6 * 2_000 * 0.2)
+    assert "10,000,000 objects kept (fewer than" in figures["cache_memory"].arithmetic
+    # More objects than a day's reads: the day's reads bound it, as without the count.
+    many = values({**URL_SHORTENER, "objects_kept": 1e12})
+    assert many["cache_memory"] == pytest.approx(40e9)
+
+
+def test_doubling_reads_moves_only_the_read_results_when_writes_are_stated():
+    moves = _moves(estimation.sensitivity({**URL_SHORTENER, "reads": 50_000.0}), "reads")
+    assert set(moves) == {"reads_per_s", "peak_reads_per_s", "bandwidth_out", "cache_memory"}
+
+
+def test_doubling_reads_moves_the_derived_writes_too():
+    moves = _moves(
+        estimation.sensitivity({"reads": 11_574.0, "read_write_ratio": 10.0, "object_size": 200.0}),
+        "reads",
+    )
+    assert moves["writes_per_s"] == pytest.approx(2)
+
+
+def test_doubling_the_objects_kept_doubles_storage_only():
+    moves = _moves(estimation.sensitivity(SEARCH_CACHE), "objects_kept")
+    assert set(moves) == {"storage", "storage_with_overhead", "cache_memory"}
+
+
+def test_the_headroom_of_a_read_only_estimate_has_no_write_row():
+    figures = {k: f.value for k, f in estimation.recompute(SEARCH_CACHE).items()}
+    rows = estimation.headroom(figures)
+    assert [r["resource"] for r in rows][0] == "reads"
+    assert "writes" not in {r["resource"] for r in rows}
+
+
+def test_givens_that_settle_two_rates_set_the_learners_rates_aside():
+    givens = problem_specs()["url-shortener"].givens  # 100M/day and 10:1
+    merged = estimation.with_givens({**URL_SHORTENER, "reads": 1e6}, givens)
+    assert "reads" not in merged
+    v = values(merged)
+    assert v["reads_per_s"] == pytest.approx(11_574, rel=1e-4)
+
+
+def test_a_single_given_rate_keeps_the_learners_other_rates():
+    givens = {"writes": {"label": "Writes", "value": "100M/day"}}
+    merged = estimation.with_givens({"reads": 50_000.0, "read_write_ratio": 40.0}, givens)
+    assert merged["reads"] == 50_000.0 and merged["writes"] == pytest.approx(1_157.4, rel=1e-4)
+
+
+def test_a_reads_given_is_read_from_the_problem():
+    assert estimation.givens_values({"reads": {"label": "Searches", "value": "50k/s"}}) == {
+        "reads": 50_000.0
+    }
+
+
+def test_stated_reads_are_their_own_root_in_the_echo_chain():
+    derived = estimation.derived_from({"reads": 1.0, "read_write_ratio": 10.0})
+    assert derived["reads_per_s"] == ()
+    assert derived["writes_per_s"] == ("reads_per_s",)
+    assert derived["peak_reads_per_s"] == ("reads_per_s",)
+    assert estimation.derived_from({"objects_kept": 1.0})["storage"] == ()
+    assert estimation.derived_from({})["storage"] == ("writes_per_s",)
+
+
+def test_a_slip_in_stated_reads_is_counted_once_with_the_writes_derived_from_them():
+    doc = copy.deepcopy(good_url_shortener())
+    doc["assumptions"].update({"writes": "", "reads": "1B/day"})
+    doc["results"].update({"reads_per_s": "115,741/s", "writes_per_s": "11,574/s"})
+    found = [
+        f
+        for f in check_phase(2, Design({2: doc}, ProblemSpec("no-problem")))
+        if f.code == "EST-001"
+    ]
+    serious = [f for f in found if f.severity.value in ("error", "warning")]
+    assert [f.field for f in serious] == ["results.reads_per_s"], found
+    assert "average writes" in serious[0].message
+
+
+# -- Version 1 documents ----------------------------------------------------------------------
+
+
+def as_version_1(doc: dict) -> dict:
+    """A version 2 document as version 1 wrote it: no read rate, no objects kept."""
+    old = copy.deepcopy(doc)
+    old["version"] = 1
+    for key in ("reads", "objects_kept"):
+        del old["assumptions"][key]
+    return old
+
+
+@pytest.mark.parametrize(
+    ("slug", "base"), [("url-shortener", good_url_shortener), ("pastebin", good_pastebin)]
+)
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"results.storage": "7.3 TB"},  # a slip, named
+        {"assumptions.writes": "", "results.writes_per_s": "27,778/s"},
+        {"assumptions.retention": "", "conclusion.pressure": "writes"},
+    ],
+)
+def test_a_version_1_document_parses_and_grades_as_it_did(slug, base, change):
+    doc = copy.deepcopy(base())
+    for path, value in change.items():
+        group, key = path.split(".")
+        doc[group][key] = value
+    old = as_version_1(doc)
+    assert old["version"] == 1 and "reads" not in old["assumptions"]
+    assert estimation.parse(copy.deepcopy(old)) == estimation.parse(copy.deepcopy(doc))
+    spec = problem_specs()[slug]
+    old_design, new_design = Design({2: old}, spec), Design({2: doc}, spec)
+    assert check_phase(2, old_design) == check_phase(2, new_design)
+    assert estimation.computed(old_design) == estimation.computed(new_design)
+    assert estimation.SCHEMA_VERSION == 2 and estimation.empty()["version"] == 2
+
+
+def test_the_shipped_example_answer_is_a_version_1_estimate_and_grades_cleanly():
+    import json
+
+    from tests.phases.cases import ROOT
+
+    example = json.loads((ROOT / "fixtures" / "answers" / "url-shortener.json").read_text())
+    doc = example["phases"]["2"]
+    assert doc["version"] == 1 and "reads" not in doc["assumptions"]
+    findings = check_phase(2, Design({2: doc}, problem_specs()["url-shortener"]))
+    assert not [f for f in findings if f.severity.value == "error"], findings
+
+
 @pytest.mark.parametrize(
     ("slug", "base"),
     [
@@ -128,8 +316,10 @@ def test_report_from_givens_differs_from_assumptions_that_contradict_them():
     row = next(r for r in report["results"] if r["key"] == "writes_per_s")
     assert row["from_assumptions"] == pytest.approx(115.74, rel=1e-4)
     assert row["from_givens"] == pytest.approx(1_157.4, rel=1e-4)
-    assert row["verdict"] == "warning"  # 1,157/s is 10x (not beyond) what 10M/day gives
-    assert row["slip"] == ""  # 10x is no known slip
+    # 1,157/s is 10x what 10M/day gives: a zero too many, judged by its factor (10x is
+    # still a warning, whichever way it goes).
+    assert row["verdict"] == "warning"
+    assert "a zero too many or too few" in row["slip"]
 
 
 # -- diagnose ---------------------------------------------------------------------------------
@@ -150,6 +340,21 @@ SLIPS = [
     (2, "peak_writes_per_s", {"peak_factor": 2.0}, "peak factor (2)"),
     (4, "peak_reads_per_s", {"peak_factor": 4.0}, "peak factor (4)"),
     (3, "storage_with_overhead", {"overhead": 3.0}, "overhead factor (3)"),
+    (10, "writes_per_s", {}, "a zero too many or too few"),
+    (10, "storage", {}, "a zero too many or too few"),
+    (
+        60.83,
+        "storage",
+        {"retention": 5 * SECONDS_PER_YEAR},
+        "one month's storage mixed up with the total over the retention (5 years",
+    ),
+    (720, "storage", {"retention": 3_600}, "one month's storage mixed up"),
+    (
+        520,
+        "storage",
+        {"writes": 20_000, "retention": 30 * SECONDS_PER_DAY, "objects_kept": 1e8},
+        "every write kept for the whole retention",
+    ),
 ]
 
 
@@ -178,10 +383,59 @@ def test_diagnose_names_each_slip_both_ways(factor, key, assumptions, slip, dire
         (8, "writes_per_s", {}),  # a count has no bits or bytes
         (27, "writes_per_s", {}),  # between the windows of 24 and 30
         (50, "cache_memory", {}),
+        (1.0, "storage", {"retention": 30 * SECONDS_PER_DAY}),  # a month is the retention
+        (1.3, "storage", {"retention": 40 * SECONDS_PER_DAY}),  # too close to tell
+        (520, "storage", {"writes": 20_000, "objects_kept": 1e8}),  # no retention to blame
+        (5, "storage", {"retention": 5 * SECONDS_PER_YEAR, "objects_kept": 1e8}),
     ],
 )
 def test_diagnose_finds_no_slip(ratio, key, assumptions):
     assert estimation.diagnose(ratio, key, assumptions) == ""
+
+
+def test_where_two_windows_overlap_the_nearer_factor_is_named():
+    """10's window (9.09 to 11) and 12's (10.9 to 13.2) share 10.9 to 11."""
+    assert "a zero too many" in estimation.diagnose(10.95, "writes_per_s", {})
+    assert "(12)" in estimation.diagnose(10.99, "writes_per_s", {})
+
+
+def test_the_answers_own_factor_wins_a_tie():
+    """Ten years left out of storage is a factor of 10 too; the retention is the better name."""
+    assumptions = {"retention": 10 * SECONDS_PER_YEAR}
+    assert "retention period (10 years)" in estimation.diagnose(0.1, "storage", assumptions)
+
+
+@pytest.mark.parametrize(
+    ("key", "ratios", "verdict"),
+    [
+        ("writes_per_s", (10.4, 1 / 9.65, 10, 0.1, 9.2, 1 / 10.9), "warning"),  # a zero
+        ("writes_per_s", (11.5, 1 / 11.5, 12.9, 1 / 11.0), "error"),  # the month-to-year 12
+        ("bandwidth_out", (8.5, 1 / 7.5), "warning"),  # bits for bytes
+        ("writes_per_s", (24.5, 1 / 23), "error"),  # hours for days
+    ],
+)
+def test_a_named_slip_has_one_verdict_whichever_way_it_goes(key, ratios, verdict):
+    for ratio in ratios:
+        found = estimation.slip(ratio, key, {})
+        assert found is not None, ratio
+        assert found.verdict == verdict, (ratio, found)
+
+
+def test_the_report_judges_10_4x_and_1_over_9_65_alike():
+    verdicts = {}
+    for text in ("12,037/s", "120/s"):  # 10.4x and 1/9.65 of 1,157/s
+        doc = copy.deepcopy(good_url_shortener())
+        doc["results"]["writes_per_s"] = text
+        row = estimation.report(estimation.parse(doc), {})["results"][0]
+        assert "a zero too many" in row["slip"], row
+        verdicts[text] = row["verdict"]
+    assert set(verdicts.values()) == {"warning"}, verdicts
+
+
+def test_a_named_slip_inside_the_agreement_band_stays_a_warning():
+    """A slip whose factor is under 2 is still a mistake once the ratio is past 2x."""
+    found = estimation.slip(2.1, "peak_writes_per_s", {"peak_factor": 2.0})
+    assert found is not None and found.verdict == "warning"
 
 
 # -- compare ----------------------------------------------------------------------------------

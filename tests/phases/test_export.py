@@ -165,3 +165,38 @@ def test_empty_design():
     text = export.markdown(Design({}, problem_specs()["url-shortener"]), "", {})
     assert text.startswith("# System design\n")
     assert text.count("_Not answered._") == 9
+
+
+def test_phase_2_shows_a_stated_read_rate_and_the_objects_kept():
+    docs = answers()
+    docs[2] = {
+        **docs[2],
+        "assumptions": {
+            "reads": "50k/s",
+            "object_size": "2 KB",
+            "objects_kept": "10M",
+            "peak_factor": "2x",
+        },
+        "results": {"reads_per_s": "50,000/s", "storage": "20 GB"},
+    }
+    text = render(design(docs))
+    rows = [cells(row) for row in table_rows(text, "Assumption")]
+    assert ["Reads (requests served)", "50k/s"] in rows
+    assert ["Objects kept at once (state per key)", "10M"] in rows
+    assert ["Writes", "none stated: a read-only load"] in rows
+    results = {row[0]: row for row in (cells(r) for r in table_rows(text, "Result"))}
+    assert results["Storage over retention (raw)"][2] == "20 GB"
+    assert results["Average reads"][4] == "ok"
+
+
+def test_phase_2_shows_what_two_stated_rates_imply():
+    docs = answers()
+    docs[2] = {
+        **docs[2],
+        "assumptions": {**docs[2]["assumptions"], "reads": "1B/day", "read_write_ratio": ""},
+    }
+    rows = [cells(row) for row in table_rows(render(design(docs)), "Assumption")]
+    assert ["Read:write ratio (implied by your two rates)", "10:1"] in rows
+    docs[2]["assumptions"].update({"writes": "", "read_write_ratio": "10:1"})
+    rows = [cells(row) for row in table_rows(render(design(docs)), "Assumption")]
+    assert ["Writes (your reads ÷ ratio)", "1,157/s"] in rows

@@ -428,3 +428,16 @@ def test_save_problem_creates_last_and_updates_with_a_version(db):
     assert (problem.position, problem.version, problem.is_published) == (2, 1, True)
     problem = save_problem(problem_set, {**item, "statement": "Design a group chat."}, problem)
     assert problem.version == 2
+
+
+def test_a_read_rate_and_the_objects_kept_are_givens_the_import_checks():
+    data = foundations_data()
+    givens = data["problems"][0]["givens"]
+    givens["reads"] = {"label": "Link opens a day", "value": "1B/day"}
+    givens["objects_kept"] = {"label": "Links kept", "min": "1B", "max": "3B"}
+    assert validate(data) == []
+    givens["reads"] = {"label": "Link opens a day", "value": "200 B"}
+    givens["objects_kept"] = {"label": "Links kept", "value": "5 years"}
+    errors = validate(data)
+    assert any(e.startswith("problems[0].givens.reads.value:") for e in errors), errors
+    assert any(e.startswith("problems[0].givens.objects_kept.value:") for e in errors), errors
