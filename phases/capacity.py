@@ -12,24 +12,37 @@ Phase 2's peaks (recomputed from its assumptions) are routed along phase 5's pat
 * asynchronous steps load their component too, but stay out of the latency chain; on
   the read path they record something after the answer (a click), so a database counts
   them as writes; behind a queue whose consumers say they work in batches, a store sees
-  one write per :data:`BATCH` events (the tutor's assumption).
+  one write per :data:`BATCH` events (the tutor's assumption);
+* a store that phase 3 keeps none of the written data in (:func:`holds_no_written_data`)
+  is only looked up on the write path: its steps there count as reads.
 
 Capacity is per instance times the component's count (replicas share reads): the
 learner's own figure when phase 5 states what one instance handles, else the phase 6
-technology chosen for the component when the catalogue has its limits, else the
-reference figure for its type (:data:`phases.knowledge.reference.COMPONENTS`); an instructor's
-override in the problem's phase 7 expectations wins::
+technology chosen for the component when the catalogue has its limits, else (for a
+store) the figures of the kind of store that technology is
+(:data:`phases.knowledge.reference.STORES`: Redis holding counters is an in-memory store),
+none for a managed service that grows with its load (``scales`` in the catalogue), else
+the reference figure for its type (:data:`phases.knowledge.reference.COMPONENTS`); an
+instructor's override in the problem's phase 7 expectations wins::
 
     expectations: {phase7: {capacities: {db_primary: {reads_per_s: 30000}}}}
 
 keyed by component name or type, per instance. A database's reads and writes use up one
 capacity together: its utilisation is reads ÷ read capacity + writes ÷ write capacity, and
 its ``capacity`` is the load it would carry at 100% with today's mix. Headroom is capacity
-÷ load; the smallest is where the design breaks, at that many times today's load.
+÷ load.
+
+Storage: when the write path fills exactly one store (and phase 3, when it says, keeps no
+written data in another kind of store), that store holds phase 2's storage (with overhead)
+at the end of the retention, against the bytes one node of its kind holds times its nodes
+(its replicas too when it is the only primary: phase 2's overhead counts their copies);
+its ``storage_headroom`` is that room ÷ those bytes. The smallest headroom, of load or of
+storage, is where the design breaks (``first_to_run_out`` says which).
 
 The what-ifs rerun the routing with the hit rate at 80%, with the cache down (every read
 takes the miss branch) and with one replica of each replica set lost. The latency chain
-sums one reference latency per component on the synchronous read path's cache-hit route;
+sums one latency per component on the synchronous read path's cache-hit route (a store's
+by the kind of store its technology is, :func:`latency_of`);
 the availability chain multiplies, over the synchronous write path's components, each
 one's availability with redundancy, 1 − (1 − a)^count.
 
@@ -558,23 +571,37 @@ def holds_no_written_data(design: Design, component: Component) -> str:
     """Why phase 3 says a store holds none of the data the system writes, or "".
 
     Phase 3's write access patterns say where each piece of written data lives (its
-    storage type); a store whose phase 6 technology is none of those kinds only looks
-    something up when the write path passes it. "" when it holds some, and when the
-    structure does not say (no write pattern naming a store, no technology for it).
+    storage type); a store whose phase 6 technology is none of those kinds, while other
+    stores of the design are, only looks something up when the write path passes it.
+    "" when it holds some, and when the structure does not say (no write pattern naming
+    a store, no technology for it, a kind of data no store of the design holds).
     """
     if component.type not in STORE_TYPES:
         return ""
     model = _safe(design, "data_model")
+    arch = _safe(design, "architecture")
     entry = technology_for(design, component)
-    if model is None or entry is None or not entry.store_categories:
+    if model is None or arch is None or entry is None or not entry.store_categories:
         return ""
     written = {p.storage for p in model.access_patterns if p.kind == "write" and p.storage}
     if not written or written & set(entry.store_categories):
         return ""
+    # Each kind of written data must live in another store of the design; else phases 3
+    # and 6 disagree (PostgreSQL data in a Cassandra box), and the writes stay here.
+    elsewhere: set[str] = set()
+    for other in arch.components:
+        # A replica holds a copy of its primary's data, not data of its own.
+        mine = other is component or other.type == "db_replica"
+        role = store_figures(design, other) if not mine else None
+        if role is not None:
+            kind, tech = role
+            elsewhere |= set(tech.store_categories) if tech is not None else {kind.category}
+    if written - elsewhere:
+        return ""
     kinds = " or ".join(sorted(written))
     return (
-        f"phase 3 writes its data to {kinds} storage, and {entry.name} "
-        f"({entry.category_label.lower()}) is neither, so it is only read on the way"
+        f"phase 3 writes its data to {kinds} storage, which other stores hold, and "
+        f"{entry.name} ({entry.category_label.lower()}) is neither, so it is only read on the way"
     )
 
 
