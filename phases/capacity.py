@@ -14,7 +14,9 @@ Phase 2's peaks (recomputed from its assumptions) are routed along phase 5's pat
   them as writes; behind a queue whose consumers say they work in batches, a store sees
   one write per :data:`BATCH` events (the tutor's assumption);
 * a store that phase 3 keeps none of the written data in (:func:`holds_no_written_data`)
-  is only looked up on the write path: its steps there count as reads.
+  is only looked up on the write path: its steps there count as reads;
+* when the write path writes to several stores, each carries the whole write rate, and
+  a verdict on one of them says it rests on that (:func:`shared_writes`).
 
 Capacity is per instance times the component's count (replicas share reads): the
 learner's own figure when phase 5 states what one instance handles, else the phase 6
@@ -516,6 +518,34 @@ def _origin(design: Design, component: Component) -> str:
     return "the tutor's reference figure"
 
 
+def _written_stores(design: Design, arch: Architecture) -> list[Component]:
+    """The stores (not replicas) the write path writes to, in path order."""
+    found: dict[int, Component] = {}
+    for _step, component in _resolved(arch, "write_path"):
+        if component.type in ("db_primary", "search") and not holds_no_written_data(
+            design, component
+        ):
+            found.setdefault(id(component), component)
+    return list(found.values())
+
+
+def shared_writes(design: Design, component: Component) -> str:
+    """What a store's write load rests on when the write path writes to several stores:
+    each is taken to get every write of phase 2, which the design does not split ("")."""
+    arch = _safe(design, "architecture")
+    if arch is None:
+        return ""
+    stores = _written_stores(design, arch)
+    if component not in stores or len(stores) < 2:
+        return ""
+    others = " and ".join(f'"{c.label}"' for c in stores if c is not component)
+    return (
+        f'the whole write rate taken to reach "{component.label}" (the write path also '
+        f"writes to {others}, and nothing says what share of phase 2's writes each one "
+        "holds)"
+    )
+
+
 def assumption(design: Design, *names: str) -> str:
     """The per-instance capacities a verdict about these components rests on, none of
     which the learner stated: 'figures you did not state: 2,000 requests/s per instance
@@ -525,10 +555,13 @@ def assumption(design: Design, *names: str) -> str:
     if arch is None:
         return ""
     parts = []
+    loads = []
     for name in dict.fromkeys(names):
         component = arch.component(name) if name else None
         if component is None:
             continue
+        if shared := shared_writes(design, component):
+            loads.append(shared)
         cap = per_instance(design, component)
         if component.capacity_per_s is not None and not _override(design, component):
             continue  # the learner's own figure: nothing to question
@@ -543,13 +576,16 @@ def assumption(design: Design, *names: str) -> str:
         else:
             continue
         parts.append(f'{figure} per instance of "{component.label}" ({_origin(design, component)})')
-    if not parts:
-        return ""
-    return (
-        "figures you did not state: "
-        + " and ".join(parts)
-        + '; state your own under "One instance handles" in phase 5'
-    )
+    said = []
+    if parts:
+        said.append(
+            "figures you did not state: "
+            + " and ".join(parts)
+            + '; state your own under "One instance handles" in phase 5'
+        )
+    if loads:
+        said.append("; ".join(loads))
+    return "; ".join(said)
 
 
 LATENCY_ASSUMPTION = "the tutor's reference latency for each step (the reference page lists them)"
@@ -778,6 +814,8 @@ def _rows(
         load_note = "; ".join(parts) or "on neither path"
         if len(parts) > 1:
             load_note += f"; together {_rate(load)}"
+        if entry["writes"] > 0 and (shared := shared_writes(design, component)):
+            load_note += f"; {shared}"
         cap = per_instance(design, component)
         down = (cache_down and component.type == "cache") or count == 0
         capacity: float | None
