@@ -336,7 +336,10 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
         headroom is more than 1.5 times the least headroom in the model. A store's
         headroom is the smaller of its load's and its storage's: phase 2's storage
         against the disks (or, in memory, the RAM) of the one store the write path
-        fills, so "the primary runs out of room first" can be right. Nothing is
+        fills, so "the primary runs out of room first" can be right. When the design
+        does not say which store holds phase 2's storage and the one named would be
+        within 1.5 times of the least headroom if it held it all (and no other written
+        store is unlimited, like object storage), this is a note giving both readings. Nothing is
         said until phases 2 and 5 give the model loads to compare. A
         verdict that weighs a worker or a batch job is a note: their capacity is the
         cost of one task, which the model does not know.
@@ -370,6 +373,23 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
     first = least_headroom(least)
     mine = least_headroom(row) if is_bounded(row) else None
     if mine is not None and mine <= first * MARGIN:
+        return
+    full = capacity.storage_if_it_held_all(design, row["name"])
+    if full is not None and full[0] <= first * MARGIN:
+        # Which store holds phase 2's storage is not said; if it is the one named, its
+        # disks run out first and the learner is right: a note, not a verdict.
+        yield Hit(
+            severity=Severity.INFO,
+            field="bottleneck",
+            message=f"Your design does not say which store holds phase 2's storage. If \""
+            f'{row["name"]}" holds all of it, it has {_x(full[0])} the room its data needs, '
+            f'{"less than" if full[0] < first else "within 1.5 times of"} the headroom of "'
+            f'{least["name"]}" ({_x(first)}), and naming it is fair; if not, "'
+            f'{least["name"]}" runs out first.',
+            arithmetic=f'"{row["name"]}" {full[1]}; {arithmetic}',
+            hint="Which data lives in which store, and how much of it?",
+            fix="Say in your reasoning how much of the stored data this store holds.",
+        )
         return
     theirs = f"has headroom {_x(mine)}" if mine is not None else "carries no bounded load"
     what = "of storage " if storage_bound(least) else ""

@@ -758,6 +758,18 @@ def _holder(design: Design, arch: Architecture, lookups: dict[int, str]) -> Comp
     return holder
 
 
+def _nodes(arch: Architecture, component: Component, counts: dict[int, int]) -> int:
+    """The nodes that hold a store's data: its count, and its replicas when it is the only
+    primary (phase 2's overhead counts their copies, and their disks hold them)."""
+    nodes = counts.get(id(component), component.count or 1)
+    primaries = [c for c in arch.components if c.type == "db_primary"]
+    if component.type == "db_primary" and primaries == [component]:
+        nodes += sum(
+            counts.get(id(c), c.count or 1) for c in arch.components if c.type == "db_replica"
+        )
+    return nodes
+
+
 def _storage(design: Design, component: Component, count: int) -> tuple[float | None, str]:
     """What a store's nodes hold together, in bytes (None: no practical limit), and why."""
     role = store_figures(design, component)
@@ -770,6 +782,38 @@ def _storage(design: Design, component: Component, count: int) -> tuple[float | 
         return None, kind.holds_note
     what = f"{entry.name} is {kind.label}" if entry is not None else f"taken as {kind.label}"
     return kind.holds * count, f"{what}: {kind.holds_note}"
+
+
+def storage_if_it_held_all(design: Design, name: str) -> tuple[float, str] | None:
+    """A written store's storage headroom were it to hold all of phase 2's storage, and
+    the arithmetic; None unless the model itself could not tell which store holds it
+    (several stores written, or phase 3 keeping data in other kinds of store), and None
+    when another written store has no size limit (object storage: the bulk goes there)."""
+    arch = _safe(design, "architecture")
+    component = arch.component(name) if arch is not None and name else None
+    stored = stored_bytes(design)
+    if arch is None or component is None or stored is None:
+        return None
+    if component not in _written_stores(design, arch):
+        return None
+    lookups = {id(c): why for c in arch.components if (why := holds_no_written_data(design, c))}
+    if _holder(design, arch, lookups) is not None:
+        return None  # the model placed the storage itself
+    for _step, other in _resolved(arch, "write_path"):
+        written = other is not component and other.type in STORE_TYPES
+        if written and _storage(design, other, 1)[0] is None:
+            return None  # the bulk likely lives in a store without a size limit
+    nodes = _nodes(arch, component, {})
+    room, why = _storage(design, component, nodes)
+    if room is None:
+        return None
+    size, label = stored
+    return (
+        room / size,
+        f"if it held all of phase 2's {format_value(size, 'size')} ({label}): "
+        f"{format_value(size, 'size')} ÷ ({nodes} × {format_value(room / nodes, 'size')}) "
+        f"= {room / size:.3g}×; {why}",
+    )
 
 
 def storage_assumption(design: Design, *names: str) -> str:
@@ -868,15 +912,7 @@ def _rows(
         if role is not None and role[0].partitioned:
             row["partitioned"] = True
         if stored is not None and component is holder and count > 0:
-            nodes = count
-            primaries = [c for c in arch.components if c.type == "db_primary"]
-            if component.type == "db_primary" and primaries == [component]:
-                # Phase 2's overhead counts the copies: the replicas' disks hold them.
-                nodes += sum(
-                    counts.get(id(c), c.count or 1)
-                    for c in arch.components
-                    if c.type == "db_replica"
-                )
+            nodes = _nodes(arch, component, counts)
             room, why = _storage(design, component, nodes)
             size, label = stored
             if room is None:
