@@ -339,8 +339,8 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
         fills, so "the primary runs out of room first" can be right. When the design
         does not say which store holds phase 2's storage and the one named would be
         within 1.5 times of the least headroom if it held it all (and no other written
-        store is unlimited, like object storage), this is a note giving both readings. Nothing is
-        said until phases 2 and 5 give the model loads to compare. A
+        store is unlimited, like object storage), this is a note giving both readings.
+        Nothing is said until phases 2 and 5 give the model loads to compare. A
         verdict that weighs a worker or a batch job is a note: their capacity is the
         cost of one task, which the model does not know.
     Better:
@@ -380,6 +380,7 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
         # disks run out first and the learner is right: a note, not a verdict.
         yield Hit(
             severity=Severity.INFO,
+            assumes=capacity.storage_assumption(design, row["name"]),
             field="bottleneck",
             message=f"Your design does not say which store holds phase 2's storage. If \""
             f'{row["name"]}" holds all of it, it has {_x(full[0])} the room its data needs, '
@@ -464,7 +465,8 @@ def wrong_family(design: Design) -> Iterator[Hit]:
             continue  # more nodes of a partitioned store carry its reads and its writes
         if m.kind == "more_app_servers" and database_saturated:
             continue  # more_servers_for_database says more
-        limits = _FAMILY_LABELS[needed] + (f" and by {_FAMILY_LABELS['storage']}" if full else "")
+        limits = " or by ".join(_FAMILY_LABELS[f] for f in FAMILIES if f in _families(row))
+        limits += f" and by {_FAMILY_LABELS['storage']}" if full else ""
         yield Hit(
             assumes="; ".join(
                 part
