@@ -3,7 +3,12 @@
 These are orders of magnitude for back-of-envelope work, not benchmarks of any
 particular machine. Where a range is usual (a PostgreSQL primary takes 5,000 to 10,000
 writes a second) the rules use the cautious end and say so. The reference page of the
-site shows this table.
+site shows :data:`CAPACITIES`: phase 2's resources (:data:`RESOURCES`, its pressure
+points) and the capacity model's per-component fallbacks (:data:`COMPONENT_CAPACITIES`).
+
+Phase 7's capacity model reads :data:`COMPONENTS` (one row per phase 5 component type)
+and :data:`STORES` (one row per kind of store, keyed by the catalogue's category, so that
+a store is priced, timed and sized by what the phase 6 technology chosen for it is).
 """
 
 from dataclasses import dataclass
