@@ -365,11 +365,15 @@ def technology_for(design: Design, component: Component) -> catalogue.Technology
             or arch.component(c.component) is None
             or _normal(c.component) == _normal(component.name)
         ]
-    for choice in named:
-        entry = catalogue.find(choice.technology)
-        if entry is not None and fits & set(entry.categories):
-            return entry
-    return None
+    found = [
+        entry
+        for choice in named
+        if (entry := catalogue.find(choice.technology)) is not None and fits & set(entry.categories)
+    ]
+    # A product whose own category fits comes before one that fits only as a sideline
+    # (for an unnamed "db", PostgreSQL before Redis, which is first of all a cache).
+    found.sort(key=lambda entry: entry.category not in fits)
+    return found[0] if found else None
 
 
 def _override(design: Design, component: Component) -> JSON:

@@ -261,6 +261,18 @@ def test_redis_holding_the_data_is_an_in_memory_store():
     assert "operations/s" in capacity.assumption(built, "Links DB primary")
 
 
+def test_an_unnamed_database_choice_prefers_a_database_to_a_cache():
+    # Phase 6 lists Redis ("cache") before PostgreSQL ("db"), neither naming a component:
+    # the primary is PostgreSQL's, the cache Redis's.
+    tech = copy.deepcopy(_technology())
+    tech["choices"].reverse()
+    answers = dict(design().answers)
+    answers[6] = tech
+    rows = capacity.model(Design(answers, problem_specs()["url-shortener"]))["components"]
+    assert "PostgreSQL" in row(rows, "Links DB primary")["capacity_note"]
+    assert "Redis" in row(rows, "Redis cache")["capacity_note"]
+
+
 def test_a_wide_column_store_is_priced_per_node():
     model = capacity.model(_with_store("Cassandra"))
     primary = row(model["components"], "Links DB primary")
