@@ -322,6 +322,26 @@ def _has_cache(design: Design) -> bool:
 
 # Components whose capacity is the cost of one task (a transcode, a page fetch).
 WORK_TYPES = frozenset({"worker", "batch"})
+# Compute tiers: what one instance carries is the cost of the code it runs per request or
+# task, which the model does not know unless the learner states it in phase 5.
+COMPUTE_TYPES = WORK_TYPES | {"app_server"}
+
+
+def _guessed(design: Design, row: ComponentLoad | BoundedLoad) -> bool:
+    """A compute tier whose capacity is the tutor's guess (the learner states none)."""
+    if row["type"] not in COMPUTE_TYPES:
+        return False
+    try:
+        component = design.architecture.component(row["name"]) if design.has(5) else None
+    except AnswerShapeError:
+        return False
+    return component is not None and component.capacity_per_s is None
+
+
+def _tightest_known(design: Design, rows: list[ComponentLoad]) -> BoundedLoad | None:
+    """The row that runs out first among those whose capacity is known (sourced figures,
+    the catalogue's or the learner's), leaving out compute tiers sized by a guess."""
+    return _least([r for r in rows if not _guessed(design, r)])
 
 
 def wrong_bottleneck(design: Design) -> Iterator[Hit]:
@@ -342,7 +362,10 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
         store is unlimited, like object storage), this is a note giving both readings.
         Nothing is said until phases 2 and 5 give the model loads to compare. A
         verdict that weighs a worker or a batch job is a note: their capacity is the
-        cost of one task, which the model does not know.
+        cost of one task, which the model does not know. Nothing is said when the only
+        components that run out sooner are compute tiers (application servers, workers)
+        whose capacity you did not state, and the one you name is the first to run out
+        of the rest.
     Better:
         Name the component the model shows first to run out (or one within 1.5 times
         its headroom) and say at how many times today's load it breaks.
@@ -373,6 +396,17 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
     first = least_headroom(least)
     mine = least_headroom(row) if is_bounded(row) else None
     if mine is not None and mine <= first * MARGIN:
+        return
+    known = _tightest_known(design, rows)
+    if (
+        _guessed(design, least)
+        and mine is not None
+        and known is not None
+        and row["name"] == known["name"]
+    ):
+        # Only a compute tier sized by the tutor's guess runs out before the component
+        # named, which is the first to run out of those whose capacity is known: the
+        # model cannot say the learner is wrong.
         return
     full = capacity.storage_if_it_held_all(design, row["name"])
     if full is not None and full[0] <= first * MARGIN:

@@ -70,7 +70,10 @@ def test_a_verdict_on_the_tutors_capacity_figure_says_so_and_is_a_warning():
 
 def test_a_verdict_within_the_reference_figures_spread_is_a_note():
     docs = kept_a_month(answers())
-    docs[7]["bottleneck"] = "Load balancer"  # 0.79x against 0.31x: within 2 of the 1.5 margin
+    # The app servers' capacity stated (so they are no guess that BOT-001 sets aside):
+    # the load balancers' 0.79x against their 0.31x is within 2 of the 1.5 margin.
+    next(c for c in docs[5]["components"] if c["name"] == "App servers")["capacity"] = "2,000/s"
+    docs[7]["bottleneck"] = "Load balancer"
     found = [f for f in findings(7, docs) if f.code == "BOT-001"]
     assert [f.severity for f in found] == [Severity.INFO]
 
