@@ -29,6 +29,8 @@ from phases.capacity import (
     NoModel,
     WhatIf,
     is_bounded,
+    least_headroom,
+    storage_bound,
 )
 from phases.engine.answers import JSON, AnswerShapeError, Reader
 from phases.engine.findings import Hit, Severity
@@ -215,7 +217,10 @@ _FAMILY_LABELS = {
     "write": "write load (batching, a bigger primary, sharding, a queue)",
     "application": "application servers (more of them)",
     "network": "the network (a CDN, compression, moving compute next to the data)",
+    "storage": "storage (sharding the data over more nodes, or bigger disks)",
 }
+# The mitigations that give a store whose disks fill up first more room.
+STORAGE_MITIGATIONS = ("shard", "bigger_primary")
 
 
 def _normal(name: str) -> str:
@@ -252,15 +257,54 @@ def _row_named(rows: list[ComponentLoad], name: str) -> ComponentLoad | None:
 
 
 def _least(rows: list[ComponentLoad]) -> BoundedLoad | None:
+    """The row that runs out first: of its load, or of its storage (``least_headroom``)."""
     bounded = [r for r in rows if is_bounded(r)]
-    return min(bounded, key=lambda r: r["headroom"]) if bounded else None
+    return min(bounded, key=least_headroom) if bounded else None
+
+
+def _runs_out(row: BoundedLoad) -> str:
+    """What a row runs out of, with its arithmetic: its load's or its storage's."""
+    if storage_bound(row):
+        return f'"{row["name"]}": {row.get("storage_note", "")}'
+    return f'"{row["name"]}": {row["capacity_note"]}; load {row["load_note"]}'
+
+
+def _assumes(design: Design, *rows: ComponentLoad | BoundedLoad) -> str:
+    """The figures a verdict about these rows rests on: per-instance capacities for the
+    ones judged by their load, bytes per node for the ones judged by their storage."""
+    by_load = [r["name"] for r in rows if not storage_bound(r)]
+    by_storage = [r["name"] for r in rows if storage_bound(r)]
+    parts = [
+        capacity.assumption(design, *by_load) if by_load else "",
+        capacity.storage_assumption(design, *by_storage) if by_storage else "",
+    ]
+    return "; ".join(p for p in parts if p)
 
 
 def _family(row: ComponentLoad) -> str:
-    """The family of mitigation a saturated component needs."""
+    """The family of mitigation a saturated component needs (its load's; a store whose
+    disks fill up first also takes the storage mitigations, ``STORAGE_MITIGATIONS``)."""
     if row["type"] in _TYPE_FAMILY:
         return _TYPE_FAMILY[row["type"]]
     return "write" if row.get("saturates") == "writes" else "read"
+
+
+# A store whose reads and writes each make at least this share of its use is relieved by
+# a cure for either (an in-memory store taking as many reads as writes).
+BALANCED = 1 / 3
+
+
+def _families(row: ComponentLoad) -> set[str]:
+    """Every family of mitigation that relieves a component: a store's reads and writes
+    both count when each makes a fair share of its use."""
+    share = row.get("write_share")
+    if row["type"] in _TYPE_FAMILY or share is None:
+        return {_family(row)}
+    return {f for f, used in (("read", 1 - share), ("write", share)) if used >= BALANCED}
+
+
+# The mitigations that relieve every load of a store that spreads its data over its nodes.
+PARTITIONED_MITIGATIONS = ("shard",)
 
 
 def _has_cache(design: Design) -> bool:
@@ -278,6 +322,26 @@ def _has_cache(design: Design) -> bool:
 
 # Components whose capacity is the cost of one task (a transcode, a page fetch).
 WORK_TYPES = frozenset({"worker", "batch"})
+# Compute tiers: what one instance carries is the cost of the code it runs per request or
+# task, which the model does not know unless the learner states it in phase 5.
+COMPUTE_TYPES = WORK_TYPES | {"app_server"}
+
+
+def _guessed(design: Design, row: ComponentLoad | BoundedLoad) -> bool:
+    """A compute tier whose capacity is the tutor's guess (the learner states none)."""
+    if row["type"] not in COMPUTE_TYPES:
+        return False
+    try:
+        component = design.architecture.component(row["name"]) if design.has(5) else None
+    except AnswerShapeError:
+        return False
+    return component is not None and component.capacity_per_s is None
+
+
+def _tightest_known(design: Design, rows: list[ComponentLoad]) -> BoundedLoad | None:
+    """The row that runs out first among those whose capacity is known (sourced figures,
+    the catalogue's or the learner's), leaving out compute tiers sized by a guess."""
+    return _least([r for r in rows if not _guessed(design, r)])
 
 
 def wrong_bottleneck(design: Design) -> Iterator[Hit]:
@@ -289,10 +353,19 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
         spent on any other part buys nothing until that one is fixed.
     Triggers:
         No bottleneck named, a name that is no phase 5 component, or a component whose
-        headroom is more than 1.5 times the least headroom in the model. Nothing is
-        said until phases 2 and 5 give the model loads to compare. A
+        headroom is more than 1.5 times the least headroom in the model. A store's
+        headroom is the smaller of its load's and its storage's: phase 2's storage
+        against the disks (or, in memory, the RAM) of the one store the write path
+        fills, so "the primary runs out of room first" can be right. When the design
+        does not say which store holds phase 2's storage and the one named would be
+        within 1.5 times of the least headroom if it held it all (and no other written
+        store is unlimited, like object storage), this is a note giving both readings.
+        Nothing is said until phases 2 and 5 give the model loads to compare. A
         verdict that weighs a worker or a batch job is a note: their capacity is the
-        cost of one task, which the model does not know.
+        cost of one task, which the model does not know. Nothing is said when the only
+        components that run out sooner are compute tiers (application servers, workers)
+        whose capacity you did not state, and the one you name is the first to run out
+        of the rest.
     Better:
         Name the component the model shows first to run out (or one within 1.5 times
         its headroom) and say at how many times today's load it breaks.
@@ -302,7 +375,7 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
     least = _least(rows)
     if answer is None or least is None:
         return
-    arithmetic = f'"{least["name"]}": {least["capacity_note"]}; load {least["load_note"]}'
+    arithmetic = _runs_out(least)
     if not answer.bottleneck:
         yield Hit(
             field="bottleneck",
@@ -320,25 +393,56 @@ def wrong_bottleneck(design: Design) -> Iterator[Hit]:
             fix=f'Name a phase 5 component; the model says "{least["name"]}" runs out first.',
         )
         return
-    if row["headroom"] is not None and row["headroom"] <= least["headroom"] * MARGIN:
+    first = least_headroom(least)
+    mine = least_headroom(row) if is_bounded(row) else None
+    if mine is not None and mine <= first * MARGIN:
         return
-    theirs = (
-        f"has headroom {_x(row['headroom'])}"
-        if row["headroom"] is not None
-        else "carries no bounded load"
-    )
+    known = _tightest_known(design, rows)
+    if (
+        _guessed(design, least)
+        and mine is not None
+        and known is not None
+        and row["name"] == known["name"]
+    ):
+        # Only a compute tier sized by the tutor's guess runs out before the component
+        # named, which is the first to run out of those whose capacity is known: the
+        # model cannot say the learner is wrong.
+        return
+    full = capacity.storage_if_it_held_all(design, row["name"])
+    if full is not None and full[0] <= first * MARGIN:
+        # Which store holds phase 2's storage is not said; if it is the one named, its
+        # disks run out first and the learner is right: a note, not a verdict.
+        yield Hit(
+            severity=Severity.INFO,
+            assumes=capacity.storage_assumption(design, row["name"]),
+            field="bottleneck",
+            message=f"Your design does not say which store holds phase 2's storage. If \""
+            f'{row["name"]}" holds all of it, it has {_x(full[0])} the room its data needs, '
+            f'{"less than" if full[0] < first else "within 1.5 times of"} the headroom of "'
+            f'{least["name"]}" ({_x(first)}), and naming it is fair; if not, "'
+            f'{least["name"]}" runs out first.',
+            arithmetic=f'"{row["name"]}" {full[1]}; {arithmetic}',
+            hint="Which data lives in which store, and how much of it?",
+            fix="Say in your reasoning how much of the stored data this store holds.",
+        )
+        return
+    theirs = f"has headroom {_x(mine)}" if mine is not None else "carries no bounded load"
+    what = "of storage " if storage_bound(least) else ""
     # A worker's capacity is its task's cost, which the model does not know: a verdict
     # that weighs workers is a note.
     unsized = {row["type"], least["type"]} & WORK_TYPES
+    when = (
+        f"with {_x(first)} the room its data needs"
+        if storage_bound(least)
+        else f"at {_x(first)} today's peak load"
+    )
     yield Hit(
         severity=Severity.INFO if unsized else None,
-        assumes=capacity.assumption(design, row["name"], least["name"]),
-        margin=(row["headroom"] / least["headroom"] / MARGIN)
-        if row["headroom"] is not None and least["headroom"]
-        else None,
+        assumes=_assumes(design, row, least),
+        margin=(mine / first / MARGIN) if mine is not None and first else None,
         field="bottleneck",
         message=f'You name "{row["name"]}", which {theirs}; "{least["name"]}" runs out '
-        f"first, at {_x(least['headroom'])} today's peak load.",
+        f"{what}first, {when}.",
         arithmetic=arithmetic,
         hint="Divide each component's capacity by its load: which ratio is smallest?",
         fix=f'Name "{least["name"]}" and plan for it, or change the design so that another '
@@ -359,36 +463,58 @@ def wrong_family(design: Design) -> Iterator[Hit]:
         A mitigation whose kind belongs to the read, write, application or network
         family while the component it targets (or, without a target, the bottleneck
         you name) saturates in another: a database counts as read- or write-bound by
-        whichever load uses up more of its capacity. More application servers while a
-        database has the least headroom is left to its own rule.
+        whichever load uses up more of its capacity, and as both when each uses a third
+        or more (an in-memory store taking as many reads as writes); sharding relieves
+        every load of a store that spreads its data over its nodes by key (a wide-column
+        store, a Redis cluster, a search index). A store whose disks
+        fill up before its throughput runs out also takes sharding or a bigger primary.
+        Nothing is said about a managed store that grows by itself (DynamoDB, S3). More
+        application servers while a database has the least headroom is left to its own
+        rule.
     Better:
         Read-bound store: replicas, a cache, indexes. Write-bound primary: batching, a
-        bigger primary, sharding, a queue. Application servers: more of them. Network:
-        a CDN, compression, moving compute next to the data.
+        bigger primary, sharding, a queue. A store out of room: shard the data over more
+        nodes. Application servers: more of them. Network: a CDN, compression, moving
+        compute next to the data.
     """
     answer = _answer(design)
     rows = _rows(design)
     if answer is None or not rows:
         return
     least = _least(rows)
-    database_saturated = least is not None and least["type"] in DATABASES
+    database_saturated = (
+        least is not None and least["type"] in DATABASES and not storage_bound(least)
+    )
     for m in answer.mitigations:
         if not m.kind:
             continue
         row = _row_named(rows, m.target or answer.bottleneck)
-        if row is None or row.get("load", 0) <= 0:
-            continue
+        if row is None or row.get("load", 0) <= 0 or row["headroom"] is None:
+            continue  # nothing bounded to relieve (a managed store that grows by itself)
         needed = _family(row)
-        if m.family == needed:
+        full = storage_bound(row)
+        if m.family in _families(row) or (full and m.kind in STORAGE_MITIGATIONS):
             continue
+        if row.get("partitioned") and m.kind in PARTITIONED_MITIGATIONS:
+            continue  # more nodes of a partitioned store carry its reads and its writes
         if m.kind == "more_app_servers" and database_saturated:
             continue  # more_servers_for_database says more
+        limits = " or by ".join(_FAMILY_LABELS[f] for f in FAMILIES if f in _families(row))
+        limits += f" and by {_FAMILY_LABELS['storage']}" if full else ""
         yield Hit(
-            assumes=capacity.assumption(design, row["name"]),
+            assumes="; ".join(
+                part
+                for part in (
+                    capacity.assumption(design, row["name"]),
+                    capacity.storage_assumption(design, row["name"]) if full else "",
+                )
+                if part
+            ),
             field=f"{m.field}.kind",
             message=f'"{MITIGATIONS[m.kind][1]}" relieves {_FAMILY_LABELS[m.family]}, but '
-            f'"{row["name"]}" is limited by {_FAMILY_LABELS[needed]}.',
-            arithmetic=f'"{row["name"]}": {row["load_note"]}',
+            f'"{row["name"]}" is limited by {limits}.',
+            arithmetic=f'"{row["name"]}": {row["load_note"]}'
+            + (f"; {row.get('storage_note', '')}" if full else ""),
             hint=f'What does "{row["name"]}" run out of first?',
             fix=f"Choose a mitigation for {_FAMILY_LABELS[needed]}.",
         )
@@ -411,8 +537,8 @@ def more_servers_for_database(design: Design) -> Iterator[Hit]:
     """
     answer = _answer(design)
     least = _least(_rows(design))
-    if answer is None or least is None or least["type"] not in DATABASES:
-        return
+    if answer is None or least is None or least["type"] not in DATABASES or storage_bound(least):
+        return  # a store whose disks fill up first is wrong_family's
     for m in answer.mitigations:
         if m.kind == "more_app_servers":
             yield Hit(

@@ -12,24 +12,39 @@ Phase 2's peaks (recomputed from its assumptions) are routed along phase 5's pat
 * asynchronous steps load their component too, but stay out of the latency chain; on
   the read path they record something after the answer (a click), so a database counts
   them as writes; behind a queue whose consumers say they work in batches, a store sees
-  one write per :data:`BATCH` events (the tutor's assumption).
+  one write per :data:`BATCH` events (the tutor's assumption);
+* a store that phase 3 keeps none of the written data in (:func:`holds_no_written_data`)
+  is only looked up on the write path: its steps there count as reads;
+* when the write path writes to several stores, each carries the whole write rate, and
+  a verdict on one of them says it rests on that (:func:`shared_writes`).
 
 Capacity is per instance times the component's count (replicas share reads): the
 learner's own figure when phase 5 states what one instance handles, else the phase 6
-technology chosen for the component when the catalogue has its limits, else the
-reference figure for its type (:data:`phases.knowledge.reference.COMPONENTS`); an instructor's
-override in the problem's phase 7 expectations wins::
+technology chosen for the component when the catalogue has its limits, else (for a
+store) the figures of the kind of store that technology is
+(:data:`phases.knowledge.reference.STORES`: Redis holding counters is an in-memory store),
+none for a managed service that grows with its load (``scales`` in the catalogue), else
+the reference figure for its type (:data:`phases.knowledge.reference.COMPONENTS`); an
+instructor's override in the problem's phase 7 expectations wins::
 
     expectations: {phase7: {capacities: {db_primary: {reads_per_s: 30000}}}}
 
 keyed by component name or type, per instance. A database's reads and writes use up one
 capacity together: its utilisation is reads ÷ read capacity + writes ÷ write capacity, and
 its ``capacity`` is the load it would carry at 100% with today's mix. Headroom is capacity
-÷ load; the smallest is where the design breaks, at that many times today's load.
+÷ load.
+
+Storage: when the write path fills exactly one store (and phase 3, when it says, keeps no
+written data in another kind of store), that store holds phase 2's storage (with overhead)
+at the end of the retention, against the bytes one node of its kind holds times its nodes
+(its replicas too when it is the only primary: phase 2's overhead counts their copies);
+its ``storage_headroom`` is that room ÷ those bytes. The smallest headroom, of load or of
+storage, is where the design breaks (``first_to_run_out`` says which).
 
 The what-ifs rerun the routing with the hit rate at 80%, with the cache down (every read
 takes the miss branch) and with one replica of each replica set lost. The latency chain
-sums one reference latency per component on the synchronous read path's cache-hit route;
+sums one latency per component on the synchronous read path's cache-hit route (a store's
+by the kind of store its technology is, :func:`latency_of`);
 the availability chain multiplies, over the synchronous write path's components, each
 one's availability with redundancy, 1 − (1 − a)^count.
 
@@ -55,11 +70,13 @@ from typing import (
 from phases.engine.answers import JSON, AnswerShapeError
 from phases.knowledge import catalogue, reference
 from phases.reading import units
+from phases.reading.quantities import format_value
 from phases.reading.text import stems
 
 if TYPE_CHECKING:
     from phases.architecture import Architecture, Component, Step
     from phases.bottlenecks import Bottlenecks
+    from phases.data_model import DataModel
     from phases.engine.design import Design
     from phases.failure import Failure
     from phases.requirements import LatencyTarget, Requirements
@@ -109,9 +126,20 @@ class _Row(TypedDict):
     reads: float
     writes: float
     saturates: Kind  # the load that uses up more of it
+    # A store's share of its use that its writes make (0 to 1; absent without both figures).
+    write_share: NotRequired[float]
+    # A store that spreads its data over its nodes by key: more nodes relieve its reads too.
+    partitioned: NotRequired[bool]
     capacity: float | None  # None: no practical limit
     load_note: str
     capacity_note: str
+    # Storage: the bytes phase 2 says this store holds at the end of the retention, what
+    # its nodes hold together, and the ratio (None: not the store that holds the data,
+    # or no limit on what it holds).
+    stored: NotRequired[float | None]
+    storage_capacity: NotRequired[float | None]
+    storage_headroom: NotRequired[float | None]
+    storage_note: NotRequired[str]
 
 
 class ComponentLoad(_Row):
@@ -134,6 +162,19 @@ class RunsOut(TypedDict):
     name: str
     type: str
     headroom: float
+    resource: NotRequired[Literal["load", "storage"]]  # what runs out; "load" when absent
+
+
+def storage_bound(row: ComponentLoad | BoundedLoad) -> bool:
+    """Whether a store runs out of room before it runs out of throughput."""
+    room = row.get("storage_headroom")
+    return room is not None and (row["headroom"] is None or room < row["headroom"])
+
+
+def least_headroom(row: BoundedLoad) -> float:
+    """A bounded row's headroom: the smaller of its load's and its storage's."""
+    room = row.get("storage_headroom")
+    return min(row["headroom"], room) if room is not None else row["headroom"]
 
 
 class WhatIf(TypedDict):
@@ -241,6 +282,8 @@ def _normal(name: str) -> str:
 @overload
 def _safe(design: Design, attribute: Literal["requirements"]) -> Requirements | None: ...
 @overload
+def _safe(design: Design, attribute: Literal["data_model"]) -> DataModel | None: ...
+@overload
 def _safe(design: Design, attribute: Literal["architecture"]) -> Architecture | None: ...
 @overload
 def _safe(design: Design, attribute: Literal["technology"]) -> Technologies | None: ...
@@ -252,10 +295,11 @@ def _safe(design: Design, attribute: Literal["failure"]) -> Failure | None: ...
 
 def _safe(
     design: Design, attribute: str
-) -> Requirements | Architecture | Technologies | Bottlenecks | Failure | None:
+) -> Requirements | DataModel | Architecture | Technologies | Bottlenecks | Failure | None:
     """A parsed phase, or None when it is absent or malformed."""
     phase = {
         "requirements": 1,
+        "data_model": 3,
         "architecture": 5,
         "technology": 6,
         "bottlenecks": 7,
@@ -264,8 +308,8 @@ def _safe(
     if not design.has(phase):
         return None
     try:
-        answer: Requirements | Architecture | Technologies | Bottlenecks | Failure = getattr(
-            design, attribute
+        answer: Requirements | DataModel | Architecture | Technologies | Bottlenecks | Failure = (
+            getattr(design, attribute)
         )
     except AnswerShapeError:
         return None
@@ -321,11 +365,15 @@ def technology_for(design: Design, component: Component) -> catalogue.Technology
             or arch.component(c.component) is None
             or _normal(c.component) == _normal(component.name)
         ]
-    for choice in named:
-        entry = catalogue.find(choice.technology)
-        if entry is not None and fits & set(entry.categories):
-            return entry
-    return None
+    found = [
+        entry
+        for choice in named
+        if (entry := catalogue.find(choice.technology)) is not None and fits & set(entry.categories)
+    ]
+    # A product whose own category fits comes before one that fits only as a sideline
+    # (for an unnamed "db", PostgreSQL before Redis, which is first of all a cache).
+    found.sort(key=lambda entry: entry.category not in fits)
+    return found[0] if found else None
 
 
 def _override(design: Design, component: Component) -> JSON:
@@ -350,6 +398,31 @@ def _number(value: object) -> float | None:
     return None
 
 
+# The component types a store's own figures apply to, and the kind of store each is
+# taken to be when phase 6 names no technology for it.
+_ROLE_BY_TYPE = {
+    "db_primary": "relational",
+    "db_replica": "relational",
+    "cache": "cache",
+    "object_storage": "object",
+    "search": "search",
+}
+
+
+def store_figures(
+    design: Design, component: Component
+) -> tuple[reference.StoreFigures, catalogue.Technology | None] | None:
+    """What kind of store a component is, by the phase 6 technology chosen for it (Redis
+    holding counters is an in-memory store, whatever box it sits in), else by its type;
+    None for a component that is no store."""
+    if component.type not in _ROLE_BY_TYPE:
+        return None
+    entry = technology_for(design, component)
+    if entry is not None and entry.category in reference.STORES_BY_CATEGORY:
+        return reference.STORES_BY_CATEGORY[entry.category], entry
+    return reference.STORES_BY_CATEGORY[_ROLE_BY_TYPE[component.type]], None
+
+
 def per_instance(design: Design, component: Component) -> Capacity:
     """One instance's capacity: ``{"requests", "reads", "writes", "source"}`` per second.
 
@@ -366,11 +439,21 @@ def per_instance(design: Design, component: Component) -> Capacity:
         "source": figures.capacity_note,
     }
     entry = technology_for(design, component)
+    role = store_figures(design, component)
     if entry is not None:
         limit_key = _TECH_FITS[component.type][1]
-        if component.type in DATABASE_TYPES and {"reads_per_s", "writes_per_s"} <= set(
-            entry.limits
-        ):
+        database = component.type in DATABASE_TYPES
+        if entry.scales:
+            # A managed service that adds capacity as its load grows.
+            cap.update(
+                {
+                    "requests": None,
+                    "reads": None,
+                    "writes": None,
+                    "source": f"{entry.name} is managed and grows with its load: {entry.capacity}",
+                }
+            )
+        elif database and {"reads_per_s", "writes_per_s"} <= set(entry.limits):
             cap.update(
                 {
                     "reads": entry.limits["reads_per_s"],
@@ -378,10 +461,21 @@ def per_instance(design: Design, component: Component) -> Capacity:
                     "source": f"{entry.name}: {entry.capacity}",
                 }
             )
+        elif database and "ops_per_s" in entry.limits:
+            # An in-memory store: a read and a write cost the same.
+            ops = entry.limits["ops_per_s"]
+            cap.update({"reads": ops, "writes": ops, "source": f"{entry.name}: {entry.capacity}"})
         elif limit_key and limit_key in entry.limits:
             cap.update(
                 {"requests": entry.limits[limit_key], "source": f"{entry.name}: {entry.capacity}"}
             )
+        elif role is not None and role[1] is entry:
+            kind = role[0]
+            source = f"{entry.name} is {kind.label}: {kind.capacity_note}"
+            if database:
+                cap.update({"reads": kind.reads, "writes": kind.writes, "source": source})
+            else:
+                cap.update({"requests": kind.reads, "source": source})
     stated = component.capacity_per_s
     if stated is not None:
         # The learner's own figure for one instance (phase 5): a database's is its reads
@@ -415,6 +509,47 @@ def per_instance(design: Design, component: Component) -> Capacity:
     return cap
 
 
+def _origin(design: Design, component: Component) -> str:
+    """Where a per-instance figure the learner did not state comes from."""
+    if _override(design, component):
+        return "the instructor's figure"
+    entry = technology_for(design, component)
+    if entry is not None and (entry.limits or entry.scales):
+        return f"the catalogue's figure for {entry.name}"
+    role = store_figures(design, component)
+    if entry is not None and role is not None and role[1] is entry:
+        return f"the tutor's figure for {role[0].label}, which {entry.name} is"
+    return "the tutor's reference figure"
+
+
+def _written_stores(design: Design, arch: Architecture) -> list[Component]:
+    """The stores (not replicas) the write path writes to, in path order."""
+    found: dict[int, Component] = {}
+    for _step, component in _resolved(arch, "write_path"):
+        if component.type in ("db_primary", "search") and not holds_no_written_data(
+            design, component
+        ):
+            found.setdefault(id(component), component)
+    return list(found.values())
+
+
+def shared_writes(design: Design, component: Component) -> str:
+    """What a store's write load rests on when the write path writes to several stores:
+    each is taken to get every write of phase 2, which the design does not split ("")."""
+    arch = _safe(design, "architecture")
+    if arch is None:
+        return ""
+    stores = _written_stores(design, arch)
+    if component not in stores or len(stores) < 2:
+        return ""
+    others = " and ".join(f'"{c.label}"' for c in stores if c is not component)
+    return (
+        f'the whole write rate taken to reach "{component.label}" (the write path also '
+        f"writes to {others}, and nothing says what share of phase 2's writes each one "
+        "holds)"
+    )
+
+
 def assumption(design: Design, *names: str) -> str:
     """The per-instance capacities a verdict about these components rests on, none of
     which the learner stated: 'figures you did not state: 2,000 requests/s per instance
@@ -424,34 +559,37 @@ def assumption(design: Design, *names: str) -> str:
     if arch is None:
         return ""
     parts = []
+    loads = []
     for name in dict.fromkeys(names):
         component = arch.component(name) if name else None
         if component is None:
             continue
+        if shared := shared_writes(design, component):
+            loads.append(shared)
         cap = per_instance(design, component)
         if component.capacity_per_s is not None and not _override(design, component):
             continue  # the learner's own figure: nothing to question
         if component.type in DATABASE_TYPES and cap["reads"] and cap["writes"]:
-            figure = f"{cap['reads']:,.0f} reads/s or {cap['writes']:,.0f} writes/s"
+            figure = (
+                f"{cap['reads']:,.0f} operations/s"
+                if cap["reads"] == cap["writes"]
+                else f"{cap['reads']:,.0f} reads/s or {cap['writes']:,.0f} writes/s"
+            )
         elif cap["requests"]:
             figure = f"{cap['requests']:,.0f} requests/s"
         else:
             continue
-        entry = technology_for(design, component)
-        if _override(design, component):
-            origin = "the instructor's figure"
-        elif entry is not None:
-            origin = f"the catalogue's figure for {entry.name}"
-        else:
-            origin = "the tutor's reference figure"
-        parts.append(f'{figure} per instance of "{component.label}" ({origin})')
-    if not parts:
-        return ""
-    return (
-        "figures you did not state: "
-        + " and ".join(parts)
-        + '; state your own under "One instance handles" in phase 5'
-    )
+        parts.append(f'{figure} per instance of "{component.label}" ({_origin(design, component)})')
+    said = []
+    if parts:
+        said.append(
+            "figures you did not state: "
+            + " and ".join(parts)
+            + '; state your own under "One instance handles" in phase 5'
+        )
+    if loads:
+        said.append("; ".join(loads))
+    return "; ".join(said)
 
 
 LATENCY_ASSUMPTION = "the tutor's reference latency for each step (the reference page lists them)"
@@ -469,12 +607,59 @@ def _resolved(arch: Architecture, key: str) -> list[tuple[Step, Component]]:
     return found
 
 
-def _route(arch: Architecture, rates: Rates, rate: float, cache_down: bool) -> dict[int, _Load]:
+def holds_no_written_data(design: Design, component: Component) -> str:
+    """Why phase 3 says a store holds none of the data the system writes, or "".
+
+    Phase 3's write access patterns say where each piece of written data lives (its
+    storage type); a store whose phase 6 technology is none of those kinds, while other
+    stores of the design are, only looks something up when the write path passes it.
+    "" when it holds some, and when the structure does not say (no write pattern naming
+    a store, no technology for it, a kind of data no store of the design holds).
+    """
+    if component.type not in STORE_TYPES:
+        return ""
+    model = _safe(design, "data_model")
+    arch = _safe(design, "architecture")
+    entry = technology_for(design, component)
+    if model is None or arch is None or entry is None or not entry.store_categories:
+        return ""
+    written = {p.storage for p in model.access_patterns if p.kind == "write" and p.storage}
+    if not written or written & set(entry.store_categories):
+        return ""
+    # Each kind of written data must live in another store of the design; else phases 3
+    # and 6 disagree (PostgreSQL data in a Cassandra box), and the writes stay here.
+    elsewhere: set[str] = set()
+    for other in arch.components:
+        # A replica holds a copy of its primary's data, not data of its own.
+        mine = other is component or other.type == "db_replica"
+        role = store_figures(design, other) if not mine else None
+        if role is not None:
+            kind, tech = role
+            elsewhere |= set(tech.store_categories) if tech is not None else {kind.category}
+    if written - elsewhere:
+        return ""
+    kinds = " or ".join(sorted(written))
+    return (
+        f"phase 3 writes its data to {kinds} storage, which other stores hold, and "
+        f"{entry.name} ({entry.category_label.lower()}) is neither, so it is only read on the way"
+    )
+
+
+def _route(
+    arch: Architecture,
+    rates: Rates,
+    rate: float,
+    cache_down: bool,
+    lookups: dict[int, str] | None = None,
+) -> dict[int, _Load]:
     """Reads and writes per second reaching each component (by id), with the arithmetic.
 
     ``rates`` holds the peak and average reads and writes (``reads``, ``writes``,
-    ``average_reads``, ``average_writes``; the averages may be None).
+    ``average_reads``, ``average_writes``; the averages may be None). ``lookups`` holds the
+    stores (by id) that hold none of the written data, with why: their write-path steps
+    count as reads.
     """
+    lookups = lookups or {}
     loads: dict[int, _Load] = {}
 
     def add(component: Component, path: str, kind: Kind, value: float, note: str) -> None:
@@ -514,6 +699,9 @@ def _route(arch: Architecture, rates: Rates, rate: float, cache_down: bool) -> d
             if component.type == "cache" and cache_down:
                 value, note = 0.0, "the cache is down"
             kind = kind_name
+            if key == "write_path" and id(component) in lookups:
+                kind = "reads"
+                note += f", counted as reads: {lookups[id(component)]}"
             if step.is_async:
                 if behind_queue and average is not None and peak > 0:
                     # The queue holds the peak's excess; its consumers keep up with the average.
@@ -539,6 +727,114 @@ def _route(arch: Architecture, rates: Rates, rate: float, cache_down: bool) -> d
     return loads
 
 
+def stored_bytes(design: Design) -> tuple[float, str] | None:
+    """Phase 2's storage at the end of the retention (with overhead when it has one),
+    recomputed from its assumptions, and its label."""
+    rows = _figures(design)
+    for key, label in (("storage_with_overhead", "with overhead"), ("storage", "raw")):
+        value = rows.get(key)
+        if value:
+            return value, label
+    return None
+
+
+def _holder(design: Design, arch: Architecture, lookups: dict[int, str]) -> Component | None:
+    """The one store that holds what the write path stores, or None when the design does
+    not say which: several stores are written (phase 2 gives one total), or phase 3 keeps
+    some written data in a kind of store this one is not (a position overwritten in an
+    in-memory index while its history goes to a wide-column store)."""
+    holders: dict[int, Component] = {}
+    for _step, component in _resolved(arch, "write_path"):
+        if component.type in ("db_primary", "object_storage", "search") and (
+            id(component) not in lookups
+        ):
+            holders[id(component)] = component
+    if len(holders) != 1:
+        return None
+    holder = next(iter(holders.values()))
+    model = _safe(design, "data_model")
+    role = store_figures(design, holder)
+    if model is not None and role is not None:
+        kinds = set(role[1].store_categories) if role[1] is not None else {role[0].category}
+        written = {p.storage for p in model.access_patterns if p.kind == "write" and p.storage}
+        if written - kinds:
+            return None
+    return holder
+
+
+def _nodes(arch: Architecture, component: Component, counts: dict[int, int]) -> int:
+    """The nodes that hold a store's data: its count, and its replicas when it is the only
+    primary (phase 2's overhead counts their copies, and their disks hold them)."""
+    nodes = counts.get(id(component), component.count or 1)
+    primaries = [c for c in arch.components if c.type == "db_primary"]
+    if component.type == "db_primary" and primaries == [component]:
+        nodes += sum(
+            counts.get(id(c), c.count or 1) for c in arch.components if c.type == "db_replica"
+        )
+    return nodes
+
+
+def _storage(design: Design, component: Component, count: int) -> tuple[float | None, str]:
+    """What a store's nodes hold together, in bytes (None: no practical limit), and why."""
+    role = store_figures(design, component)
+    if role is None:
+        return None, ""
+    kind, entry = role
+    if entry is not None and entry.scales:
+        return None, f"{entry.name} is managed and grows with its data"
+    if kind.holds is None:
+        return None, kind.holds_note
+    what = f"{entry.name} is {kind.label}" if entry is not None else f"taken as {kind.label}"
+    return kind.holds * count, f"{what}: {kind.holds_note}"
+
+
+def storage_if_it_held_all(design: Design, name: str) -> tuple[float, str] | None:
+    """A written store's storage headroom were it to hold all of phase 2's storage, and
+    the arithmetic; None unless the model itself could not tell which store holds it
+    (several stores written, or phase 3 keeping data in other kinds of store), and None
+    when another written store has no size limit (object storage: the bulk goes there)."""
+    arch = _safe(design, "architecture")
+    component = arch.component(name) if arch is not None and name else None
+    stored = stored_bytes(design)
+    if arch is None or component is None or stored is None:
+        return None
+    if component not in _written_stores(design, arch):
+        return None
+    lookups = {id(c): why for c in arch.components if (why := holds_no_written_data(design, c))}
+    if _holder(design, arch, lookups) is not None:
+        return None  # the model placed the storage itself
+    for _step, other in _resolved(arch, "write_path"):
+        written = other is not component and other.type in STORE_TYPES
+        if written and _storage(design, other, 1)[0] is None:
+            return None  # the bulk likely lives in a store without a size limit
+    nodes = _nodes(arch, component, {})
+    room, why = _storage(design, component, nodes)
+    if room is None:
+        return None
+    size, label = stored
+    return (
+        room / size,
+        f"if it held all of phase 2's {format_value(size, 'size')} ({label}): "
+        f"{format_value(size, 'size')} ÷ ({nodes} × {format_value(room / nodes, 'size')}) "
+        f"= {room / size:.3g}×; {why}",
+    )
+
+
+def storage_assumption(design: Design, *names: str) -> str:
+    """The bytes per node a storage verdict about these components rests on."""
+    arch = _safe(design, "architecture")
+    if arch is None:
+        return ""
+    parts = []
+    for name in dict.fromkeys(names):
+        component = arch.component(name) if name else None
+        role = store_figures(design, component) if component is not None else None
+        if component is None or role is None or role[0].holds is None:
+            continue
+        parts.append(f'{role[0].holds_note} for "{component.label}"')
+    return ("figures you did not state: " + " and ".join(parts)) if parts else ""
+
+
 def _headroom(capacity: float | None, load: float) -> float | None:
     if capacity is None or load <= 0:
         return None
@@ -550,7 +846,10 @@ def _rows(
 ) -> list[ComponentLoad]:
     cache_down = changes.get("cache_down", False)
     counts = changes.get("counts", {})
-    loads = _route(arch, rates, rate, cache_down)
+    lookups = {id(c): why for c in arch.components if (why := holds_no_written_data(design, c))}
+    loads = _route(arch, rates, rate, cache_down, lookups)
+    holder = _holder(design, arch, lookups)
+    stored = stored_bytes(design) if holder is not None else None
     rows: list[ComponentLoad] = []
     for component in arch.components:
         count = counts.get(id(component), component.count or 1)
@@ -563,6 +862,8 @@ def _rows(
         load_note = "; ".join(parts) or "on neither path"
         if len(parts) > 1:
             load_note += f"; together {_rate(load)}"
+        if entry["writes"] > 0 and (shared := shared_writes(design, component)):
+            load_note += f"; {shared}"
         cap = per_instance(design, component)
         down = (cache_down and component.type == "cache") or count == 0
         capacity: float | None
@@ -596,21 +897,49 @@ def _rows(
         else:
             saturates = "reads" if entry["reads"] >= entry["writes"] else "writes"
         headroom = _headroom(capacity, load) if not down else None
-        rows.append(
-            {
-                "name": component.label,
-                "type": component.type,
-                "count": count,
-                "load": load,
-                "reads": entry["reads"],
-                "writes": entry["writes"],
-                "saturates": saturates,
-                "capacity": capacity,
-                "headroom": headroom,
-                "load_note": load_note,
-                "capacity_note": capacity_note,
-            }
-        )
+        row: ComponentLoad = {
+            "name": component.label,
+            "type": component.type,
+            "count": count,
+            "load": load,
+            "reads": entry["reads"],
+            "writes": entry["writes"],
+            "saturates": saturates,
+            "capacity": capacity,
+            "headroom": headroom,
+            "load_note": load_note,
+            "capacity_note": capacity_note,
+        }
+        if kind_share is not None and sum(kind_share) > 0:
+            row["write_share"] = kind_share[1] / sum(kind_share)
+        role = store_figures(design, component)
+        if role is not None and role[0].partitioned:
+            row["partitioned"] = True
+        if stored is not None and component is holder and count > 0:
+            nodes = _nodes(arch, component, counts)
+            room, why = _storage(design, component, nodes)
+            size, label = stored
+            if room is None:
+                note = f"storage: {format_value(size, 'size')} {label}; {why}"
+            else:
+                per_node = room / nodes
+                copies = f"{nodes} nodes with their replicas" if nodes != count else f"{nodes}"
+                note = (
+                    f"storage: {format_value(size, 'size')} ({label}, phase 2) ÷ "
+                    f"({copies} × {format_value(per_node, 'size')} = "
+                    f"{format_value(room, 'size')}) = "
+                    f"{units.finite(room / size) or 0:.3g}× headroom; {why}"
+                )
+            row.update(
+                {
+                    "stored": size,
+                    "storage_capacity": room,
+                    "storage_headroom": _headroom(room, size),
+                    "storage_note": note,
+                    "capacity_note": f"{capacity_note}; {note}",
+                }
+            )
+        rows.append(row)
     return rows
 
 
@@ -618,8 +947,14 @@ def _first(rows: list[ComponentLoad]) -> RunsOut | None:
     bounded = [r for r in rows if is_bounded(r)]
     if not bounded:
         return None
-    row = min(bounded, key=lambda r: r["headroom"])
-    return {"name": row["name"], "type": row["type"], "headroom": row["headroom"]}
+    row = min(bounded, key=least_headroom)
+    first: RunsOut = {
+        "name": row["name"],
+        "type": row["type"],
+        "headroom": least_headroom(row),
+        "resource": "storage" if storage_bound(row) else "load",
+    }
+    return first
 
 
 def _database_reads(rows: list[ComponentLoad]) -> float:
@@ -704,6 +1039,20 @@ def read_target(design: Design, arch: Architecture) -> LatencyTarget | None:
     return chosen if chosen is not None and chosen.milliseconds is not None else None
 
 
+def latency_of(design: Design, component: Component) -> tuple[float, str]:
+    """One step through a component, in ms, and where the figure comes from: a store's
+    by what it is (the phase 6 technology's kind), else the reference figure for its type."""
+    role = store_figures(design, component)
+    if role is not None:
+        kind, entry = role
+        if entry is not None:
+            return kind.latency_ms, f"{entry.name} is {kind.label}: {kind.latency_note}"
+    figures = reference.COMPONENTS_BY_TYPE.get(component.type)
+    if figures is None:
+        return 0.0, "no type chosen"
+    return figures.latency_ms, figures.latency_note
+
+
 def _latency(design: Design, arch: Architecture) -> Latency:
     chain: list[LatencyStep] = []
     seen: set[int] = set()
@@ -711,15 +1060,8 @@ def _latency(design: Design, arch: Architecture) -> Latency:
         if step.is_async or step.branch == "miss" or id(component) in seen:
             continue
         seen.add(id(component))
-        figures = reference.COMPONENTS_BY_TYPE.get(component.type)
-        chain.append(
-            {
-                "name": component.label,
-                "type": component.type,
-                "ms": figures.latency_ms if figures else 0.0,
-                "note": figures.latency_note if figures else "no type chosen",
-            }
-        )
+        ms, note = latency_of(design, component)
+        chain.append({"name": component.label, "type": component.type, "ms": ms, "note": note})
     total = sum(row["ms"] for row in chain)
     target_ms: float | None = None
     label = "phase 1 gives no p99 latency target"

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal, Never, TypedDict
 from phases.engine.answers import JSON, AnswerShapeError, Reader
 from phases.engine.findings import Hit, Severity
 from phases.engine.unit import Layout, PhaseUnit, Rows, choice_field, longtext_field, text_field
-from phases.knowledge.reference import CAPACITIES, CAPACITIES_BY_KEY
+from phases.knowledge.reference import CAPACITIES_BY_KEY, RESOURCES
 from phases.reading import units
 from phases.reading.quantities import Quantity, format_value, parse_quantity
 from phases.rendering.markdown import cell, field_line, figure, inline, table
@@ -104,7 +104,7 @@ RESULTS: tuple[Field, ...] = (
 )
 ASSUMPTIONS_BY_KEY = {f.key: f for f in ASSUMPTIONS}
 RESULTS_BY_KEY = {f.key: f for f in RESULTS}
-PRESSURES = tuple(c.key for c in CAPACITIES)
+PRESSURES = tuple(c.key for c in RESOURCES)
 DEFAULT_CACHE_FRACTION = 0.2
 
 # Back-of-envelope tolerance: within 2x is agreement, 2x-10x a warning, beyond an error.

@@ -28,6 +28,7 @@ from phases.knowledge import storage
 from phases.knowledge.reference import (
     CAPACITIES_BY_KEY,
     KAFKA_MESSAGES_PER_S,
+    KINESIS_RECORDS_PER_SHARD,
     NGINX_PROXIED_PER_S,
     NGINX_STATIC_PER_S,
     OBJECT_GET_LATENCY_MS,
@@ -104,6 +105,9 @@ class Technology:
     # True for a queue that keeps each message on disk on several nodes before it
     # acknowledges it (a replicated log), so a write acknowledged there is durable.
     durable: bool = False
+    # True for a managed service that adds capacity as its load grows (DynamoDB, S3, SQS,
+    # a cloud load balancer, a CDN): the capacity model sets no per-instance limit for it.
+    scales: bool = False
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -357,6 +361,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     ),
     Technology(
         key="dynamodb",
+        scales=True,
         name="DynamoDB",
         aliases=("Dynamo", "Amazon DynamoDB", "AWS DynamoDB", "DDB"),
         category="key_value",
@@ -753,6 +758,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     # Object storage
     Technology(
         key="s3",
+        scales=True,
         name="S3",
         aliases=("Amazon S3", "AWS S3", "Simple Storage Service", "MinIO"),
         category="object",
@@ -796,6 +802,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     ),
     Technology(
         key="gcs",
+        scales=True,
         name="GCS",
         aliases=("Google Cloud Storage", "Cloud Storage"),
         category="object",
@@ -814,6 +821,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     ),
     Technology(
         key="azure_blob",
+        scales=True,
         name="Azure Blob Storage",
         aliases=("Azure Blob", "Blob Storage"),
         category="object",
@@ -973,6 +981,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     ),
     Technology(
         key="sqs",
+        scales=True,
         name="SQS",
         durable=True,
         aliases=("Amazon SQS", "AWS SQS", "Simple Queue Service"),
@@ -1008,7 +1017,11 @@ TECHNOLOGIES: tuple[Technology, ...] = (
             _d("Short retention by default.", "retention", "replay"),
             _d("Tied to AWS.", "lock-in", "vendor", "cost"),
         ),
-        capacity="Capacity is set by the number of shards; no figure in the playbook.",
+        capacity=(
+            "Capacity is set by the number of shards: AWS documents 1,000 records/s (or "
+            "1 MB/s) written per shard; no figure in the playbook."
+        ),
+        limits={"messages_per_s": KINESIS_RECORDS_PER_SHARD},
         triggers=("long retention or many consumers", "leaving AWS"),
     ),
     # Load balancers
@@ -1083,6 +1096,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     ),
     Technology(
         key="aws_alb",
+        scales=True,
         name="AWS ALB",
         aliases=(
             "ALB",
@@ -1111,6 +1125,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     ),
     Technology(
         key="aws_nlb",
+        scales=True,
         name="AWS NLB",
         aliases=("NLB", "Network Load Balancer"),
         category="load_balancer",
@@ -1125,6 +1140,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     # CDNs
     Technology(
         key="cloudfront",
+        scales=True,
         name="CloudFront",
         aliases=("Amazon CloudFront", "AWS CloudFront"),
         category="cdn",
@@ -1148,6 +1164,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     ),
     Technology(
         key="cloudflare",
+        scales=True,
         name="Cloudflare",
         aliases=("Cloudflare CDN",),
         category="cdn",
@@ -1161,6 +1178,7 @@ TECHNOLOGIES: tuple[Technology, ...] = (
     ),
     Technology(
         key="fastly",
+        scales=True,
         name="Fastly",
         aliases=(),
         category="cdn",
@@ -1261,6 +1279,7 @@ def as_rows() -> list[dict[str, object]]:
                     "limits": dict(tech.limits),
                     "triggers": list(tech.triggers),
                     "single_primary": tech.single_primary,
+                    "scales": tech.scales,
                 }
             )
     return rows

@@ -18,8 +18,13 @@ Other phases the rules read, through the capacity model:
     redirect, the default), ``empty`` or ``null``. BOT-005 reads the p99 target.
 ``phase2``
     ``good`` (phase 2 of the same fixture: 23,148 reads/s and 2,315 writes/s at peak, the
-    default), ``write_heavy`` (400M writes a day: 9,259 writes/s at peak), ``empty`` or
-    ``null``.
+    default; 110 TB kept for five years, so the one primary's disks run out first),
+    ``write_heavy`` (400M writes a day: 9,259 writes/s at peak), ``one_month`` and
+    ``write_heavy_one_month`` (the same kept for 30 days: storage fits, throughput
+    decides), ``empty`` or ``null``.
+``phase3``
+    None by default (the capacity model then does not know where written data lives);
+    ``empty``, or a whole document under ``answer``.
 ``phase5``
     ``good`` (``answers/architecture/good_url_shortener.json``, the default), ``scaled``
     (the same with 20 load balancers, 100 app servers and 10 click workers, so that the
@@ -36,7 +41,7 @@ from functools import cache
 
 import pytest
 
-from phases import architecture, bottlenecks, estimation, requirements, technology
+from phases import architecture, bottlenecks, data_model, estimation, requirements, technology
 from phases.engine.design import Design
 from phases.engine.engine import check_phase
 from phases.engine.findings import Severity
@@ -69,6 +74,13 @@ def good_technology() -> dict:
 def write_heavy_estimate() -> dict:
     doc = copy.deepcopy(shortener_phase(2))
     doc["assumptions"]["writes"] = "400M/day"
+    return doc
+
+
+def one_month(doc: dict) -> dict:
+    """A phase 2 answer whose data is kept for 30 days: storage is no bottleneck."""
+    doc = copy.deepcopy(doc)
+    doc["assumptions"]["retention"] = "30 days"
     return doc
 
 
@@ -111,10 +123,13 @@ TABLE = CaseTable(
             bases={
                 "good": lambda: shortener_phase(2),
                 "write_heavy": write_heavy_estimate,
+                "one_month": lambda: one_month(shortener_phase(2)),
+                "write_heavy_one_month": lambda: one_month(write_heavy_estimate()),
                 "empty": estimation.empty,
             },
             default="good",
         ),
+        OtherPhase(3, bases={"empty": data_model.empty}),
         OtherPhase(
             5,
             bases={

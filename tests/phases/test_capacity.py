@@ -218,14 +218,183 @@ def test_unbounded_components_have_no_capacity():
     assert blobs["capacity"] is None and blobs["headroom"] is None
 
 
+def kept_a_month() -> dict:
+    """The source's estimate with links kept for 30 days: they fit the primary's disks."""
+    doc = source_estimate()
+    doc["assumptions"]["retention"] = "30 days"
+    return doc
+
+
 def test_breaks_at_is_the_least_headroom():
-    model = capacity.model(design())
+    model = capacity.model(design(phase2=kept_a_month()))
     bounded = [r["headroom"] for r in model["components"] if r["headroom"] is not None]
     assert model["breaks_at"] == min(bounded)
     first = model["first_to_run_out"]
     assert first["headroom"] == model["breaks_at"]
     assert first["name"] == "App servers"
     assert model["breaks_at"] == pytest.approx(4 * APP / 22_000)
+
+
+# -- Stores priced by what they are ---------------------------------------------------------
+
+
+def _with_store(technology: str) -> Design:
+    """The source's design with the database choice of phase 6 replaced."""
+    tech = copy.deepcopy(_technology())
+    tech["choices"][0]["technology"] = technology
+    answers = dict(design().answers)
+    answers[6] = tech
+    return Design(answers, problem_specs()["url-shortener"])
+
+
+def test_redis_holding_the_data_is_an_in_memory_store():
+    built = _with_store("Redis")
+    model = capacity.model(built)
+    primary = row(model["components"], "Links DB primary")
+    # 2,000 writes and the click batches against 100,000 operations/s, not 5,000 writes/s.
+    assert primary["capacity"] > 50_000
+    assert "100,000" in primary["capacity_note"] and "Redis" in primary["capacity_note"]
+    arch = built.architecture
+    ms, note = capacity.latency_of(built, arch.component("Links DB replica"))
+    assert ms == reference.STORES_BY_CATEGORY["cache"].latency_ms == 1.0
+    assert "Redis is an in-memory store" in note
+    assert "operations/s" in capacity.assumption(built, "Links DB primary")
+
+
+def test_an_unnamed_database_choice_prefers_a_database_to_a_cache():
+    # Phase 6 lists Redis ("cache") before PostgreSQL ("db"), neither naming a component:
+    # the primary is PostgreSQL's, the cache Redis's.
+    tech = copy.deepcopy(_technology())
+    tech["choices"].reverse()
+    answers = dict(design().answers)
+    answers[6] = tech
+    rows = capacity.model(Design(answers, problem_specs()["url-shortener"]))["components"]
+    assert "PostgreSQL" in row(rows, "Links DB primary")["capacity_note"]
+    assert "Redis" in row(rows, "Redis cache")["capacity_note"]
+
+
+def test_a_wide_column_store_is_priced_per_node():
+    model = capacity.model(_with_store("Cassandra"))
+    primary = row(model["components"], "Links DB primary")
+    assert f"{reference.WIDE_COLUMN_WRITES_PER_S:,}/s writes" in primary["capacity_note"]
+    assert primary["partitioned"] is True
+    assert "wide-column store" in capacity.assumption(_with_store("Cassandra"), "Links DB primary")
+
+
+def test_a_managed_store_that_grows_has_no_limit():
+    model = capacity.model(_with_store("DynamoDB"))
+    primary = row(model["components"], "Links DB primary")
+    assert primary["capacity"] is None and primary["headroom"] is None
+    assert "grows with its load" in primary["capacity_note"]
+    assert "storage_headroom" not in primary or primary["storage_headroom"] is None
+    assert capacity.assumption(_with_store("DynamoDB"), "Links DB primary") == ""
+
+
+def test_without_a_technology_a_store_is_priced_by_its_type():
+    answers = dict(design().answers)
+    answers.pop(6)
+    primary = row(
+        capacity.model(Design(answers, problem_specs()["url-shortener"]))["components"],
+        "Links DB primary",
+    )
+    assert f"{WRITES:,.0f} writes/s" in primary["capacity_note"]
+
+
+# -- Only the writes that reach a store ------------------------------------------------------
+
+
+def _phase3(*storages: str) -> dict:
+    return {
+        "version": 1,
+        "access_patterns": [
+            {
+                "requirement": "A user can shorten a long URL into a short link",
+                "name": f"write to {code}",
+                "entity": "Link",
+                "data": "code, long URL",
+                "key": "code",
+                "kind": "write",
+                "lookup": "by_key",
+                "rate": "2,000/s",
+                "records": "one",
+                "storage": code,
+                "transactional": False,
+                "large_objects": False,
+            }
+            for code in storages
+        ],
+        "entities": [],
+        "modelling": [],
+    }
+
+
+def test_a_store_phase3_keeps_no_written_data_in_is_only_read_on_the_write_path():
+    answers = dict(design(phase2=kept_a_month()).answers)
+    answers[3] = _phase3("key_value")
+    built = Design(answers, problem_specs()["url-shortener"])
+    primary = row(capacity.model(built)["components"], "Links DB primary")
+    assert "counted as reads" in primary["load_note"]
+    assert "key_value" in primary["load_note"]
+    assert primary["reads"] == pytest.approx(2_000)
+    # Only the batched clicks behind the queue are writes now.
+    assert primary["writes"] <= 100
+
+
+def test_a_store_holding_the_written_data_takes_the_writes():
+    answers = dict(design(phase2=kept_a_month()).answers)
+    answers[3] = _phase3("relational")
+    built = Design(answers, problem_specs()["url-shortener"])
+    primary = row(capacity.model(built)["components"], "Links DB primary")
+    assert "counted as reads" not in primary["load_note"]
+    assert primary["writes"] >= 2_000
+
+
+# -- Storage ------------------------------------------------------------------------------
+
+
+def test_the_one_store_the_write_path_fills_holds_phase2s_storage():
+    model = capacity.model(design())  # 86.4M links a day for five years, 3x overhead
+    primary = row(model["components"], "Links DB primary")
+    assert primary["stored"] == pytest.approx(86.4e6 * 200 * 365 * 5 * 3)
+    assert primary["storage_capacity"] == pytest.approx(3 * reference.DISK_PER_NODE)
+    assert primary["storage_headroom"] == pytest.approx(
+        3 * reference.DISK_PER_NODE / primary["stored"]
+    )
+    assert "3 nodes with their replicas × 10 TB" in primary["storage_note"]
+    first = model["first_to_run_out"]
+    assert first["name"] == "Links DB primary" and first["resource"] == "storage"
+    assert model["breaks_at"] == pytest.approx(primary["storage_headroom"])
+    assert capacity.storage_assumption(design(), "Links DB primary").startswith(
+        "figures you did not state: 10 TB of disk per node"
+    )
+
+
+def test_an_in_memory_store_holds_what_fits_in_its_memory():
+    model = capacity.model(_with_store("Redis"))
+    primary = row(model["components"], "Links DB primary")
+    assert primary["storage_capacity"] == pytest.approx(3 * reference.MEMORY_PER_NODE)
+    assert "memory per node" in primary["storage_note"]
+
+
+def test_no_storage_verdict_when_phase3_splits_the_written_data():
+    answers = dict(design().answers)
+    answers[3] = _phase3("relational", "object")
+    built = Design(answers, problem_specs()["url-shortener"])
+    primary = row(capacity.model(built)["components"], "Links DB primary")
+    assert "stored" not in primary
+    assert capacity.model(built)["first_to_run_out"]["name"] == "App servers"
+
+
+def test_no_storage_verdict_when_two_stores_are_written():
+    arch = copy.deepcopy(_architecture())
+    arch["components"].append(
+        {"name": "Blobs", "type": "object_storage", "count": "1", "why": "x", "without": "y"}
+    )
+    arch["write_path"].insert(
+        2, {"component": "Blobs", "action": "put", "branch": "", "async": False}
+    )
+    rows = capacity.model(design(phase5=arch))["components"]
+    assert all("stored" not in r for r in rows)
 
 
 # -- Latency and availability --------------------------------------------------------------

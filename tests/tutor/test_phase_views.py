@@ -326,6 +326,9 @@ def test_health_endpoints(client, db):
 def test_reference_page_shows_capacities_nines_and_periods(client, db):
     html = client.get(reverse("reference")).content.decode()
     assert "Writes on one relational primary" in html and "5,000/s" in html
+    # The capacity model's fallbacks per component are listed too (phases.knowledge.reference).
+    assert "Requests on one application server" in html and "2,000/s" in html
+    assert "Operations on one in-memory store" in html and "100,000/s" in html
     assert "8.8 hours" in html  # 99.9% a year
     assert "2,592,000" in html
 
