@@ -520,8 +520,9 @@ class Slip:
     def verdict(self) -> Verdict:
         """The verdict on a figure off by this slip, the same whichever way it goes: the
         slip's own factor is judged, not the ratio seen (10.4x and 1/9.65 are one slip).
-        A named slip is a mistake, so never ``ok``."""
-        return "error" if self.factor > ERROR_RATIO else "warning"
+        A named slip is a mistake, so never ``ok``; one of an order of magnitude or more
+        (a zero too many or too few, a unit prefix, a day's seconds) is an error."""
+        return "error" if self.factor >= ERROR_RATIO else "warning"
 
 
 def _storage_slips(assumptions: Mapping[str, float]) -> list[tuple[float, str]]:

@@ -316,9 +316,9 @@ def test_report_from_givens_differs_from_assumptions_that_contradict_them():
     row = next(r for r in report["results"] if r["key"] == "writes_per_s")
     assert row["from_assumptions"] == pytest.approx(115.74, rel=1e-4)
     assert row["from_givens"] == pytest.approx(1_157.4, rel=1e-4)
-    # 1,157/s is 10x what 10M/day gives: a zero too many, judged by its factor (10x is
-    # still a warning, whichever way it goes).
-    assert row["verdict"] == "warning"
+    # 1,157/s is 10x what 10M/day gives: a zero too many, judged by its factor (an order
+    # of magnitude: an error, whichever way it goes).
+    assert row["verdict"] == "error"
     assert "a zero too many or too few" in row["slip"]
 
 
@@ -408,7 +408,7 @@ def test_the_answers_own_factor_wins_a_tie():
 @pytest.mark.parametrize(
     ("key", "ratios", "verdict"),
     [
-        ("writes_per_s", (10.4, 1 / 9.65, 10, 0.1, 9.2, 1 / 10.9), "warning"),  # a zero
+        ("writes_per_s", (10.4, 1 / 9.65, 10, 0.1, 9.2, 1 / 10.9), "error"),  # a zero
         ("writes_per_s", (11.5, 1 / 11.5, 12.9, 1 / 11.0), "error"),  # the month-to-year 12
         ("bandwidth_out", (8.5, 1 / 7.5), "warning"),  # bits for bytes
         ("writes_per_s", (24.5, 1 / 23), "error"),  # hours for days
@@ -429,7 +429,7 @@ def test_the_report_judges_10_4x_and_1_over_9_65_alike():
         row = estimation.report(estimation.parse(doc), {})["results"][0]
         assert "a zero too many" in row["slip"], row
         verdicts[text] = row["verdict"]
-    assert set(verdicts.values()) == {"warning"}, verdicts
+    assert set(verdicts.values()) == {"error"}, verdicts
 
 
 def test_a_named_slip_inside_the_agreement_band_stays_a_warning():
