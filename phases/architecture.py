@@ -44,7 +44,8 @@ from phases.engine.unit import (
     text_field,
 )
 from phases.knowledge.components import COMPONENT_TYPES, DURABLE_TYPES, LOAD_BALANCERS
-from phases.reading.quantities import parse_quantity
+from phases.knowledge.reference import CAPACITIES_BY_KEY
+from phases.reading.quantities import format_value, parse_quantity
 from phases.reading.text import has_figure, stem, stems, words
 from phases.rendering import diagram
 from phases.rendering.markdown import cell, inline, table, yes
@@ -1129,6 +1130,115 @@ def expected_component_missing(design: Design) -> Iterator[Hit]:
             fix=f"Add a component of the type {label} with its count and reason, and place "
             "it on a path; or explain in the other components' reasons why it is not needed.",
         )
+
+
+# Content this large is what a client should move straight to or from object storage.
+LARGE_OBJECT_BYTES = 1e6
+# An app-server step that carries the content itself: a verb that moves bytes, said of
+# the content, not of a URL, a link or its metadata.
+_CARRY_VERBS = frozenset(
+    stems("receive receives stream streams proxy proxies relay relays pipe pipes upload uploads")
+    + stems("download downloads buffer buffers")
+)
+_CONTENT_WORDS = frozenset(
+    stems("file files video videos image images photo photos blob blobs content bytes body")
+    + stems("media attachment attachments binary payload")
+)
+_NOT_CONTENT_WORDS = frozenset(stems("url urls link links metadata signed presigned"))
+
+
+def _carries_content(action: str) -> bool:
+    said = set(stems(action))
+    return bool(said & _CARRY_VERBS and said & _CONTENT_WORDS and not said & _NOT_CONTENT_WORDS)
+
+
+def content_through_app_servers(design: Design) -> Iterator[Hit]:
+    """Large objects pass through the application servers on their way to or from
+    object storage.
+
+    Why it matters:
+        An upload or a download of megabytes held by an application server ties up its
+        network card and a connection for as long as the transfer takes, so the app
+        tier is sized by bytes rather than by requests. A signed URL lets the client
+        send to or fetch from object storage (or a CDN in front of it) directly, and the
+        app servers only hand out the URL.
+    Triggers:
+        Phase 2's object size of 1 MB or more (or, without it, a phase 3 access pattern
+        marked as large objects), and a synchronous step at an application server whose
+        action moves the content itself (receives, streams, proxies, uploads a file, a
+        video, an image...; not a URL, a link or metadata) on a path that also reaches
+        object storage. The bytes per second each app server then carries (phase 2's
+        peak rate × object size ÷ its count) are set against one 10 Gbit/s network
+        card. A reading of the step's words, so a warning that asks.
+    Better:
+        The app server signs a URL; the client uploads (in parts, resumable) or
+        downloads straight from object storage or the CDN.
+    """
+    arch = design.architecture
+    size = _large_object_size(design)
+    if size is None:
+        return
+    peak_reads, peak_writes = capacity.peaks(design)
+    for key, rate in (("write_path", peak_writes), ("read_path", peak_reads)):
+        steps = arch.path(key)
+        if not any(_is_object_storage(arch, s) for s in steps):
+            continue
+        for step in steps:
+            component = arch.component(step.component)
+            if step.is_async or component is None or component.type != "app_server":
+                continue
+            if not _carries_content(step.action):
+                continue
+            arithmetic = ""
+            if rate and component.count:
+                through = rate * size
+                each = through / component.count
+                nic = CAPACITIES_BY_KEY["bandwidth"].value
+                arithmetic = (
+                    f"{format_value(rate, 'rate')} × {format_value(size, 'size')} = "
+                    f"{format_value(through, 'bandwidth')} through the app tier; ÷ "
+                    f"{component.count} = {format_value(each, 'bandwidth')} on each, "
+                    f"{each / nic:.2g}x one 10 Gbit/s card ({format_value(nic, 'bandwidth')})"
+                )
+            yield Hit(
+                field=f"{step.field}.action",
+                message=f'"{step.component}" {step.action.strip().rstrip(".")}: each object '
+                f"of {format_value(size, 'size')} passes through the app servers on its way "
+                "to or from object storage. Could the client move it directly, with a "
+                "signed URL?",
+                arithmetic=arithmetic,
+                hint="How many bytes a second would each app server carry at peak?",
+                fix="Have the app server sign a URL and let the client upload (in parts) "
+                "or download straight from object storage or its CDN.",
+            )
+            break  # one finding per path
+
+
+def _large_object_size(design: Design) -> float | None:
+    """Phase 2's object size when it is large; 1 MB when there is no phase 2 size but
+    phase 3 says the objects are large; None otherwise."""
+    size: float | None = None
+    if design.has(2):
+        try:
+            quantity = design.estimate.assumptions.get("object_size")
+        except AnswerShapeError:
+            quantity = None
+        size = quantity.value if quantity is not None else None
+    if size is not None:
+        return size if size >= LARGE_OBJECT_BYTES else None
+    if design.has(3):
+        try:
+            patterns = design.data_model.access_patterns
+        except AnswerShapeError:
+            return None
+        if any(p.large_objects for p in patterns):
+            return LARGE_OBJECT_BYTES
+    return None
+
+
+def _is_object_storage(arch: Architecture, step: Step) -> bool:
+    component = arch.component(step.component)
+    return component is not None and component.type == "object_storage"
 
 
 # -- Expectations: the component types a problem's design needs ---------------------------

@@ -183,6 +183,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ARC-013", 5, WARNING, architecture.over_engineered, COMPUTED),
     Rule("ARC-014", 5, WARNING, architecture.expected_component_missing, STRUCTURAL),
     Rule("ARC-015", 5, WARNING, architecture.waits_after_durable, STRUCTURAL),
+    Rule("ARC-016", 5, WARNING, architecture.content_through_app_servers, TEXTUAL),
     # Phase 6: technology choices
     Rule("TEC-001", 6, ERROR, technology.missing_part, STRUCTURAL),
     Rule("TEC-002", 6, WARNING, technology.no_same_kind_alternative, TEXTUAL),
