@@ -83,12 +83,12 @@ class Design:
         """Phase ``phase``'s answer replaced, before anything has read it, by ``document``
         and ``parsed``, its parse (a save has parsed it to check its shape: it is not
         parsed again)."""
-        worked_out = [
-            k for k in self.__dict__ if isinstance(getattr(Design, k, None), cached_property)
-        ]
-        if worked_out or self._findings:
-            raise RuntimeError(f"phase {phase} was put after the design was read: {worked_out}")
         attribute = _PARSED[phase]
+        # Another phase's parse may have been read (phase 1's requirements offer the
+        # choices of a phase 3 form); its own, or anything worked out across phases, not.
+        stale = [k for k in (attribute, *_ACROSS_PHASES) if k in self.__dict__]
+        if stale or self._memo or self._findings:
+            raise RuntimeError(f"phase {phase} was put after the design read {stale}")
         self.answers[phase] = document
         self.__dict__[attribute] = parsed
 
@@ -169,6 +169,8 @@ class Design:
         return capacity.model(self)
 
 
+# What a Design works out from several phases at once.
+_ACROSS_PHASES = ("estimate_report", "capacity", "everything_said")
 # Each phase's parse, as the Design attribute that keeps it.
 _PARSED = {
     1: "requirements",

@@ -29,3 +29,11 @@ def test_put_after_anything_was_worked_out_is_refused():
     document = {"version": 1, "availability": "99.9%"}
     with pytest.raises(RuntimeError):
         design.put(2, document, requirements.parse(document))
+
+
+def test_put_after_another_phase_was_read_is_allowed():
+    """A phase 3 form offers phase 1's requirements: reading them first is fine."""
+    design = Design({1: {"version": 1}}, ProblemSpec(slug="x"))
+    assert design.requirements is not None
+    design.put(3, {"version": 1}, "parsed")
+    assert design.data_model == "parsed"
