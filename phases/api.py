@@ -93,7 +93,7 @@ LAYOUT = Layout(
         Rows(
             "protocols",
             (
-                text_field("client", "Client", placeholder="browsers and mobile apps"),
+                text_field("client", "Client", placeholder="e.g. the members' mobile app"),
                 choice_field(
                     "protocol",
                     "Protocol",
@@ -107,7 +107,7 @@ LAYOUT = Layout(
                     },
                 ),
                 text_field(
-                    "reason", "Why", placeholder="public, cacheable, every client speaks HTTP"
+                    "reason", "Why", placeholder="what this client needs that the protocol gives"
                 ),
             ),
         ),
@@ -116,10 +116,10 @@ LAYOUT = Layout(
             (
                 requirement_field(),
                 choice_field("method", "Method", METHODS),
-                text_field("path", "Path", placeholder="/v1/urls"),
-                text_field("request", "Request fields", placeholder="long_url, alias"),
-                text_field("response", "Response fields", placeholder="short_url, expires_at"),
-                text_field("status", "Success status", placeholder="201"),
+                text_field("path", "Path", placeholder="e.g. /v1/loans/{loan_id}"),
+                text_field("request", "Request fields", placeholder="e.g. book_id, member_id"),
+                text_field("response", "Response fields", placeholder="e.g. loan_id, due_on"),
+                text_field("status", "Success status", placeholder="a status code, e.g. 2xx"),
                 choice_field(
                     "idempotency",
                     "Idempotency",
@@ -133,7 +133,7 @@ LAYOUT = Layout(
                 ),
                 choice_field("redirect", "Redirect", REDIRECTS),
                 choice_field("pagination", "Pagination", PAGINATION),
-                text_field("notes", "Notes", placeholder="302 so every click is counted"),
+                text_field("notes", "Notes", placeholder="e.g. why this status, how pages are cut"),
             ),
         ),
     ),

@@ -114,8 +114,13 @@ class Architecture:
 
 # A step of the write or the read path; the component is suggested from those declared.
 STEP_FIELDS = (
-    text_field("component", "Component", placeholder="app", suggest="declared-components"),
-    text_field("action", "What happens", placeholder="look up the short code"),
+    text_field(
+        "component",
+        "Component",
+        placeholder="a component named above",
+        suggest="declared-components",
+    ),
+    text_field("action", "What happens", placeholder="e.g. check the book is on the shelf"),
     choice_field("branch", "Branch", BRANCHES, {"hit": "cache hit", "miss": "cache miss"}),
     checkbox_field("async", "Asynchronous", "Happens after the user has their answer."),
 )
@@ -126,16 +131,16 @@ LAYOUT = Layout(
         Rows(
             "components",
             (
-                text_field("name", "Name", placeholder="cache"),
+                text_field("name", "Name", placeholder="a short name, e.g. loans-db"),
                 choice_field("type", "Kind", tuple(COMPONENT_TYPES), COMPONENT_TYPES),
-                text_field("count", "How many", placeholder="2"),
+                text_field("count", "How many", placeholder="a whole number"),
                 text_field(
                     "why",
                     "Why it exists",
-                    placeholder="99% of 23,000 reads/s never reach the database",
+                    placeholder="the need it answers, with its number",
                 ),
                 text_field(
-                    "without", "What breaks without it", placeholder="the database takes every read"
+                    "without", "What breaks without it", placeholder="what fails or slows down"
                 ),
                 checkbox_field(
                     "stateful",
@@ -146,7 +151,7 @@ LAYOUT = Layout(
                     "capacity",
                     "One instance handles",
                     help_text="Optional. Phase 7 uses it instead of the tutor's figure.",
-                    placeholder="2,000 requests/s",
+                    placeholder="a rate, e.g. N requests/s",
                 ),
             ),
         ),

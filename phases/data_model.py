@@ -126,10 +126,10 @@ LAYOUT = Layout(
             "access_patterns",
             (
                 requirement_field(),
-                text_field("name", "Access pattern", placeholder="resolve a short code"),
-                text_field("entity", "Entity", placeholder="Link"),
-                text_field("data", "Data needed", placeholder="long URL, expiry"),
-                text_field("key", "Looked up by", placeholder="short code"),
+                text_field("name", "Access pattern", placeholder="e.g. list a member's loans"),
+                text_field("entity", "Entity", placeholder="e.g. Loan"),
+                text_field("data", "Data needed", placeholder="e.g. book title, due date"),
+                text_field("key", "Looked up by", placeholder="e.g. member id"),
                 choice_field("kind", "Read or write", KINDS),
                 choice_field(
                     "lookup",
@@ -142,7 +142,7 @@ LAYOUT = Layout(
                         "ad_hoc": "ad-hoc query",
                     },
                 ),
-                text_field("rate", "Rate", placeholder="20,000/s"),
+                text_field("rate", "Rate", placeholder="a rate, e.g. N/s"),
                 choice_field("records", "Records touched", RECORDS),
                 choice_field(
                     "storage",
@@ -170,9 +170,11 @@ LAYOUT = Layout(
         Rows(
             "entities",
             (
-                text_field("name", "Entity", placeholder="Link"),
-                text_field("fields", "Fields", placeholder="code, long_url, owner_id, created_at"),
-                text_field("key", "Key", placeholder="code"),
+                text_field("name", "Entity", placeholder="e.g. Loan"),
+                text_field(
+                    "fields", "Fields", placeholder="e.g. loan_id, book_id, member_id, due_on"
+                ),
+                text_field("key", "Key", placeholder="e.g. loan_id"),
             ),
         ),
         Rows(
@@ -182,8 +184,8 @@ LAYOUT = Layout(
                 choice_field(
                     "fanout", "Fan-out", FANOUTS, {"write": "on write", "read": "on read"}
                 ),
-                text_field("what", "What", placeholder="click counts kept per link"),
-                text_field("reason", "Why", placeholder="read 10x more than written"),
+                text_field("what", "What", placeholder="e.g. due dates copied into each loan"),
+                text_field("reason", "Why", placeholder="e.g. read far more often than written"),
             ),
         ),
     ),

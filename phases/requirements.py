@@ -181,57 +181,69 @@ LAYOUT = Layout(
         text_field(
             "read_write_ratio",
             "Read:write ratio",
-            placeholder="10:1",
-            help_text="Reads for every write, e.g. 10:1.",
+            placeholder="N:1",
+            help_text="Reads for every write, e.g. 4:1.",
         ),
-        text_field("scale.users", "Users", placeholder="50M monthly active users"),
-        text_field("scale.requests", "Requests", placeholder="100M new links a day"),
-        text_field("scale.data_growth", "Data growth", placeholder="20 GB a day"),
+        text_field("scale.users", "Users", placeholder="who and how many, e.g. 4.2M members"),
+        text_field(
+            "scale.requests",
+            "Requests",
+            placeholder="a count a day or a second, e.g. N loans a day",
+        ),
+        text_field("scale.data_growth", "Data growth", placeholder="a size a day, e.g. N GB a day"),
         text_field(
             "availability",
             "Availability",
-            placeholder="99.9%",
+            placeholder="a percentage, or N nines",
             help_text="A percentage, or a number of nines.",
         ),
-        text_field("throughput", "Throughput", placeholder="20,000 redirects/s at peak"),
+        text_field(
+            "throughput", "Throughput", placeholder="the busiest operation at peak, e.g. N loans/s"
+        ),
     ),
     lists=(
         Rows(
             "functional",
             (
-                text_field("text", "Requirement", placeholder="A visitor can open a short link"),
+                text_field(
+                    "text",
+                    "Requirement",
+                    placeholder="actor can verb object, e.g. A member can reserve a book",
+                ),
                 choice_field("path", "Path", PATHS, {"both": "read and write"}),
             ),
         ),
         Rows(
             "latency",
             (
-                text_field("operation", "Operation", placeholder="redirect"),
+                text_field("operation", "Operation", placeholder="e.g. reserve a book"),
                 choice_field("percentile", "Percentile", PERCENTILES),
-                text_field("target", "Target", placeholder="100"),
+                text_field("target", "Target", placeholder="a number"),
                 choice_field("unit", "Unit", ("us", "ms", "s"), {"us": "µs"}),
             ),
         ),
         Rows(
             "consistency",
             (
-                text_field("data", "Data", placeholder="click counts"),
+                text_field("data", "Data", placeholder="e.g. copies on the shelf"),
                 choice_field(
                     "model",
                     "Model",
                     CONSISTENCY_MODELS,
                     {"read_your_writes": "read your writes"},
                 ),
-                text_field("staleness", "Staleness bound", placeholder="within 5 s"),
+                text_field("staleness", "Staleness bound", placeholder="e.g. within N s"),
             ),
         ),
         Rows(
             "durability",
             (
-                text_field("data", "Data", placeholder="links"),
+                text_field("data", "Data", placeholder="e.g. loan records"),
                 choice_field("cost_of_loss", "Cost of loss", LOSS_COSTS),
                 text_field(
-                    "notes", "Notes", placeholder="a lost link breaks every page that embeds it"
+                    "notes",
+                    "Notes",
+                    placeholder="what a loss costs, e.g. fines for returned books",
                 ),
             ),
         ),
