@@ -186,6 +186,21 @@ def test_fixing_the_mistake_turns_the_phase_passed_or_warning_free_of_errors(ali
     assert answer.revision == 2
 
 
+def test_a_letter_o_in_a_latency_target_is_named_not_taken_for_a_unit(alice_client, attempt):
+    """The unit is chosen beside the number: "2OO" with ms chosen was answered "Use a
+    time unit such as µs, ms or s (got 'oo')"."""
+    document = copy.deepcopy(GOOD)
+    document["latency"][0].update(target="2OO", unit="ms")
+    response = alice_client.post(phase_url(attempt), requirements_post(document))
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert (
+        "Target: &#x27;2OO&#x27; has the letter O where the digit 0 belongs: write &#x27;200&#x27;."
+        in html
+    )
+    assert "time unit" not in html
+
+
 def test_unparseable_input_is_a_field_error_and_keeps_what_was_typed(alice_client, attempt):
     document = copy.deepcopy(GOOD)
     document["latency"][0]["target"] = "2OO ms"
@@ -193,7 +208,7 @@ def test_unparseable_input_is_a_field_error_and_keeps_what_was_typed(alice_clien
     response = alice_client.post(phase_url(attempt), requirements_post(document))
     html = response.content.decode()
     assert response.status_code == 422
-    assert "Target: Enter a number such as 200" in html
+    assert "Target: &#x27;2OO ms&#x27; has the letter O where the digit 0 belongs" in html
     assert 'value="2OO ms"' in html
     assert "Something only I typed" in html
     assert not PhaseAnswer.objects.filter(attempt=attempt).exists()
