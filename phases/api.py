@@ -1302,7 +1302,14 @@ def export_section(design: Design) -> list[str]:
     out.append(
         table(
             ["Client", "Protocol", "Why"],
-            [[cell(p.client), cell(p.protocol), cell(p.reason)] for p in api.protocols],
+            [
+                [
+                    cell(p.client),
+                    cell(LAYOUT.label("protocol", p.protocol, "protocols")),
+                    cell(p.reason),
+                ]
+                for p in api.protocols
+            ],
             empty="_None stated._",
         )
     )
@@ -1323,15 +1330,15 @@ def export_section(design: Design) -> list[str]:
             ],
             [
                 [
-                    cell(e.method),
+                    cell(LAYOUT.label("method", e.method, "endpoints")),
                     cell(e.path),
                     cell(e.requirement),
                     cell(e.request),
                     cell(e.response),
                     cell(e.status),
-                    cell(e.idempotency),
-                    cell(e.redirect),
-                    cell(e.pagination),
+                    cell(LAYOUT.label("idempotency", e.idempotency, "endpoints")),
+                    cell(LAYOUT.label("redirect", e.redirect, "endpoints")),
+                    cell(LAYOUT.label("pagination", e.pagination, "endpoints")),
                     cell(e.notes),
                 ]
                 for e in api.endpoints

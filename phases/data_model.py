@@ -1413,11 +1413,11 @@ def export_section(design: Design) -> list[str]:
                     cell(p.entity),
                     cell(p.data),
                     cell(p.key),
-                    cell(p.kind),
-                    cell(p.lookup),
+                    cell(LAYOUT.label("kind", p.kind, "access_patterns")),
+                    cell(LAYOUT.label("lookup", p.lookup, "access_patterns")),
                     cell(p.rate),
-                    cell(p.records),
-                    cell(p.storage),
+                    cell(LAYOUT.label("records", p.records, "access_patterns")),
+                    cell(LAYOUT.label("storage", p.storage, "access_patterns")),
                     yes(p.transactional),
                     yes(p.large_objects),
                 ]
@@ -1439,7 +1439,12 @@ def export_section(design: Design) -> list[str]:
         table(
             ["Choice", "Fan-out", "What", "Why"],
             [
-                [cell(m.choice), cell(m.fanout), cell(m.what), cell(m.reason)]
+                [
+                    cell(LAYOUT.label("choice", m.choice, "modelling")),
+                    cell(LAYOUT.label("fanout", m.fanout, "modelling")),
+                    cell(m.what),
+                    cell(m.reason),
+                ]
                 for m in model.modelling
             ],
             empty="_None stated._",

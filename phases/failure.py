@@ -1347,10 +1347,10 @@ def export_section(design: Design) -> list[str]:
             [
                 [
                     cell(c.component),
-                    cell(c.dependency),
+                    cell(LAYOUT.label("dependency", c.dependency, "components")),
                     cell(c.user_sees),
-                    cell(c.mitigation),
-                    cell(c.replication),
+                    cell(LAYOUT.label("mitigation", c.mitigation, "components")),
+                    cell(LAYOUT.label("replication", c.replication, "components")),
                     yes(c.automatic_failover),
                 ]
                 for c in f.components

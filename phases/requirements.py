@@ -1203,13 +1203,16 @@ def export_section(design: Design) -> list[str]:
     out.append(
         table(
             ["Requirement", "Path"],
-            [[cell(f.text), cell(f.path)] for f in req.functional],
+            [
+                [cell(f.text), cell(LAYOUT.label("path", f.path, "functional"))]
+                for f in req.functional
+            ],
             empty="_None listed._",
         )
     )
     out += ["", "### Clarifications", ""]
-    out.append(field_line("Region", req.region))
-    out.append(field_line("Ordering", req.ordering))
+    out.append(field_line("Users are", LAYOUT.label("clarifications.region", req.region)))
+    out.append(field_line("Lists are", LAYOUT.label("clarifications.ordering", req.ordering)))
     out.append(field_line("Left out", ", ".join(req.left_out)))
     if req.notes:
         out.append(field_line("Notes", req.notes))
@@ -1234,7 +1237,11 @@ def export_section(design: Design) -> list[str]:
         table(
             ["Operation", "Percentile", "Target"],
             [
-                [cell(t.operation), cell(t.percentile), cell(f"{t.target} {t.unit}".strip())]
+                [
+                    cell(t.operation),
+                    cell(t.percentile),
+                    cell(f"{t.target} {LAYOUT.label('unit', t.unit, 'latency')}".strip()),
+                ]
                 for t in req.latency
             ],
             empty="_None stated._",
@@ -1244,7 +1251,14 @@ def export_section(design: Design) -> list[str]:
     out.append(
         table(
             ["Data", "Model", "Staleness"],
-            [[cell(c.data), cell(c.model), cell(c.staleness)] for c in req.consistency],
+            [
+                [
+                    cell(c.data),
+                    cell(LAYOUT.label("model", c.model, "consistency")),
+                    cell(c.staleness),
+                ]
+                for c in req.consistency
+            ],
             empty="_None stated._",
         )
     )
@@ -1252,7 +1266,14 @@ def export_section(design: Design) -> list[str]:
     out.append(
         table(
             ["Data", "Cost of loss", "Notes"],
-            [[cell(d.data), cell(d.cost_of_loss), cell(d.notes)] for d in req.durability],
+            [
+                [
+                    cell(d.data),
+                    cell(LAYOUT.label("cost_of_loss", d.cost_of_loss, "durability")),
+                    cell(d.notes),
+                ]
+                for d in req.durability
+            ],
             empty="_None stated._",
         )
     )
