@@ -329,6 +329,24 @@ def test_rules_page_shows_what_each_verdict_rests_on(client, db):
         heading = re.search(rf'id="{rule.code}">\s*<h3>(.*?)</h3>', html, re.S)
         assert heading, rule.code
         assert f">{rule.evidence.label}</a>" in heading.group(1), rule.code
+        assert f"Evidence: </span>{rule.evidence.label}" in heading.group(1), rule.code
+
+
+def test_rules_page_opens_with_an_index_by_phase_linking_every_rule(client, db):
+    import re
+
+    from phases.engine.registry import PHASES, RULES
+
+    html = client.get(reverse("rules")).content.decode()
+    index = re.search(r'<nav class="rules-index" id="index".*?</nav>', html, re.S)
+    assert index, "no index"
+    assert html.index('id="index"') < html.index('id="phase-1"')  # at the top
+    for phase in PHASES:
+        assert f'href="#phase-{phase.number}"' in index.group(0)
+        assert f'id="phase-{phase.number}"' in html
+    for rule in RULES:
+        assert f'href="#{rule.code}"' in index.group(0), rule.code
+    assert html.count('href="#index"') == len(PHASES)  # back to the index from each phase
 
 
 def test_health_endpoints(client, db):
