@@ -131,7 +131,7 @@ LAYOUT = Layout(
             "extra_assumptions",
             (
                 text_field("name", "Assumption", placeholder="e.g. books per loan"),
-                text_field("value", "Value", placeholder="a number with its unit"),
+                text_field("value", "Value", placeholder="e.g. N books"),
             ),
         ),
     ),

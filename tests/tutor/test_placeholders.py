@@ -2,7 +2,8 @@
 
 On every shipped problem's nine phase pages, no placeholder may carry a figure
 ("1,157/s", "36 TB", "99.9%") or a phrase ("302 so every click is counted") from any
-shipped problem's reference solution or sample answers, nor be a whole answer ("db").
+shipped problem's reference solution or sample answers, nor be a whole answer ("db");
+the help under the fields may not quote an answer's figures as its examples either.
 """
 
 import html
@@ -30,13 +31,14 @@ STOPWORDS = frozenset(
     )
 )
 # A number with its unit if it has one: "1,157/s", "36 TB", "99.9%", "10:1", "2x", "5 years",
-# "23,000 reads/s"; "302 so ..." is the figure 302.
+# "23,000 reads/s"; "302 so ..." is the figure 302; "phase 7" is none.
 UNIT = (
     r"%|x|[kmgtp]?i?b(?:/s)?|[kmgtp]?bps|bn|[kmb]|µs|us|ms|s|sec|seconds?|min|minutes?|"
     r"h|hours?|days?|weeks?|months?|years?|/[a-z]+|[a-z]+/[a-z]+"
 )
 FIGURE = re.compile(
-    rf"(?<![\w:.,/])(\d[\d,]*(?:\.\d+)?)(?::(\d[\d,]*(?:\.\d+)?))?(?:\s?({UNIT}))?(?!\w)",
+    rf"(?<!phase )(?<![\w:.,/])(\d[\d,]*(?:\.\d+)?)(?::(\d[\d,]*(?:\.\d+)?))?"
+    rf"(?:\s?({UNIT}))?(?!\w)",
     re.I,
 )
 # Two figures in the same unit this close are the same answer rounded differently
@@ -48,6 +50,8 @@ WORD = re.compile(r"[a-z0-9][a-z0-9'_-]*", re.I)
 # this list is emptied rather than left to excuse a new leak.
 WAITING = {(7, "db"), (7, "99%")}
 PLACEHOLDER = re.compile(r'\splaceholder="([^"]*)"')
+# The help under a field or a list: its examples must not be an answer's figures either.
+HELP = re.compile(r'<p class="help"[^>]*>(.*?)</p>', re.S)
 
 
 def _strings(value) -> list[str]:
@@ -150,6 +154,10 @@ def placeholders(page: str) -> list[str]:
     return [html.unescape(p) for p in PLACEHOLDER.findall(page)]
 
 
+def help_texts(page: str) -> list[str]:
+    return [html.unescape(re.sub(r"<[^>]+>", "", h)) for h in HELP.findall(page)]
+
+
 def test_the_checker_catches_answers_given_away(answers):
     """The check itself: what the pages used to show is caught, a neutral form is not."""
     for leaked in (
@@ -174,7 +182,7 @@ def test_the_shipped_answers_are_read(answers):
 @pytest.mark.parametrize("path", SHIPPED_SETS, ids=lambda p: p.stem)
 def test_no_placeholder_gives_an_answer_away(alice_client, alice, answers, path):
     problem_set = shipped_problem_set(path.stem)
-    seen = 0
+    seen = helps = 0
     leaks = []
     for problem in problem_set.problems.all():
         attempt = start_attempt(alice, problem)
@@ -189,7 +197,15 @@ def test_no_placeholder_gives_an_answer_away(alice_client, alice, answers, path)
                     f"{problem.slug}, phase {phase.number}: placeholder {text!r} has {what}"
                     for what in answers.given_away(text)
                 ]
+            for text in help_texts(response.content.decode()):
+                helps += 1
+                leaks += [
+                    f"{problem.slug}, phase {phase.number}: help {text!r} has {what}"
+                    for what in answers.given_away(text)
+                    if what.startswith("the figure")
+                ]
     assert seen > 50  # the pages were read: every phase has placeholders
+    assert helps > 20
     assert leaks == [], "\n".join(dict.fromkeys(leaks))
 
 
