@@ -184,11 +184,11 @@ LAYOUT = Layout(
             placeholder="N:1",
             help_text="Reads for every write, e.g. 4:1.",
         ),
-        text_field("scale.users", "Users", placeholder="who and how many, e.g. 4.2M members"),
+        text_field("scale.users", "Users", placeholder="e.g. 4.2M members"),
         text_field(
             "scale.requests",
             "Requests",
-            placeholder="a count a day or a second, e.g. N loans a day",
+            placeholder="e.g. N loans a day",
         ),
         text_field("scale.data_growth", "Data growth", placeholder="a size a day, e.g. N GB a day"),
         text_field(
@@ -197,9 +197,7 @@ LAYOUT = Layout(
             placeholder="a percentage, or N nines",
             help_text="A percentage, or a number of nines.",
         ),
-        text_field(
-            "throughput", "Throughput", placeholder="the busiest operation at peak, e.g. N loans/s"
-        ),
+        text_field("throughput", "Throughput", placeholder="e.g. N loans/s at peak"),
     ),
     lists=(
         Rows(
@@ -208,7 +206,7 @@ LAYOUT = Layout(
                 text_field(
                     "text",
                     "Requirement",
-                    placeholder="actor can verb object, e.g. A member can reserve a book",
+                    placeholder="e.g. A member can reserve a book",
                 ),
                 choice_field("path", "Path", PATHS, {"both": "read and write"}),
             ),
@@ -243,7 +241,7 @@ LAYOUT = Layout(
                 text_field(
                     "notes",
                     "Notes",
-                    placeholder="what a loss costs, e.g. fines for returned books",
+                    placeholder="e.g. fines for returned books",
                 ),
             ),
         ),

@@ -108,7 +108,12 @@ def _words(text: str) -> list[str]:
 def _phrases(text: str, n: int = 3) -> set[tuple[str, ...]]:
     words = _words(text)
     grams = {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-    return {g for g in grams if sum(w not in STOPWORDS for w in g) >= 2}
+    return {g for g in grams if sum(_content(w) for w in g) >= 2}
+
+
+def _content(word: str) -> bool:
+    """A word that can carry an answer: not a stopword, not a lone letter (the s of /s)."""
+    return word not in STOPWORDS and len(word) > 1
 
 
 class Answers:
