@@ -120,7 +120,7 @@ STEP_FIELDS = (
         placeholder="a component named above",
         suggest="declared-components",
     ),
-    text_field("action", "What happens", placeholder="e.g. check the book is on the shelf"),
+    text_field("action", "What happens", placeholder="e.g. reserve the copy"),
     choice_field("branch", "Branch", BRANCHES, {"hit": "cache hit", "miss": "cache miss"}),
     checkbox_field("async", "Asynchronous", "Happens after the user has their answer."),
 )
@@ -131,16 +131,16 @@ LAYOUT = Layout(
         Rows(
             "components",
             (
-                text_field("name", "Name", placeholder="a short name, e.g. loans-db"),
+                text_field("name", "Name", placeholder="e.g. loans-db"),
                 choice_field("type", "Kind", tuple(COMPONENT_TYPES), COMPONENT_TYPES),
-                text_field("count", "How many", placeholder="a whole number"),
+                text_field("count", "How many", placeholder="N"),
                 text_field(
                     "why",
                     "Why it exists",
-                    placeholder="the need it answers, with its number",
+                    placeholder="e.g. N reads/s to serve",
                 ),
                 text_field(
-                    "without", "What breaks without it", placeholder="what fails or slows down"
+                    "without", "What breaks without it", placeholder="e.g. renewals time out"
                 ),
                 checkbox_field(
                     "stateful",
@@ -151,7 +151,7 @@ LAYOUT = Layout(
                     "capacity",
                     "One instance handles",
                     help_text="Optional. Phase 7 uses it instead of the tutor's figure.",
-                    placeholder="a rate, e.g. N requests/s",
+                    placeholder="e.g. N requests/s",
                 ),
             ),
         ),
