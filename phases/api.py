@@ -93,7 +93,7 @@ LAYOUT = Layout(
         Rows(
             "protocols",
             (
-                text_field("client", "Client", placeholder="browsers and mobile apps"),
+                text_field("client", "Client", placeholder="e.g. the members' mobile app"),
                 choice_field(
                     "protocol",
                     "Protocol",
@@ -107,7 +107,7 @@ LAYOUT = Layout(
                     },
                 ),
                 text_field(
-                    "reason", "Why", placeholder="public, cacheable, every client speaks HTTP"
+                    "reason", "Why", placeholder="what this client needs that the protocol gives"
                 ),
             ),
         ),
@@ -116,10 +116,10 @@ LAYOUT = Layout(
             (
                 requirement_field(),
                 choice_field("method", "Method", METHODS),
-                text_field("path", "Path", placeholder="/v1/urls"),
-                text_field("request", "Request fields", placeholder="long_url, alias"),
-                text_field("response", "Response fields", placeholder="short_url, expires_at"),
-                text_field("status", "Success status", placeholder="201"),
+                text_field("path", "Path", placeholder="e.g. /v1/loans/{loan_id}"),
+                text_field("request", "Request fields", placeholder="e.g. book_id, member_id"),
+                text_field("response", "Response fields", placeholder="e.g. loan_id, due_on"),
+                text_field("status", "Success status", placeholder="a status code, e.g. 2xx"),
                 choice_field(
                     "idempotency",
                     "Idempotency",
@@ -133,7 +133,7 @@ LAYOUT = Layout(
                 ),
                 choice_field("redirect", "Redirect", REDIRECTS),
                 choice_field("pagination", "Pagination", PAGINATION),
-                text_field("notes", "Notes", placeholder="302 so every click is counted"),
+                text_field("notes", "Notes", placeholder="e.g. why this status, how pages are cut"),
             ),
         ),
     ),
@@ -1302,7 +1302,14 @@ def export_section(design: Design) -> list[str]:
     out.append(
         table(
             ["Client", "Protocol", "Why"],
-            [[cell(p.client), cell(p.protocol), cell(p.reason)] for p in api.protocols],
+            [
+                [
+                    cell(p.client),
+                    cell(LAYOUT.label("protocol", p.protocol, "protocols")),
+                    cell(p.reason),
+                ]
+                for p in api.protocols
+            ],
             empty="_None stated._",
         )
     )
@@ -1323,15 +1330,15 @@ def export_section(design: Design) -> list[str]:
             ],
             [
                 [
-                    cell(e.method),
+                    cell(LAYOUT.label("method", e.method, "endpoints")),
                     cell(e.path),
                     cell(e.requirement),
                     cell(e.request),
                     cell(e.response),
                     cell(e.status),
-                    cell(e.idempotency),
-                    cell(e.redirect),
-                    cell(e.pagination),
+                    cell(LAYOUT.label("idempotency", e.idempotency, "endpoints")),
+                    cell(LAYOUT.label("redirect", e.redirect, "endpoints")),
+                    cell(LAYOUT.label("pagination", e.pagination, "endpoints")),
                     cell(e.notes),
                 ]
                 for e in api.endpoints

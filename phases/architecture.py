@@ -115,8 +115,13 @@ class Architecture:
 
 # A step of the write or the read path; the component is suggested from those declared.
 STEP_FIELDS = (
-    text_field("component", "Component", placeholder="app", suggest="declared-components"),
-    text_field("action", "What happens", placeholder="look up the short code"),
+    text_field(
+        "component",
+        "Component",
+        placeholder="a component named above",
+        suggest="declared-components",
+    ),
+    text_field("action", "What happens", placeholder="e.g. reserve the copy"),
     choice_field("branch", "Branch", BRANCHES, {"hit": "cache hit", "miss": "cache miss"}),
     checkbox_field("async", "Asynchronous", "Happens after the user has their answer."),
 )
@@ -127,16 +132,16 @@ LAYOUT = Layout(
         Rows(
             "components",
             (
-                text_field("name", "Name", placeholder="cache"),
+                text_field("name", "Name", placeholder="e.g. loans-db"),
                 choice_field("type", "Kind", tuple(COMPONENT_TYPES), COMPONENT_TYPES),
-                text_field("count", "How many", placeholder="2"),
+                text_field("count", "How many", placeholder="N"),
                 text_field(
                     "why",
                     "Why it exists",
-                    placeholder="99% of 23,000 reads/s never reach the database",
+                    placeholder="e.g. N reads/s to serve",
                 ),
                 text_field(
-                    "without", "What breaks without it", placeholder="the database takes every read"
+                    "without", "What breaks without it", placeholder="e.g. renewals time out"
                 ),
                 checkbox_field(
                     "stateful",
@@ -147,7 +152,7 @@ LAYOUT = Layout(
                     "capacity",
                     "One instance handles",
                     help_text="Optional. Phase 7 uses it instead of the tutor's figure.",
-                    placeholder="2,000 requests/s",
+                    placeholder="e.g. N requests/s",
                 ),
             ),
         ),

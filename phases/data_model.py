@@ -126,10 +126,10 @@ LAYOUT = Layout(
             "access_patterns",
             (
                 requirement_field(),
-                text_field("name", "Access pattern", placeholder="resolve a short code"),
-                text_field("entity", "Entity", placeholder="Link"),
-                text_field("data", "Data needed", placeholder="long URL, expiry"),
-                text_field("key", "Looked up by", placeholder="short code"),
+                text_field("name", "Access pattern", placeholder="e.g. list a member's loans"),
+                text_field("entity", "Entity", placeholder="e.g. Loan"),
+                text_field("data", "Data needed", placeholder="e.g. book title, due date"),
+                text_field("key", "Looked up by", placeholder="e.g. member id"),
                 choice_field("kind", "Read or write", KINDS),
                 choice_field(
                     "lookup",
@@ -142,7 +142,7 @@ LAYOUT = Layout(
                         "ad_hoc": "ad-hoc query",
                     },
                 ),
-                text_field("rate", "Rate", placeholder="20,000/s"),
+                text_field("rate", "Rate", placeholder="a rate, e.g. N/s"),
                 choice_field("records", "Records touched", RECORDS),
                 choice_field(
                     "storage",
@@ -170,9 +170,11 @@ LAYOUT = Layout(
         Rows(
             "entities",
             (
-                text_field("name", "Entity", placeholder="Link"),
-                text_field("fields", "Fields", placeholder="code, long_url, owner_id, created_at"),
-                text_field("key", "Key", placeholder="code"),
+                text_field("name", "Entity", placeholder="e.g. Loan"),
+                text_field(
+                    "fields", "Fields", placeholder="e.g. loan_id, book_id, member_id, due_on"
+                ),
+                text_field("key", "Key", placeholder="e.g. loan_id"),
             ),
         ),
         Rows(
@@ -182,8 +184,8 @@ LAYOUT = Layout(
                 choice_field(
                     "fanout", "Fan-out", FANOUTS, {"write": "on write", "read": "on read"}
                 ),
-                text_field("what", "What", placeholder="click counts kept per link"),
-                text_field("reason", "Why", placeholder="read 10x more than written"),
+                text_field("what", "What", placeholder="e.g. due dates copied into each loan"),
+                text_field("reason", "Why", placeholder="e.g. read far more often than written"),
             ),
         ),
     ),
@@ -1481,11 +1483,11 @@ def export_section(design: Design) -> list[str]:
                     cell(p.entity),
                     cell(p.data),
                     cell(p.key),
-                    cell(p.kind),
-                    cell(p.lookup),
+                    cell(LAYOUT.label("kind", p.kind, "access_patterns")),
+                    cell(LAYOUT.label("lookup", p.lookup, "access_patterns")),
                     cell(p.rate),
-                    cell(p.records),
-                    cell(p.storage),
+                    cell(LAYOUT.label("records", p.records, "access_patterns")),
+                    cell(LAYOUT.label("storage", p.storage, "access_patterns")),
                     yes(p.transactional),
                     yes(p.large_objects),
                 ]
@@ -1507,7 +1509,12 @@ def export_section(design: Design) -> list[str]:
         table(
             ["Choice", "Fan-out", "What", "Why"],
             [
-                [cell(m.choice), cell(m.fanout), cell(m.what), cell(m.reason)]
+                [
+                    cell(LAYOUT.label("choice", m.choice, "modelling")),
+                    cell(LAYOUT.label("fanout", m.fanout, "modelling")),
+                    cell(m.what),
+                    cell(m.reason),
+                ]
                 for m in model.modelling
             ],
             empty="_None stated._",

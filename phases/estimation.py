@@ -57,50 +57,50 @@ class Field:
 
 
 ASSUMPTIONS: tuple[Field, ...] = (
-    Field("daily_active_users", "Daily active users", "count", "10M"),
-    Field("writes_per_user", "Writes per user per day", "count", "5"),
-    Field("writes", "Writes (events created)", "rate", "100M/day"),
+    Field("daily_active_users", "Daily active users", "count", "4.2M"),
+    Field("writes_per_user", "Writes per user per day", "count", "0.4"),
+    Field("writes", "Writes (events created)", "rate", "37M/day"),
     Field(
         "reads",
         "Reads (requests served)",
         "rate",
-        "50k/s",
+        "6,300/s",
         "Optional. State it when the load is mostly or only reads (a cache in front of a "
         "search service, a lookup): reads then come from it, not from writes × ratio.",
     ),
-    Field("read_write_ratio", "Read:write ratio", "ratio", "10:1"),
-    Field("object_size", "Size of one object", "size", "200 B"),
+    Field("read_write_ratio", "Read:write ratio", "ratio", "4:1"),
+    Field("object_size", "Size of one object", "size", "800 B"),
     Field(
         "objects_kept",
         "Objects kept at once (state per key)",
         "count",
-        "1M",
+        "2.6M",
         "Optional. When each key holds one current value (a counter per user, a session, a "
         "driver's last position), storage is this count × object size; retention is then "
         "not needed for storage.",
     ),
-    Field("retention", "Retention", "duration", "5 years"),
-    Field("peak_factor", "Peak factor", "factor", "2x"),
-    Field("overhead", "Replication and index overhead", "factor", "3x"),
-    Field("cache_fraction", "Hot set cached (share of a day's reads)", "factor", "20%"),
+    Field("retention", "Retention", "duration", "7 years"),
+    Field("peak_factor", "Peak factor", "factor", "1.5x"),
+    Field("overhead", "Replication and index overhead", "factor", "2.5x"),
+    Field("cache_fraction", "Hot set cached (share of a day's reads)", "factor", "15%"),
 )
 RESULTS: tuple[Field, ...] = (
-    Field("writes_per_s", "Average writes", "rate", "1,157/s"),
-    Field("peak_writes_per_s", "Peak writes", "rate", "2,300/s"),
-    Field("reads_per_s", "Average reads", "rate", "11,570/s"),
-    Field("peak_reads_per_s", "Peak reads", "rate", "23,000/s"),
+    Field("writes_per_s", "Average writes", "rate", "428/s"),
+    Field("peak_writes_per_s", "Peak writes", "rate", "642/s"),
+    Field("reads_per_s", "Average reads", "rate", "1,713/s"),
+    Field("peak_reads_per_s", "Peak reads", "rate", "2,570/s"),
     Field(
         "storage",
         "Storage over retention (raw)",
         "size",
-        "36 TB",
+        "76 TB",
         "Writes × retention × object size; or objects kept × object size when each key "
         "keeps one value.",
     ),
-    Field("storage_with_overhead", "Storage with overhead", "size", "110 TB"),
-    Field("bandwidth_in", "Bandwidth in (peak)", "bandwidth", "460 KB/s"),
-    Field("bandwidth_out", "Bandwidth out (peak)", "bandwidth", "4.6 MB/s"),
-    Field("cache_memory", "Cache memory for the hot set", "size", "40 GB"),
+    Field("storage_with_overhead", "Storage with overhead", "size", "189 TB"),
+    Field("bandwidth_in", "Bandwidth in (peak)", "bandwidth", "514 KB/s"),
+    Field("bandwidth_out", "Bandwidth out (peak)", "bandwidth", "2.1 MB/s"),
+    Field("cache_memory", "Cache memory for the hot set", "size", "18 GB"),
 )
 ASSUMPTIONS_BY_KEY = {f.key: f for f in ASSUMPTIONS}
 RESULTS_BY_KEY = {f.key: f for f in RESULTS}
@@ -166,8 +166,8 @@ LAYOUT = Layout(
         Rows(
             "extra_assumptions",
             (
-                text_field("name", "Assumption", placeholder="average feed size"),
-                text_field("value", "Value", placeholder="20 posts"),
+                text_field("name", "Assumption", placeholder="e.g. books per loan"),
+                text_field("value", "Value", placeholder="e.g. N books"),
             ),
         ),
     ),

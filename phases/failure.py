@@ -97,24 +97,27 @@ LAYOUT = Layout(
         text_field(
             "retries.operations",
             "Which operations are retried",
-            placeholder="create link (keyed)",
+            placeholder="e.g. renew a loan (keyed)",
         ),
         checkbox_field("retries.backoff", "Exponential backoff"),
         checkbox_field("retries.jitter", "Jitter"),
-        text_field("retries.max_attempts", "Attempts at most", placeholder="3"),
+        text_field("retries.max_attempts", "Attempts at most", placeholder="a whole number"),
     ),
     lists=(
         Rows(
             "components",
             (
                 text_field(
-                    "component", "Component", placeholder="db", suggest="declared-components"
+                    "component",
+                    "Component",
+                    placeholder="a component of your design",
+                    suggest="declared-components",
                 ),
                 choice_field("dependency", "Dependency", DEPENDENCIES),
                 text_field(
                     "user_sees",
                     "What users see when it fails",
-                    placeholder="no new links for 30 s",
+                    placeholder="e.g. renewals fail for N s",
                 ),
                 choice_field("mitigation", "Mitigation", MITIGATIONS),
                 choice_field(
@@ -129,9 +132,13 @@ LAYOUT = Layout(
         Rows(
             "calls",
             (
-                text_field("caller", "Caller", placeholder="app", suggest="declared-components"),
-                text_field("callee", "Calls", placeholder="db", suggest="declared-components"),
-                text_field("timeout", "Timeout", placeholder="200 ms"),
+                text_field(
+                    "caller", "Caller", placeholder="a component", suggest="declared-components"
+                ),
+                text_field(
+                    "callee", "Calls", placeholder="a component", suggest="declared-components"
+                ),
+                text_field("timeout", "Timeout", placeholder="a duration, e.g. N ms"),
                 checkbox_field("circuit_breaker", "Circuit breaker"),
             ),
         ),
@@ -1399,10 +1406,10 @@ def export_section(design: Design) -> list[str]:
             [
                 [
                     cell(c.component),
-                    cell(c.dependency),
+                    cell(LAYOUT.label("dependency", c.dependency, "components")),
                     cell(c.user_sees),
-                    cell(c.mitigation),
-                    cell(c.replication),
+                    cell(LAYOUT.label("mitigation", c.mitigation, "components")),
+                    cell(LAYOUT.label("replication", c.replication, "components")),
                     yes(c.automatic_failover),
                 ]
                 for c in f.components

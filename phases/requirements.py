@@ -181,57 +181,67 @@ LAYOUT = Layout(
         text_field(
             "read_write_ratio",
             "Read:write ratio",
-            placeholder="10:1",
-            help_text="Reads for every write, e.g. 10:1.",
+            placeholder="N:1",
+            help_text="Reads for every write, e.g. 4:1.",
         ),
-        text_field("scale.users", "Users", placeholder="50M monthly active users"),
-        text_field("scale.requests", "Requests", placeholder="100M new links a day"),
-        text_field("scale.data_growth", "Data growth", placeholder="20 GB a day"),
+        text_field("scale.users", "Users", placeholder="e.g. 4.2M members"),
+        text_field(
+            "scale.requests",
+            "Requests",
+            placeholder="e.g. N loans a day",
+        ),
+        text_field("scale.data_growth", "Data growth", placeholder="a size a day, e.g. N GB a day"),
         text_field(
             "availability",
             "Availability",
-            placeholder="99.9%",
+            placeholder="a percentage, or N nines",
             help_text="A percentage, or a number of nines.",
         ),
-        text_field("throughput", "Throughput", placeholder="20,000 redirects/s at peak"),
+        text_field("throughput", "Throughput", placeholder="e.g. N loans/s at peak"),
     ),
     lists=(
         Rows(
             "functional",
             (
-                text_field("text", "Requirement", placeholder="A visitor can open a short link"),
+                text_field(
+                    "text",
+                    "Requirement",
+                    placeholder="e.g. A member can reserve a book",
+                ),
                 choice_field("path", "Path", PATHS, {"both": "read and write"}),
             ),
         ),
         Rows(
             "latency",
             (
-                text_field("operation", "Operation", placeholder="redirect"),
+                text_field("operation", "Operation", placeholder="e.g. reserve a book"),
                 choice_field("percentile", "Percentile", PERCENTILES),
-                text_field("target", "Target", placeholder="100"),
+                text_field("target", "Target", placeholder="a number"),
                 choice_field("unit", "Unit", ("us", "ms", "s"), {"us": "µs"}),
             ),
         ),
         Rows(
             "consistency",
             (
-                text_field("data", "Data", placeholder="click counts"),
+                text_field("data", "Data", placeholder="e.g. copies on the shelf"),
                 choice_field(
                     "model",
                     "Model",
                     CONSISTENCY_MODELS,
                     {"read_your_writes": "read your writes"},
                 ),
-                text_field("staleness", "Staleness bound", placeholder="within 5 s"),
+                text_field("staleness", "Staleness bound", placeholder="e.g. within N s"),
             ),
         ),
         Rows(
             "durability",
             (
-                text_field("data", "Data", placeholder="links"),
+                text_field("data", "Data", placeholder="e.g. loan records"),
                 choice_field("cost_of_loss", "Cost of loss", LOSS_COSTS),
                 text_field(
-                    "notes", "Notes", placeholder="a lost link breaks every page that embeds it"
+                    "notes",
+                    "Notes",
+                    placeholder="e.g. fines for returned books",
                 ),
             ),
         ),
@@ -1191,13 +1201,16 @@ def export_section(design: Design) -> list[str]:
     out.append(
         table(
             ["Requirement", "Path"],
-            [[cell(f.text), cell(f.path)] for f in req.functional],
+            [
+                [cell(f.text), cell(LAYOUT.label("path", f.path, "functional"))]
+                for f in req.functional
+            ],
             empty="_None listed._",
         )
     )
     out += ["", "### Clarifications", ""]
-    out.append(field_line("Region", req.region))
-    out.append(field_line("Ordering", req.ordering))
+    out.append(field_line("Users are", LAYOUT.label("clarifications.region", req.region)))
+    out.append(field_line("Lists are", LAYOUT.label("clarifications.ordering", req.ordering)))
     out.append(field_line("Left out", ", ".join(req.left_out)))
     if req.notes:
         out.append(field_line("Notes", req.notes))
@@ -1222,7 +1235,11 @@ def export_section(design: Design) -> list[str]:
         table(
             ["Operation", "Percentile", "Target"],
             [
-                [cell(t.operation), cell(t.percentile), cell(f"{t.target} {t.unit}".strip())]
+                [
+                    cell(t.operation),
+                    cell(t.percentile),
+                    cell(f"{t.target} {LAYOUT.label('unit', t.unit, 'latency')}".strip()),
+                ]
                 for t in req.latency
             ],
             empty="_None stated._",
@@ -1232,7 +1249,14 @@ def export_section(design: Design) -> list[str]:
     out.append(
         table(
             ["Data", "Model", "Staleness"],
-            [[cell(c.data), cell(c.model), cell(c.staleness)] for c in req.consistency],
+            [
+                [
+                    cell(c.data),
+                    cell(LAYOUT.label("model", c.model, "consistency")),
+                    cell(c.staleness),
+                ]
+                for c in req.consistency
+            ],
             empty="_None stated._",
         )
     )
@@ -1240,7 +1264,14 @@ def export_section(design: Design) -> list[str]:
     out.append(
         table(
             ["Data", "Cost of loss", "Notes"],
-            [[cell(d.data), cell(d.cost_of_loss), cell(d.notes)] for d in req.durability],
+            [
+                [
+                    cell(d.data),
+                    cell(LAYOUT.label("cost_of_loss", d.cost_of_loss, "durability")),
+                    cell(d.notes),
+                ]
+                for d in req.durability
+            ],
             empty="_None stated._",
         )
     )

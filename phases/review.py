@@ -62,9 +62,9 @@ LAYOUT = Layout(
         Rows(
             "tradeoffs",
             (
-                text_field("wanted", "You wanted", placeholder="fast redirects"),
-                text_field("gave_up", "You gave up", placeholder="fresh click counts"),
-                text_field("mechanism", "By", placeholder="a cache in front of the database"),
+                text_field("wanted", "You wanted", placeholder="e.g. instant renewals"),
+                text_field("gave_up", "You gave up", placeholder="e.g. exact shelf counts"),
+                text_field("mechanism", "By", placeholder="e.g. a counter updated in batches"),
             ),
         ),
     ),

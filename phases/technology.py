@@ -64,21 +64,23 @@ LAYOUT = Layout(
                 text_field(
                     "technology",
                     "Technology",
-                    placeholder="PostgreSQL",
+                    placeholder="a product, e.g. from the catalogue",
                     suggest="catalogue-technologies",
                 ),
-                text_field("component", "Component it serves", placeholder="db"),
+                text_field(
+                    "component", "Component it serves", placeholder="a component of your design"
+                ),
                 longtext_field("problem", "Problem it solves"),
                 longtext_field(
                     "alternatives",
                     "Alternatives, and why each fits worse",
-                    placeholder="Cassandra: ...; DynamoDB: ...",
+                    placeholder="Name: why it fits worse; Name: ...",
                 ),
                 longtext_field("tradeoffs", "Trade-offs"),
                 text_field(
                     "trigger",
                     "What would make you choose differently",
-                    placeholder="writes above 10,000/s",
+                    placeholder="a measurable condition, e.g. loans above N/s",
                 ),
             ),
         ),

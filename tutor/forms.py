@@ -42,6 +42,19 @@ class JoinForm(forms.Form):
     )
 
 
+class FinishForm(forms.Form):
+    """Finishing is final, so the learner says so: a box the form requires, which works
+    without JavaScript (the browser refuses an unticked box; the server checks again)."""
+
+    confirm = forms.BooleanField(
+        label="I understand that my answers can no longer change once I finish.",
+        error_messages={
+            "required": "Not finished: tick the box to confirm that your answers can no "
+            "longer change once you finish. Nothing was changed."
+        },
+    )
+
+
 MAX_DISPUTE_REASON = 500  # characters: the Dispute model's column
 
 

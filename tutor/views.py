@@ -36,6 +36,7 @@ from tutor import services
 from tutor.forms import (
     OUT_OF_DATE_FORM,
     DisputeForm,
+    FinishForm,
     JoinForm,
     PhaseForms,
     SignupForm,
@@ -314,6 +315,7 @@ def _fields_key(attempt: Attempt, forms: StoredForms, by_field: dict) -> str:
     }
     material = [
         attempt.pk,
+        attempt.is_finished,  # a finished attempt's rows have no buttons
         forms.forms_class.unit.number,
         forms.stored_document,
         forms.requirement_choices,
@@ -329,6 +331,10 @@ def phase_rows(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
     attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
     forms_class = forms_for(number)
+    if attempt.is_finished:  # the page offers no row buttons then: nothing to change
+        forms = forms_class(data=request.POST, requirement_choices=_choices_for(number, design))
+        context = _context(attempt, info, answer, forms, design, status=409, notice=FINISHED_NOTICE)
+        return _page(request, context)
     new_data = apply_row_action(request.POST, request.POST["row_action"], forms_class.row_classes)
     forms = forms_class(
         data=new_data if new_data is not None else request.POST,
@@ -598,6 +604,8 @@ def _context(
         "saved": outcome is not None,
         "conflict": None,
         "status": status,
+        # Read only by a finished attempt's banner: its way to a new attempt.
+        "newer_attempt": lambda: _newer_attempt(attempt),
         # Errors or a conflict on show: the next save sends the whole form back.
         "redraw": status != 200 or bool(forms and forms.errors_count),
         **shown,
@@ -733,28 +741,70 @@ def _component_names(design) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.name for c in components if c.name))
 
 
+def _newer_attempt(attempt: Attempt) -> Attempt | None:
+    """The learner's attempt in progress at the same problem, if they started one since."""
+    return (
+        Attempt.objects.filter(
+            learner_id=attempt.learner_id,
+            problem_id=attempt.problem_id,
+            state=Attempt.State.IN_PROGRESS,
+        )
+        .order_by("-started_at")
+        .first()
+    )
+
+
 @login_required
 def attempt_overview(request, attempt_id):
     attempt = _own_attempt(request, attempt_id)
+    return _overview(request, attempt, FinishForm())
+
+
+def _overview(request, attempt: Attempt, finish_form: FinishForm, status: int = 200):
+    problem_set = attempt.problem.problem_set
     return render(
         request,
         "tutor/attempt.html",
         {
             "attempt": attempt,
             "problem": attempt.problem,
+            "problem_set": problem_set,
             "scores": services.phase_scores(attempt),
-            "show_scores": attempt.is_finished and attempt.problem.problem_set.release_scores,
-            "show_reference": attempt.is_finished and attempt.problem.problem_set.release_reference,
+            "releases_scores": problem_set.release_scores,
+            "releases_reference": problem_set.release_reference,
+            "show_scores": attempt.is_finished and problem_set.release_scores,
+            "show_reference": attempt.is_finished and problem_set.release_reference,
+            "finish_form": finish_form,
+            "newer_attempt": _newer_attempt(attempt) if attempt.is_finished else None,
         },
+        status=status,
     )
+
+
+# What finishing shows, by whether the problem set releases (scores, reference solution).
+FINISHED_SHOWS = {
+    (True, True): "Your scores and the reference solution are below.",
+    (True, False): "Your scores are below; your instructor releases the reference solution later.",
+    (False, True): "The reference solution is below; your instructor releases the scores later.",
+    (False, False): "Your instructor releases the scores and the reference solution later.",
+}
 
 
 @login_required
 @require_POST
 def finish(request, attempt_id):
+    """Finish, once the learner has confirmed it: without the box ticked, nothing changes
+    and the page says why."""
     attempt = _own_attempt(request, attempt_id)
+    if attempt.is_finished:
+        return redirect("attempt", attempt.pk)
+    form = FinishForm(request.POST)
+    if not form.is_valid():
+        return _overview(request, attempt, form, status=400)
     services.finish_attempt(attempt)
-    messages.success(request, "Attempt finished: your scores and the reference solution are below.")
+    problem_set = attempt.problem.problem_set
+    after = FINISHED_SHOWS[(problem_set.release_scores, problem_set.release_reference)]
+    messages.success(request, f"Attempt finished: its answers can no longer change. {after}")
     return redirect("attempt", attempt.pk)
 
 

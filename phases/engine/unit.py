@@ -15,6 +15,7 @@ about Django.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard
@@ -73,6 +74,42 @@ class Layout:
     @property
     def list_keys(self) -> tuple[str, ...]:
         return tuple(rows.key for rows in self.lists)
+
+    def field(self, key: str, rows: str = "") -> Field | None:
+        """The main field ``key`` (``clarifications.region``), or with ``rows`` the field
+        ``key`` of that list's rows (``rows="consistency"``, ``key="model"``)."""
+        fields = self.fields
+        if rows:
+            fields = next((r.fields for r in self.lists if r.key == rows), ())
+        return next((f for f in fields if f.key == key), None)
+
+    def label(self, key: str, value: object, rows: str = "") -> str:
+        """What the form shows for ``value`` of a choice field: ``read_your_writes`` is
+        "read your writes". A value that is none of the field's choices (an older answer,
+        free text) is given back as it is, so nothing a learner wrote is lost."""
+        text = "" if value is None else str(value)
+        field = self.field(key, rows)
+        if field is None or not field.choices:
+            return text
+        return dict(field.choices).get(text, text)
+
+    def describe(self, path: str) -> str:
+        """A field path as a person reads it, by the labels the form shows:
+        ``access_patterns[2].storage`` is "Storage (access patterns, row 3)",
+        ``clarifications.region`` is "Users are". A path the layout does not know is
+        given back as it is."""
+        row = re.fullmatch(r"(\w+)\[(\d+)\](?:\.(\w+))?", path)
+        if row and row.group(1) in self.list_keys:
+            rows, position = row.group(1).replace("_", " "), int(row.group(2)) + 1
+            if row.group(3) is None:
+                return f"{rows}, row {position}"
+            field = self.field(row.group(3), row.group(1))
+            label = field.label if field else row.group(3).replace("_", " ")
+            return f"{label} ({rows}, row {position})"
+        if path in self.list_keys:
+            return path.replace("_", " ")
+        field = self.field(path)
+        return field.label if field else path
 
 
 def _labelled(

@@ -54,6 +54,7 @@ from phases.reading.units import (
     TOO_LARGE,
     UnitError,
     check_magnitude,
+    lookalike_digits,
     parse_ratio,
 )
 
@@ -219,12 +220,16 @@ def parse_quantity(text: str, expect: str | None = None) -> Quantity:
         raise UnitError(f"Unknown kind of quantity {expect!r}; use one of {', '.join(KINDS)}.")
     if not isinstance(text, str):
         raise _error(text, expect)
+    if _ZEROS_AS_LETTERS.search(text):  # "1OOM/day" would read as 1 of something
+        lookalike = _lookalike(text, expect)
+        if lookalike is not None:
+            raise lookalike
     try:
         quantity = _parse(text, expect)
-    except UnitError:
-        raise
+    except UnitError as exc:
+        raise _lookalike(text, expect) or exc from None
     except (ValueError, ArithmeticError, pint.PintError) as exc:
-        raise _error(text, expect) from exc
+        raise _lookalike(text, expect) or _error(text, expect) from exc
     if expect is not None and quantity.kind != expect:
         raise UnitError(
             f"Expected a {expect}, such as {_EXAMPLES[expect]}, "
@@ -232,6 +237,15 @@ def parse_quantity(text: str, expect: str | None = None) -> Quantity:
         )
     check_magnitude(quantity.value, quantity.kind, text)
     return quantity
+
+
+# A digit followed by letters O that no unit starts with: "2OO B", "1OOM/day", "5oo".
+_ZEROS_AS_LETTERS = re.compile(r"\d[Oo]+(?![a-z])")
+
+
+def _lookalike(text: str, expect: str | None) -> UnitError | None:
+    """Letters typed for digits ("1OOM/day"), said as such when the digits make it read."""
+    return lookalike_digits(text, lambda corrected: parse_quantity(corrected, expect))
 
 
 def _error(text: object, expect: str | None) -> UnitError:

@@ -7,6 +7,7 @@ at all is not an error here: it is a vague answer, and judging it is a rule's jo
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -21,6 +22,41 @@ class UnitError(ValueError):
 
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
 _NUMBER_RE = re.compile(_NUMBER)
+
+# Letters that are easily typed for digits: the letter O for zero, l and I for one.
+_DIGIT_FOR = {"O": "0", "o": "0", "l": "1", "I": "1"}
+# A run of digits and such letters that starts a number ("2OO", "1,5OO", "O.5", "l00"),
+# not inside a word ("Ol", "Bob2").
+_LOOKALIKE_RUN = re.compile(r"(?<![A-Za-z])(?:\d|[OolI](?=[OolI.,]*\d))[\d.,OolI]*")
+
+
+def lookalike_digits(text: str, parse: Callable[[str], object]) -> "UnitError | None":
+    """The error to show for a number typed with letters in place of digits ("2OO ms":
+    the letter O twice for 0), when the text reads with the digits put back; else None.
+
+    ``parse`` reads the corrected text (the parser that refused ``text``), so a word
+    that merely starts after a digit ("100 logins", "10l") is never taken for one.
+    """
+    letters: list[str] = []
+
+    def digits(match: re.Match[str]) -> str:
+        run = match.group(0)
+        letters.extend(c for c in run if c in _DIGIT_FOR)
+        return "".join(_DIGIT_FOR.get(c, c) for c in run)
+
+    corrected = _LOOKALIKE_RUN.sub(digits, text.strip())
+    if not letters:
+        return None
+    try:
+        parse(corrected)
+    except (UnitError, ValueError, ArithmeticError):
+        return None
+    mixups = ", ".join(
+        f"the letter {letter} where the digit {_DIGIT_FOR[letter]} belongs"
+        for letter in dict.fromkeys(letters)
+    )
+    return UnitError(f"{text.strip()!r} has {mixups}: write {corrected!r}.")
+
 
 # Seconds in the periods the tutor uses; shown on the reference page so learners can
 # check the arithmetic. A month is 30 days: 2.6M seconds, the usual round figure.
@@ -106,7 +142,9 @@ def parse_number(text: str) -> float:
     cleaned = text.strip()
     match = re.fullmatch(_NUMBER, cleaned)
     if not match:
-        raise UnitError(f"Enter a number such as 200 or 1,200 (got {text!r}).")
+        raise lookalike_digits(text, parse_number) or UnitError(
+            f"Enter a number such as 200 or 1,200 (got {text!r})."
+        )
     return float(cleaned.replace(",", ""))
 
 
@@ -123,7 +161,9 @@ def parse_ratio(text: str) -> float | None:
         text.strip().lower(),
     )
     if not match:
-        raise UnitError(f"Write the ratio as reads:writes, for example 10:1 (got {text!r}).")
+        raise lookalike_digits(text, parse_ratio) or UnitError(
+            f"Write the ratio as reads:writes, for example 10:1 (got {text!r})."
+        )
     reads = _group_number(match.group(1), match.group(2))
     writes = _group_number(match.group(3), match.group(4)) if match.group(3) else 1.0
     if writes == 0:
@@ -150,7 +190,9 @@ def parse_availability(text: str) -> float | None:
         return None
     match = re.fullmatch(rf"{_NUMBER}\s*(?:%|percent)?", lowered)
     if not match:
-        raise UnitError(f"Write availability as a percentage, for example 99.9% (got {text!r}).")
+        raise lookalike_digits(text, parse_availability) or UnitError(
+            f"Write availability as a percentage, for example 99.9% (got {text!r})."
+        )
     return _group_number(match.group(1), match.group(2))
 
 
@@ -187,13 +229,17 @@ def parse_latency(text: str) -> tuple[float | None, str | None]:
         rf"(?:<|<=|≤|under|below|within|less than)?\s*{_NUMBER}\s*([a-zµμ]+)?", lowered
     )
     if not match:
-        raise UnitError(f"Enter a number such as 200, with its unit, e.g. 200 ms (got {text!r}).")
+        raise lookalike_digits(text, parse_latency) or UnitError(
+            f"Enter a number such as 200, with its unit, e.g. 200 ms (got {text!r})."
+        )
     value = _group_number(match.group(1), match.group(2))
     unit = match.group(3)
     if unit is not None:
         unit = normalise_time_unit(unit)
         if unit is None:
-            raise UnitError(f"Use a time unit such as µs, ms or s (got {match.group(3)!r}).")
+            raise lookalike_digits(text, parse_latency) or UnitError(
+                f"Use a time unit such as µs, ms or s (got {match.group(3)!r})."
+            )
     check_magnitude(to_milliseconds(value, unit or "ms"), "latency", text)
     return value, unit
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from phases.engine.answers import JSON, AnswerShapeError
 from phases.engine.engine import check_phase
 from phases.engine.findings import Severity, phase_status
-from phases.engine.registry import PHASES
+from phases.engine.registry import PHASES, PHASES_BY_NUMBER
 from phases.rendering.markdown import ENTITIES, cell, code, inline, num, table
 
 if TYPE_CHECKING:
@@ -74,6 +74,21 @@ def _findings(
     return phase_status(found), [f.as_dict() for f in found], []
 
 
+def _field(finding: JSON) -> str:
+    """The field a finding concerns, by its label on the form (``Storage (access
+    patterns, row 1)``), with its phase when that is not the finding's own."""
+    path = str(finding.get("field") or "")
+    if not path:
+        return ""
+    own, fphase = finding.get("phase"), finding.get("field_phase")
+    number = fphase or own
+    unit = PHASES_BY_NUMBER.get(number) if isinstance(number, int) else None
+    label = unit.layout.describe(path) if unit is not None else path
+    if fphase and fphase != own:
+        label = f"phase {fphase}: {label}"
+    return label
+
+
 def _findings_section(
     status: str, findings: list[JSON], errors: list[tuple[str, str]]
 ) -> list[str]:
@@ -87,17 +102,9 @@ def _findings_section(
         out += ["", "#### Findings", ""]
         rows = []
         for f in findings:
-            field = f.get("field") or ""
-            fphase = f.get("field_phase")
-            if field and fphase and fphase != f.get("phase"):
-                field = f"phase {fphase}: {field}"
+            field = _field(f)
             rows.append(
-                [
-                    cell(f.get("code")),
-                    cell(f.get("severity")),
-                    f"`{code(field)}`" if field else "—",
-                    cell(f.get("message")),
-                ]
+                [cell(f.get("code")), cell(f.get("severity")), cell(field), cell(f.get("message"))]
             )
         out.append(table(["Code", "Severity", "Field", "Message"], rows))
     elif not errors and status:

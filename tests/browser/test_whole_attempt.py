@@ -57,6 +57,7 @@ def test_an_attempt_goes_through_all_nine_phases_is_finished_and_exported(
     expect(page.get_by_role("heading", name="The whole design")).to_be_visible()
 
     page.get_by_role("link", name="Scores and finishing").click()
+    page.get_by_label("I understand that my answers can no longer change").check()
     page.get_by_role("button", name="Finish this attempt").click()
     expect(page.get_by_role("heading", name="Reference solution")).to_be_visible()
     expect(page.locator("table.scores")).to_contain_text("/100")

@@ -514,7 +514,8 @@ def test_sensitivity_is_sorted_by_largest_move_and_skips_inert_assumptions():
 @pytest.mark.parametrize(
     ("doc", "field", "text"),
     [
-        ({"assumptions": {"object_size": "2OO B"}}, "assumptions.object_size", "Expected a size"),
+        ({"assumptions": {"object_size": "2OO B"}}, "assumptions.object_size", "letter O"),
+        ({"assumptions": {"object_size": "2 OX"}}, "assumptions.object_size", "Expected a size"),
         ({"assumptions": {"object_size": "5 years"}}, "assumptions.object_size", "duration"),
         ({"assumptions": {"writes": "200 B"}}, "assumptions.writes", "Expected a rate"),
         ({"results": {"storage": "36 TB/s"}}, "results.storage", "bandwidth"),

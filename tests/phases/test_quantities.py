@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from phases.reading import units
 from phases.reading.quantities import UREG, Quantity, format_quantity, parse_quantity
 from phases.reading.units import (
     SECONDS_PER_DAY,
@@ -314,3 +315,54 @@ def test_counts_and_rates_in_prose(text, counts, rates):
     """Figures said in a sentence: counts of things apart from rates a second and durations."""
     assert counts_in(text) == pytest.approx(counts)
     assert rates_in(text) == pytest.approx(rates)
+
+
+# -- Letters typed for digits: said as such, not as a wrong unit ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "letter", "corrected"),
+    [
+        (units.parse_latency, "2OO", "O", "200"),
+        (units.parse_latency, "2OO ms", "O", "200 ms"),
+        (units.parse_latency, "O.5 s", "O", "0.5 s"),
+        (units.parse_number, "1,2OO", "O", "1,200"),
+        (units.parse_number, "l00", "l", "100"),
+        (units.parse_ratio, "1O:1", "O", "10:1"),
+        (units.parse_availability, "99.9O%", "O", "99.90%"),
+        (lambda t: parse_quantity(t, "rate"), "1OOM/day", "O", "100M/day"),
+        (lambda t: parse_quantity(t, "size"), "2OO B", "O", "200 B"),
+        (lambda t: parse_quantity(t, None), "5oo GB", "o", "500 GB"),
+    ],
+)
+def test_a_letter_typed_for_a_digit_is_named_with_the_number_to_write(
+    parse, text, letter, corrected
+):
+    with pytest.raises(UnitError) as caught:
+        parse(text)
+    message = str(caught.value)
+    assert f"the letter {letter} where the digit" in message
+    assert f"write {corrected!r}" in message
+    assert "time unit" not in message  # "2OO ms" was answered "Use a time unit ... (got 'oo')"
+
+
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [
+        (lambda t: parse_quantity(t, "count"), "100 logins"),
+        (lambda t: parse_quantity(t, "rate"), "10l/s"),
+        (lambda t: parse_quantity(t, "rate"), "1.2k/s"),
+        (units.parse_latency, "200 ms"),
+    ],
+)
+def test_words_after_a_number_are_not_taken_for_digits(parse, text):
+    parse(text)  # reads as before: nothing to say
+
+
+def test_letters_that_would_not_make_a_number_keep_the_general_message():
+    with pytest.raises(UnitError) as caught:
+        parse_quantity("Ol GB", "size")
+    assert "letter" not in str(caught.value)
+    with pytest.raises(UnitError) as caught:
+        units.parse_latency("2xx")
+    assert "time unit" in str(caught.value)

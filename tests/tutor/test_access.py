@@ -55,6 +55,7 @@ def test_other_people_get_404_on_every_page_of_an_attempt(client, outsider, alic
     assert client.get(overview).status_code == 404
     assert client.get(export).status_code == 404
     assert client.post(finish).status_code == 404
+    assert client.post(finish, {"confirm": "on"}).status_code == 404
     alices_attempt.refresh_from_db()
     assert not alices_attempt.is_finished
 

@@ -53,6 +53,7 @@ def routes(attempt):
     yield ("GET", reverse("attempt", args=[a]), None)
     yield ("GET", reverse("export", args=[a]), None)
     yield ("POST", reverse("finish", args=[a]), {})
+    yield ("POST", reverse("finish", args=[a]), {"confirm": "on"})
     yield ("GET", reverse("teach_set", args=["foundations"]), None)
     yield ("POST", reverse("teach_set", args=["foundations"]), hijack)
     yield ("GET", reverse("teach_set_export", args=["foundations"]), None)

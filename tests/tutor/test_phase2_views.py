@@ -102,7 +102,11 @@ def test_a_newer_save_supersedes_the_pending_report(alice_client, attempt):
 @pytest.mark.parametrize(
     ("field", "typed", "message"),
     [
-        ("object_size", "2OO B", "Size of one object: Expected a size, such as 200 B"),
+        (
+            "object_size",
+            "2OO B",
+            "Size of one object: &#x27;2OO B&#x27; has the letter O where the digit 0 belongs",
+        ),
         ("object_size", "5 years", "Size of one object: Expected a size"),
         ("writes", "lots", "Writes (events created): Enter a rate"),
         (

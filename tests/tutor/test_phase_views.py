@@ -186,6 +186,21 @@ def test_fixing_the_mistake_turns_the_phase_passed_or_warning_free_of_errors(ali
     assert answer.revision == 2
 
 
+def test_a_letter_o_in_a_latency_target_is_named_not_taken_for_a_unit(alice_client, attempt):
+    """The unit is chosen beside the number: "2OO" with ms chosen was answered "Use a
+    time unit such as µs, ms or s (got 'oo')"."""
+    document = copy.deepcopy(GOOD)
+    document["latency"][0].update(target="2OO", unit="ms")
+    response = alice_client.post(phase_url(attempt), requirements_post(document))
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert (
+        "Target: &#x27;2OO&#x27; has the letter O where the digit 0 belongs: write &#x27;200&#x27;."
+        in html
+    )
+    assert "time unit" not in html
+
+
 def test_unparseable_input_is_a_field_error_and_keeps_what_was_typed(alice_client, attempt):
     document = copy.deepcopy(GOOD)
     document["latency"][0]["target"] = "2OO ms"
@@ -193,7 +208,7 @@ def test_unparseable_input_is_a_field_error_and_keeps_what_was_typed(alice_clien
     response = alice_client.post(phase_url(attempt), requirements_post(document))
     html = response.content.decode()
     assert response.status_code == 422
-    assert "Target: Enter a number such as 200" in html
+    assert "Target: &#x27;2OO ms&#x27; has the letter O where the digit 0 belongs" in html
     assert 'value="2OO ms"' in html
     assert "Something only I typed" in html
     assert not PhaseAnswer.objects.filter(attempt=attempt).exists()
@@ -314,6 +329,24 @@ def test_rules_page_shows_what_each_verdict_rests_on(client, db):
         heading = re.search(rf'id="{rule.code}">\s*<h3>(.*?)</h3>', html, re.S)
         assert heading, rule.code
         assert f">{rule.evidence.label}</a>" in heading.group(1), rule.code
+        assert f"Evidence: </span>{rule.evidence.label}" in heading.group(1), rule.code
+
+
+def test_rules_page_opens_with_an_index_by_phase_linking_every_rule(client, db):
+    import re
+
+    from phases.engine.registry import PHASES, RULES
+
+    html = client.get(reverse("rules")).content.decode()
+    index = re.search(r'<nav class="rules-index" id="index".*?</nav>', html, re.S)
+    assert index, "no index"
+    assert html.index('id="index"') < html.index('id="phase-1"')  # at the top
+    for phase in PHASES:
+        assert f'href="#phase-{phase.number}"' in index.group(0)
+        assert f'id="phase-{phase.number}"' in html
+    for rule in RULES:
+        assert f'href="#{rule.code}"' in index.group(0), rule.code
+    assert html.count('href="#index"') == len(PHASES)  # back to the index from each phase
 
 
 def test_health_endpoints(client, db):

@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from phases import architecture
+from phases import architecture, data_model
 from phases.engine.answers import AnswerShapeError
 from phases.knowledge import catalogue, storage
 from phases.reading.quantities import format_value
@@ -13,6 +13,12 @@ from tutor import services
 from tutor.markdown import render_markdown
 
 register = template.Library()
+
+
+@register.filter
+def storage_labels(kinds):
+    """Storage types as the phase 3 form names them: ``key_value`` is "key-value"."""
+    return [data_model.LAYOUT.label("storage", kind, "access_patterns") for kind in kinds]
 
 
 @register.filter
