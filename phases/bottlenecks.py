@@ -101,10 +101,10 @@ LAYOUT = Layout(
         text_field(
             "bottleneck",
             "The component that runs out first",
-            placeholder="db",
+            placeholder="a component from phase 5",
             suggest="declared-components",
         ),
-        text_field("hit_rate", "Cache hit rate you assume", placeholder="99%"),
+        text_field("hit_rate", "Cache hit rate you assume", placeholder="e.g. 87%"),
         choice_field(
             "cache_outage",
             "Does the database survive the cache going down?",
@@ -117,7 +117,12 @@ LAYOUT = Layout(
         Rows(
             "mitigations",
             (
-                text_field("target", "Component", placeholder="db", suggest="declared-components"),
+                text_field(
+                    "target",
+                    "Component",
+                    placeholder="a phase 5 component",
+                    suggest="declared-components",
+                ),
                 choice_field(
                     "kind",
                     "Mitigation",
@@ -839,7 +844,7 @@ def export_section(design: Design) -> list[str]:
                 [
                     [
                         cell(c.get("name")),
-                        cell(c.get("type")),
+                        cell(COMPONENT_TYPES.get(str(c.get("type")), c.get("type"))),
                         num(c.get("count")),
                         num(c.get("load")),
                         num(c.get("capacity")),
@@ -868,13 +873,18 @@ def export_section(design: Design) -> list[str]:
     b = design.bottlenecks
     out.append(field_line("Bottleneck", b.bottleneck))
     out.append(field_line("Cache hit rate assumed", b.hit_rate_text))
-    out.append(field_line("Database survives a cache outage", b.cache_outage))
+    out.append(
+        field_line("Database survives a cache outage", LAYOUT.label("cache_outage", b.cache_outage))
+    )
     out.append(field_line("Reasoning", b.reasoning))
     out += ["", "#### Mitigations", ""]
     out.append(
         table(
             ["Target", "Kind", "Detail"],
-            [[cell(m.target), cell(m.kind), cell(m.detail)] for m in b.mitigations],
+            [
+                [cell(m.target), cell(LAYOUT.label("kind", m.kind, "mitigations")), cell(m.detail)]
+                for m in b.mitigations
+            ],
             empty="_None stated._",
         )
     )

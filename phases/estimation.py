@@ -1410,7 +1410,11 @@ def export_section(design: Design) -> list[str]:
     else:
         out.append("_No results._")
     out += ["", "### Conclusion", ""]
-    out.append(field_line("Resource under most pressure", est.pressure))
+    out.append(
+        field_line(
+            "Resource under most pressure", LAYOUT.label("conclusion.pressure", est.pressure)
+        )
+    )
     out.append(field_line("What it forces on the design", est.implication))
     return out
 

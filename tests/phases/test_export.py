@@ -204,9 +204,7 @@ def test_phase_2_shows_what_two_stated_rates_imply():
 
 # -- Labels, not codes: what a choice field holds is written as the form shows it ---------------
 
-# Phases 2 and 7 write their sections in phases/estimation.py and phases/bottlenecks.py,
-# which others are changing as this is written; their choices wait for them.
-LABELLED_PHASES = (1, 3, 4, 5, 6, 8, 9)
+LABELLED_PHASES = tuple(range(1, 10))
 
 
 def _sample_exports() -> list[str]:

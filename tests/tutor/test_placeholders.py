@@ -45,10 +45,6 @@ FIGURE = re.compile(
 # (1,157/s and 1,160/s).
 SAME_FIGURE = 0.01
 WORD = re.compile(r"[a-z0-9][a-z0-9'_-]*", re.I)
-# Phase 7's placeholders live in phases/bottlenecks.py, which others are changing as this
-# is written: these two wait for them. The last test fails once they are neutral, so that
-# this list is emptied rather than left to excuse a new leak.
-WAITING = {(7, "db"), (7, "99%")}
 PLACEHOLDER = re.compile(r'\splaceholder="([^"]*)"')
 # The help under a field or a list: its examples must not be an answer's figures either.
 HELP = re.compile(r'<p class="help"[^>]*>(.*?)</p>', re.S)
@@ -196,8 +192,6 @@ def test_no_placeholder_gives_an_answer_away(alice_client, alice, answers, path)
             assert response.status_code == 200
             for text in placeholders(response.content.decode()):
                 seen += 1
-                if (phase.number, text) in WAITING:
-                    continue
                 leaks += [
                     f"{problem.slug}, phase {phase.number}: placeholder {text!r} has {what}"
                     for what in answers.given_away(text)
@@ -212,17 +206,3 @@ def test_no_placeholder_gives_an_answer_away(alice_client, alice, answers, path)
     assert seen > 50  # the pages were read: every phase has placeholders
     assert helps > 20
     assert leaks == [], "\n".join(dict.fromkeys(leaks))
-
-
-def test_the_waiting_placeholders_are_still_there_and_still_leak(answers):
-    from tutor.forms import forms_for
-
-    for number, text in WAITING:
-        forms = forms_for(number)
-        shown = [
-            field.widget.attrs.get("placeholder")
-            for form_class in (forms.main_class, *forms.row_classes.values())
-            for field in form_class.base_fields.values()
-        ]
-        assert text in shown, f"phase {number} no longer shows {text!r}: drop it from WAITING"
-        assert answers.given_away(text)
