@@ -1274,6 +1274,11 @@ def missing_results(design: Design) -> Iterator[Hit]:
             )
 
 
+# A resource named as the pressure point that is itself beyond one machine, within this
+# factor of the tightest one's headroom, is a fair call (a note names the tighter one).
+CLOSE_PRESSURE = 10
+
+
 def wrong_pressure_point(design: Design) -> Iterator[Hit]:
     """The resource named as under pressure is not the one with the least headroom.
 
@@ -1283,7 +1288,9 @@ def wrong_pressure_point(design: Design) -> Iterator[Hit]:
         the part that did not need them.
     Triggers:
         Naming write throughput for a URL shortener whose 110 TB of storage is ten times
-        what one server holds, while 2,300 writes/s fit one primary.
+        what one server holds, while 2,300 writes/s fit one primary. When the resource
+        named is beyond one machine too and within ten times the tightest's headroom (a
+        real pressure point), only a note that another runs out sooner.
     Better:
         Compare each peak figure with one machine's capacity (reference numbers) and name
         the smallest ratio.
@@ -1314,6 +1321,27 @@ def wrong_pressure_point(design: Design) -> Iterator[Hit]:
     mine = next((r for r in rows if r["resource"] == named), None)
     # Within 1.5x of the tightest counts as a fair call between close contenders.
     if mine is None or mine["headroom"] > least["headroom"] * 1.5:
+        if (
+            mine is not None
+            and mine["headroom"] < 1
+            and mine["headroom"] <= least["headroom"] * CLOSE_PRESSURE
+        ):
+            # What they name is beyond one machine too, within an order of magnitude of
+            # the tightest: a real pressure point, so a note that another runs out
+            # sooner, not a verdict that theirs is wrong.
+            theirs = LAYOUT.label("conclusion.pressure", named)
+            tighter = LAYOUT.label("conclusion.pressure", least["resource"])
+            yield Hit(
+                severity=Severity.INFO,
+                field="conclusion.pressure",
+                message=f"{theirs.capitalize()} is beyond one machine ({mine['headroom']:.3g}x "
+                f"of its capacity), and {tighter} further still ({least['headroom']:.3g}x): "
+                f"both shape the design, {tighter} first.",
+                arithmetic=table,
+                hint="Which of the two does the design have to answer first?",
+                fix=f"Name {least['resource']} too, and what it forces on the design.",
+            )
+            return
         yield Hit(
             margin=mine["headroom"] / least["headroom"] / 1.5
             if mine is not None and least["headroom"]
