@@ -262,10 +262,14 @@ _CLAUSE = re.compile(r"[.;,:!?()]|\bbut\b|\bwhile\b|\bwhereas\b")
 _NEGATION = re.compile(r"\b(no|not|never|without|nothing|none|stateless|instead of)\b|n't\b")
 _STATE = re.compile(r"\b(sessions?|state|logged[- ]in users?|shopping carts?)\b")
 _LOCAL = re.compile(
-    r"\b(in[- ]memory|in (its|their|local|process) memory|in[- ]process|locally|local|"
+    r"\b(in[- ]memory|in (its|their|local|process) memory|in the memory of|in[- ]process|"
+    r"locally|local|"
     r"on (the|each|that|one) (server|instance|machine|box|node|host)|on (local )?disk)\b"
 )
-_STICKY = re.compile(r"\b(sticky|stateful|session affinity|affinity)\b")
+_STICKY = re.compile(
+    r"\b(sticky|stateful|session affinity|affinity)\b|"
+    r"\bpin(s|ned|ning)? [^,;.]{0,40}\bto (a|one|the same|that|its) (server|instance|node)\b"
+)
 _SHARD = re.compile(r"\bshard(s|ed|ing)?\b")
 
 # Words that add nothing to a reason: "we need a cache here" says no more than "cache".
@@ -458,7 +462,10 @@ def stateful_app_servers(design: Design) -> Iterator[Hit]:
     Triggers:
         An application server marked stateful, or whose reason or "without it" speaks
         of keeping sessions or state in memory, locally, or of sticky sessions (a
-        clause that says "not", "no" or "stateless" does not count).
+        clause that says "not", "no" or "stateless" does not count). A server marked
+        stateful whose words speak of no sessions or sticky users (the open WebSockets of
+        a chat server) is not asked when phase 8 already says what users see when one
+        fails and how that is coped with.
     Better:
         Stateless servers: sessions and other per-user state live in a shared store
         (Redis, the database), so any server can answer any request.
@@ -466,22 +473,24 @@ def stateful_app_servers(design: Design) -> Iterator[Hit]:
     for c in design.architecture.components:
         if c.type != "app_server":
             continue
+        said_in = next(
+            (
+                key
+                for key in ("why", "without")
+                if _says(getattr(c, key), _STATE, _LOCAL) or _says(getattr(c, key), _STICKY)
+            ),
+            None,
+        )
+        if c.stateful and said_in is None and _failure_answered(design, c):
+            continue  # what it holds is not sessions, and phase 8 says how a loss is met
         if c.stateful:
             field = f"{c.field}.stateful"
             said = "is marked stateful"
-        else:
-            said_in = next(
-                (
-                    key
-                    for key in ("why", "without")
-                    if _says(getattr(c, key), _STATE, _LOCAL) or _says(getattr(c, key), _STICKY)
-                ),
-                None,
-            )
-            if said_in is None:
-                continue
+        elif said_in is not None:
             field = f"{c.field}.{said_in}"
             said = f'keeps state of its own ("{getattr(c, said_in)}")'
+        else:
+            continue
         yield Hit(
             field=field,
             message=f"The application server {_name(c)} {said}. What happens to that state "
@@ -493,6 +502,18 @@ def stateful_app_servers(design: Design) -> Iterator[Hit]:
             "and make the servers stateless, so the load balancer can send any request "
             "anywhere.",
         )
+
+
+def _failure_answered(design: Design, component: Component) -> bool:
+    """Whether phase 8 already says what users see when one of these fails and how it is
+    coped with: the question about the state it holds is answered there."""
+    if not design.has(8):
+        return False
+    try:
+        row = design.failure.for_component(component.name)
+    except AnswerShapeError:
+        return False
+    return row is not None and bool(row.user_sees.strip()) and row.mitigation not in ("", "none")
 
 
 def unexplained_component(design: Design) -> Iterator[Hit]:

@@ -64,6 +64,11 @@ def pastebin_requirements() -> dict:
 
 
 @cache
+def good_failure() -> dict:
+    return json.loads((ANSWERS_DIR / "failure" / "good_url_shortener.json").read_text())
+
+
+@cache
 def pastebin_estimate() -> dict:
     return json.loads((ANSWERS_DIR / "estimation" / "good_pastebin.json").read_text())
 
@@ -91,6 +96,8 @@ TABLE = CaseTable(
             },
             default="good",
         ),
+        # ARC-002 reads what phase 8 says of a stateful server's failure.
+        OtherPhase(8, bases={"good": good_failure}, default=None),
     ),
 )
 
