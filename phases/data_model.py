@@ -674,13 +674,18 @@ def unused_entity(design: Design) -> Iterator[Hit]:
         no pattern touches is either not needed, or an operation that uses it is
         missing from the patterns, and then from the storage choice too.
     Triggers:
-        An entity User when no access pattern names User.
+        An entity User when no access pattern is on User, nor names it in its name, data
+        or key.
     Better:
         Remove the entity, or add the access patterns that read and write it.
     """
-    used = {_entity_key(p.entity) for p in design.data_model.access_patterns if p.entity}
+    patterns = design.data_model.access_patterns
+    used = {_entity_key(p.entity) for p in patterns if p.entity}
+    # A pattern that names it in its words uses it too ("read an event's seat map").
+    said = {s for p in patterns for s in stems(f"{p.name} {p.data} {p.key}")}
     for entity in design.data_model.entities:
-        if entity.name and _entity_key(entity.name) not in used:
+        named = set(stems(entity.name))
+        if entity.name and _entity_key(entity.name) not in used and not (named and named <= said):
             yield Hit(
                 field=f"{entity.field}.name",
                 message=f"No access pattern reads or writes the entity {entity.name}.",
