@@ -246,14 +246,20 @@ def _store(
     else:
         stored_digest = stored.findings_digest
         if base_revision is None:  # unconditional: whatever revision is stored now
-            base_revision = (
+            base_revision, stored_digest = (
                 PhaseAnswer.objects.select_for_update()
-                .values_list("revision", flat=True)
+                .values_list("revision", "findings_digest")
                 .get(pk=stored.pk)
             )
-        updated = PhaseAnswer.objects.filter(pk=stored.pk, revision=base_revision).update(
+        at_revision = PhaseAnswer.objects.filter(pk=stored.pk, revision=base_revision)
+        # The digest read is trusted only if it is still the stored one: a regrade may have
+        # replaced the findings (not the revision) since it was read.
+        updated = at_revision.filter(findings_digest=stored_digest).update(
             revision=base_revision + 1, **values
         )
+        if not updated:
+            stored_digest = ""  # the findings are read and compared instead
+            updated = at_revision.update(revision=base_revision + 1, **values)
         if not updated:  # saved meanwhile by another request
             latest = PhaseAnswer.objects.filter(pk=stored.pk).first()
             if latest is None:

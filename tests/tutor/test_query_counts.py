@@ -242,3 +242,25 @@ def test_the_report_poll_reads_one_row(client, alice, url_shortener):
     assert 'id="report"' in html and "Computing the report" in html
     assert "phase-form" not in html
     assert len(queries) == POLL_STATEMENTS, [q["sql"] for q in queries]
+
+
+def test_findings_a_regrade_replaced_after_the_read_are_compared_not_trusted(alice, url_shortener):
+    """The digest read with the answer is stale when a regrade replaced the findings
+    since: the save then compares the stored rows instead, and stores its own."""
+    from tutor.models import Finding, PhaseAnswer
+    from tutor.services import save_and_check
+
+    attempt = start_attempt(alice, url_shortener)
+    first = save_phase(attempt, 1, ANSWERS["1"])
+    attempt = type(attempt).objects.prefetch_related("answers").get(pk=attempt.pk)
+    # A regrade after the page was read: other findings, another digest, same revision.
+    Finding.objects.filter(answer=first).update(message="An older rule's words.")
+    PhaseAnswer.objects.filter(pk=first.pk).update(findings_digest="0" * 32)
+    changed = {**ANSWERS["1"], "clarifications": {**ANSWERS["1"]["clarifications"]}}
+    changed["clarifications"]["notes"] = "Checked again."
+    outcome = save_and_check(attempt, 1, changed, first.revision)
+    stored = list(Finding.objects.filter(answer=first).values_list("message", flat=True))
+    assert "An older rule's words." not in stored
+    assert stored == [f.message for f in outcome.findings]
+    first.refresh_from_db()
+    assert first.findings_digest != "0" * 32
