@@ -11,7 +11,7 @@ and :data:`STORES` (one row per kind of store, keyed by the catalogue's category
 a store is priced, timed and sized by what the phase 6 technology chosen for it is).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from phases.reading import units
 
@@ -199,6 +199,19 @@ _DB_CAPACITY = (
 )
 _DB_LATENCY = f"an indexed query from SSD plus a round trip, ~10 ms at the tail ({TUTOR})"
 
+# One relational database server, primary or replica.
+_DATABASE = ComponentFigures(
+    "db_primary",
+    None,
+    _DB_CAPACITY,
+    10.0,
+    _DB_LATENCY,
+    SINGLE_INSTANCE_AVAILABILITY,
+    _ONE_BOX,
+    reads=_READS,
+    writes=_WRITES,
+)
+
 # One row per phase 5 component type (phases.knowledge.components.COMPONENT_TYPES).
 COMPONENTS: tuple[ComponentFigures, ...] = (
     ComponentFigures(
@@ -269,28 +282,8 @@ COMPONENTS: tuple[ComponentFigures, ...] = (
         SINGLE_INSTANCE_AVAILABILITY,
         _ONE_BOX,
     ),
-    ComponentFigures(
-        "db_primary",
-        None,
-        _DB_CAPACITY,
-        10.0,
-        _DB_LATENCY,
-        SINGLE_INSTANCE_AVAILABILITY,
-        _ONE_BOX,
-        reads=_READS,
-        writes=_WRITES,
-    ),
-    ComponentFigures(
-        "db_replica",
-        None,
-        _DB_CAPACITY,
-        10.0,
-        _DB_LATENCY,
-        SINGLE_INSTANCE_AVAILABILITY,
-        _ONE_BOX,
-        reads=_READS,
-        writes=_WRITES,
-    ),
+    _DATABASE,
+    replace(_DATABASE, type="db_replica"),  # a replica is the same server, read-only
     ComponentFigures(
         "object_storage",
         None,
