@@ -34,6 +34,7 @@ urlpatterns = [
     path("teach/sets/<slug:slug>/export.yaml", views_teach.set_export, name="teach_set_export"),
     path("teach/sets/<slug:slug>/import/", views_teach.set_import, name="teach_set_import"),
     path("teach/sets/<slug:slug>/cohort/", views_cohort.cohort, name="teach_cohort"),
+    path("teach/sets/<slug:slug>/gradebook.csv", views_cohort.gradebook, name="teach_gradebook"),
     path("teach/sets/<slug:slug>/problems/new/", views_teach.problem_new, name="teach_problem_new"),
     path(
         "teach/sets/<slug:set_slug>/problems/<slug:slug>/",

@@ -7,6 +7,7 @@ number of queries for three learners as for a thousand: aggregates are computed 
 database and the rest is read with one ``values_list`` query per table.
 """
 
+import csv
 import math
 from collections import defaultdict
 
@@ -24,13 +25,16 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phases.engine.findings import Severity
 from phases.engine.registry import PHASE_NUMBERS, PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
 from phases.estimation import RESULTS
+from tutor import gradebook as grades
 from tutor import services
 from tutor.models import (
     Attempt,
@@ -119,6 +123,30 @@ def cohort(request, slug):
             ),
         },
     )
+
+
+@instructor_required
+@require_GET
+def gradebook(request, slug):
+    """The set's gradebook as CSV: a row per enrolled learner, per problem its state, score,
+    nine phase scores, when it was finished and the address of its review."""
+    problem_set = taught_set(request, slug)
+    problems = list(problem_set.problems.all())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    day = timezone.now().date().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="{problem_set.slug}-gradebook-{day}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(grades.header(problems))
+    writer.writerows(
+        grades.rows(
+            problem_set,
+            problems,
+            lambda pk: request.build_absolute_uri(reverse("teach_review", args=[pk])),
+        )
+    )
+    return response
 
 
 def _phase_param(value) -> int | None:

@@ -59,6 +59,7 @@ def routes(attempt):
     yield ("GET", reverse("teach_set_export", args=["foundations"]), None)
     yield ("POST", reverse("teach_set_import", args=["foundations"]), {})
     yield ("GET", reverse("teach_cohort", args=["foundations"]), None)
+    yield ("GET", reverse("teach_gradebook", args=["foundations"]), None)
     yield ("GET", reverse("teach_problem_new", args=["foundations"]), None)
     yield ("POST", reverse("teach_problem_new", args=["foundations"]), hijack)
     problem = ["foundations", "url-shortener"]
@@ -122,6 +123,7 @@ def test_the_walk_reaches_every_object_url(world):
         "teach_set_export",
         "teach_set_import",
         "teach_cohort",
+        "teach_gradebook",
         "teach_problem_new",
         "teach_problem",
         "teach_problem_test",
