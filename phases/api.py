@@ -1280,6 +1280,57 @@ def _seconds(value: float) -> str:
     return f"{value:g} s"
 
 
+# -- Over the limit: the status a refused caller sees ---------------------------------------
+
+_OVER_LIMIT = re.compile(
+    r"\b(?:over (?:the|their|its|a|your) (?:rate )?limits?|rate[- ]?limit\w*"
+    r"|too many requests|throttl\w*|exceed\w* (?:the |their |its |a |your )?(?:rate )?limits?)",
+    re.IGNORECASE,
+)
+_STATUS_CODE = re.compile(r"\b([1-5][0-9]{2})\b")
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n+")
+
+
+def over_limit_answered_as_server_error(design: Design) -> Iterator[Hit]:
+    """Callers over their rate limit answered with a server error (5xx) instead of 429.
+
+    Why it matters:
+        A refusal for sending too much is the caller's doing, and 429 Too Many Requests
+        says so, with a Retry-After header saying when to come back. A 5xx says the
+        service itself failed: clients, SDKs and proxies retry those at once, so the
+        callers already over their limit send even more, and nobody watching can tell
+        throttling from an outage.
+    Triggers:
+        A sentence of an endpoint's response or notes that speaks of callers over a limit
+        (rate limited, throttled, too many requests) and gives a 5xx status, with no 429
+        in the same sentence.
+    Better:
+        "Over the limit: 429 with Retry-After in seconds; the limiter itself down: 503."
+    """
+    for endpoint in design.api.endpoints:
+        for part in ("response", "notes"):
+            for sentence in _SENTENCE_END.split(getattr(endpoint, part)):
+                if not _OVER_LIMIT.search(sentence):
+                    continue
+                codes = _STATUS_CODE.findall(sentence)
+                server_errors = [code for code in codes if code.startswith("5")]
+                if not server_errors or "429" in codes:
+                    continue
+                yield Hit(
+                    field=f"{endpoint.field}.{part}",
+                    message=f"{endpoint.label} answers callers over their limit with "
+                    f"{server_errors[0]}, a server error: clients and proxies retry a 5xx "
+                    "at once, so the callers already sending too much send more, and the "
+                    "refusal looks like an outage.",
+                    hint="Whose doing is a refusal for too many requests, the server's or "
+                    "the caller's, and which status class says so?",
+                    fix="Answer 429 Too Many Requests with a Retry-After header giving the "
+                    "seconds until the caller may try again; keep 503 for the limiter "
+                    "itself being unavailable.",
+                )
+                break
+
+
 # -- Expectations: the method of each capability's endpoint ---------------------------------
 
 ENDPOINT_KEYS = ("capability", "method")

@@ -167,6 +167,7 @@ RULES: tuple[Rule, ...] = (
     Rule("API-016", 4, WARNING, api.unpaged_list, CONTRADICTION),
     Rule("API-017", 4, WARNING, api.offset_over_a_moving_list, STRUCTURAL),
     Rule("API-018", 4, WARNING, api.polling_load_unaccounted, CONTRADICTION),
+    Rule("API-019", 4, WARNING, api.over_limit_answered_as_server_error, TEXTUAL),
     # Phase 5: architecture
     Rule("ARC-001", 5, ERROR, architecture.unbalanced_app_servers, STRUCTURAL),
     Rule("ARC-002", 5, WARNING, architecture.stateful_app_servers, STRUCTURAL),
