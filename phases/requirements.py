@@ -866,6 +866,63 @@ def tail_far_above_median(design: Design) -> Iterator[Hit]:
                 )
 
 
+# Words a given's label and an operation share that say nothing of which one it is.
+_GENERIC_STEMS = frozenset(stems("time how long take takes one each every request user"))
+UNIT_SLIP = 10  # a target this many times off the given's duration is not a rounding
+
+
+def target_in_another_unit_than_given(design: Design) -> Iterator[Hit]:
+    """A latency target with the number of a duration the problem gives for the same
+    operation, in another unit: 15 s where the problem allows 15 minutes.
+
+    Why it matters:
+        The same number in another unit is nearly always the unit written wrong, and it
+        is never a small difference: seconds for minutes is sixty times, milliseconds for
+        seconds a thousand. Every later phase sizes the design to this target, so one slip
+        makes it either impossible to meet or far too loose.
+    Triggers:
+        A latency row whose number equals that of a duration among the problem's givens,
+        whose operation shares a word with that given's label, and which is at least ten
+        times shorter or longer than the given.
+    Better:
+        Write the target in the problem's unit ("15 minutes"), or say why yours differs.
+    """
+    givens = design.problem.givens or {}
+    stated = []
+    for key, given in givens.items():
+        if not isinstance(given, dict):
+            continue
+        durations = units.stated_durations(str(given.get("value", "")))
+        if len(durations) == 1:
+            label = str(given.get("label") or key.replace("_", " "))
+            stated.append((label, str(given.get("value")), durations[0]))
+    for target in design.requirements.latency:
+        ms = target.milliseconds
+        if not ms or target.value is None:
+            continue
+        operation = set(stems(target.operation)) - _GENERIC_STEMS
+        for label, value, duration in stated:
+            factor = duration.seconds * 1000 / ms
+            if duration.number != target.value or 1 / UNIT_SLIP < factor < UNIT_SLIP:
+                continue
+            if not operation & set(stems(label)):
+                continue
+            how = "tighter" if factor > 1 else "looser"
+            times = factor if factor > 1 else 1 / factor
+            yield Hit(
+                field=f"{target.field}.unit",
+                message=f"The problem gives {value} for {label.lower()}; your target for "
+                f"{target.label} is {target.target} {target.unit}: the same number in "
+                f"another unit, {times:,.0f} times {how}. Is the unit right?",
+                arithmetic=f"{value} = {duration.seconds * 1000:,.6g} ms; {target.target} "
+                f"{target.unit} = {ms:,.6g} ms; ratio {times:,.0f}",
+                hint=f"In which unit does the problem state {label.lower()}?",
+                fix=f"Write the target in the problem's unit ({value}), or say in the "
+                "operation why yours differs.",
+            )
+            break
+
+
 def below_network_floor(design: Design) -> Iterator[Hit]:
     """A latency target faster than the network can carry a request.
 

@@ -113,6 +113,7 @@ RULES: tuple[Rule, ...] = (
     Rule("REQ-014", 1, INFO, requirements.high_availability_noted, STRUCTURAL),
     Rule("REQ-015", 1, ERROR, requirements.ratio_contradicts_givens, CONTRADICTION),
     Rule("REQ-016", 1, WARNING, requirements.tail_far_above_median, CONTRADICTION),
+    Rule("REQ-017", 1, WARNING, requirements.target_in_another_unit_than_given, CONTRADICTION),
     # Phase 2: scale estimation
     Rule("EST-001", 2, ERROR, estimation.result_off, COMPUTED),
     Rule("EST-002", 2, ERROR, estimation.contradicts_givens, CONTRADICTION),

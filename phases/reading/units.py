@@ -333,6 +333,20 @@ _DURATION_LEAD = re.compile(
 def durations_in(text: str) -> list[float]:
     """Every duration a sentence states, in seconds: "kept for 30 days, and nothing past
     one hour" gives [2592000.0, 3600.0]. A rate ("5,000 a second") is not a duration."""
+    return [duration.seconds for duration in stated_durations(text)]
+
+
+@dataclass(frozen=True)
+class StatedDuration:
+    """A duration as written: its number, its unit's word, and the two as seconds."""
+
+    number: float
+    period: str
+    seconds: float
+
+
+def stated_durations(text: str) -> list[StatedDuration]:
+    """Every duration a sentence states, as written ("15 minutes": 15, "minutes", 900 s)."""
     found = []
     for match in _PROSE_DURATION.finditer(text or ""):
         before = text[: match.start()]
@@ -342,7 +356,8 @@ def durations_in(text: str) -> list[float]:
         if word in ("a", "an") and not _DURATION_LEAD.search(before):
             continue  # "5,000 a second", "2 billion checks a day": rates
         number = _WORD_NUMBERS[word] if word else _group_number(match.group(1), match.group(2))
-        found.append(number * _PROSE_PERIODS[match.group("period").lower()])
+        period = match.group("period").lower()
+        found.append(StatedDuration(number, period, number * _PROSE_PERIODS[period]))
     return found
 
 
