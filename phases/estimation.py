@@ -1053,6 +1053,44 @@ def _rate_or_ratio(value: float, kind: str) -> str:
     return f"1:{1 / value:.3g}"
 
 
+def cores_do_not_follow(design: Design) -> Iterator[Hit]:
+    """Cores said to carry a load that the CPU time per item and the rate do not give.
+
+    Why it matters:
+        Work arriving at a steady rate keeps rate × time-per-item workers busy at once
+        (Little's law): 17.4 videos a second at 48 CPU-minutes each is 17.4 × 2,880 s ≈
+        50,000 cores, all busy, all the time. Taking CPU-minutes a second for cores, or
+        dropping a factor of 60, sizes the fleet tens of times too small, and every later
+        phase plans machines, queues and cost for the wrong fleet.
+    Triggers:
+        An extra assumption that states a CPU time per item ("48 CPU-minutes a video"),
+        then a rate a second, then a number of cores, where the cores are more than twice
+        or less than half of rate × CPU time.
+    Better:
+        "48 CPU-minutes a video × 17.4 videos/s = 2,880 s × 17.4 ≈ 50,000 cores busy."
+    """
+    for index, (name, value) in enumerate(design.estimate.extra):
+        sizing = units.compute_sizing(value)
+        if sizing is None:
+            continue
+        busy = sizing.rate * sizing.cpu_seconds
+        ratio, verdict = compare(sizing.cores, busy)
+        if verdict in ("ok", "unchecked"):
+            continue
+        yield Hit(
+            field=f"extra_assumptions[{index}].value",
+            message=f"{name or 'This assumption'}: {sizing.rate:,.4g} items a second at "
+            f"{sizing.cpu_text} each keep about {busy:,.0f} cores busy; {sizing.cores_text} "
+            f"is {max(ratio, 1 / ratio):,.0f} times {'too few' if ratio < 1 else 'too many'}.",
+            arithmetic=f"{sizing.rate:,.4g}/s × {sizing.cpu_seconds:,.6g} CPU-seconds = "
+            f"{busy:,.0f} cores busy at once",
+            hint="How many items are being worked on at any moment, if each takes that "
+            "long and that many arrive every second?",
+            fix="Multiply the rate a second by the CPU time of one item in seconds: that is "
+            "how many cores are busy at once; add headroom for the peak.",
+        )
+
+
 def rates_disagree(design: Design) -> Iterator[Hit]:
     """Your write rate, read rate and read:write ratio, all three stated, do not agree.
 

@@ -125,6 +125,7 @@ RULES: tuple[Rule, ...] = (
     Rule("EST-008", 2, WARNING, estimation.no_implication, TEXTUAL),
     Rule("EST-009", 2, PASS, estimation.results_agree, COMPUTED),
     Rule("EST-010", 2, ERROR, estimation.rates_disagree, CONTRADICTION),
+    Rule("EST-011", 2, WARNING, estimation.cores_do_not_follow, COMPUTED),
     # Phase 3: data model
     Rule("DAT-001", 3, ERROR, data_model.missing_access_pattern, STRUCTURAL),
     Rule("DAT-002", 3, WARNING, data_model.unknown_requirement, STRUCTURAL),

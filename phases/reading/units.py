@@ -399,6 +399,63 @@ def _prose_figures(text: str) -> list[tuple[float, str, bool]]:
     return found
 
 
+# Compute sized from work per item: "48 CPU-minutes a video; 17.4 uploads a second need
+# about 835 cores busy".
+_CPU_TIME = re.compile(
+    rf"(?<![\w.,]){_NUMBER}\s*(?:cpu|core|vcpu)[\s-]*"
+    r"(?P<period>seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h)\b",
+    re.IGNORECASE,
+)
+_CPU_PERIODS = {"s": 1.0, "sec": 1.0, "m": 60.0, "h": 3600.0}
+_CORES = re.compile(
+    rf"(?<![\w.,]){_NUMBER}\s*(?P<scale>k|thousand|million)?\s+(?:busy\s+)?(?:v?cpus?|cores?)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ComputeSizing:
+    """A sentence that sizes compute: each item's CPU time (the last stated before the
+    rate), the items a second, and the cores it says that takes."""
+
+    cpu_text: str
+    cpu_seconds: float
+    rate: float
+    cores_text: str
+    cores: float
+
+
+def compute_sizing(text: str) -> ComputeSizing | None:
+    """The compute a sentence sizes, when it states a CPU time per item, then a rate a
+    second, then a number of cores; None otherwise."""
+    text = text or ""
+    rates = [
+        (match.start(), value)
+        for match, (value, after, _d) in zip(
+            _PROSE_COUNT.finditer(text), _prose_figures(text), strict=True
+        )
+        if _PER_SECOND.match(after)
+    ]
+    if not rates:
+        return None
+    at, rate = rates[0]
+    times = [m for m in _CPU_TIME.finditer(text) if m.end() <= at]
+    cores = [m for m in _CORES.finditer(text) if m.start() > at]
+    if not times or not cores:
+        return None
+    time, count = times[-1], cores[0]
+    period = time.group("period").lower()
+    per = _CPU_PERIODS["h" if period.startswith("h") else "m" if period.startswith("m") else "s"]
+    scale = {"k": 1e3, "thousand": 1e3, "million": 1e6}.get((count.group("scale") or "").lower(), 1)
+    return ComputeSizing(
+        cpu_text=time.group(0).strip(),
+        cpu_seconds=_group_number(time.group(1), time.group(2)) * per,
+        rate=rate,
+        cores_text=count.group(0).strip(),
+        cores=_group_number(count.group(1), count.group(2)) * scale,
+    )
+
+
 def counts_in(text: str) -> list[float]:
     """Every figure a sentence states that is not a duration or a rate: "about 30 million
     connected" gives [30000000.0]."""
