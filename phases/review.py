@@ -444,8 +444,8 @@ def incomplete_tradeoff(design: Design) -> Iterator[Hit]:
             )
 
 
-def _joined(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+def _joined(items: list[str], last: str = "or") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
 def _component_words(design: Design) -> list[str]:
@@ -534,6 +534,72 @@ def why_simple_missing(design: Design) -> Iterator[Hit]:
         )
 
 
+# "No queue", "no second store": what the design is said to leave out, and the component
+# types that are that part. A claim narrowed by what follows ("no queue on the read path",
+# "no cache for writes") claims less and is left alone.
+_ABSENCES = (
+    ("a queue", r"no (?:message )?(?:queues?|brokers?|streams?)", ("queue",)),
+    ("a cache", r"no (?:separate |shared )?cach(?:e|es|ing)", ("cache",)),
+    ("a CDN", r"no cdns?", ("cdn",)),
+    ("workers", r"no (?:background )?workers", ("worker",)),
+)
+_SECOND_STORE = re.compile(r"\bno (?:second|other|extra|additional) (?:stores?|databases?)\b")
+_NARROWED = re.compile(
+    r"^\s*(?:on|in|inside|within|for|between|before|behind|at|per|of)\b", re.IGNORECASE
+)
+STORE_TYPES = ("db_primary", "object_storage")
+
+
+def _claims(text: str, pattern: str) -> bool:
+    for match in re.finditer(rf"\b{pattern}\b", text, re.IGNORECASE):
+        if not _NARROWED.match(text[match.end() :]):
+            return True
+    return False
+
+
+def why_simple_contradicted(design: Design) -> Iterator[Hit]:
+    """Why the design is simple says it leaves out a part that phase 5 has.
+
+    Why it matters:
+        The argument for simplicity is only as good as its facts: "no queue and no second
+        store" beside a design with a stream and three databases tells a reader that the
+        review describes some other system, and they stop trusting the rest of it.
+    Triggers:
+        ``why_simple`` says there is no queue, no cache, no CDN, no workers or no second
+        store (database), not narrowed to a place ("no queue on the read path"), while
+        phase 5 declares a component of that kind (two or more stores for the last).
+    Better:
+        "One PostgreSQL and one Kafka stream carry 300 rides a second; there is no cache
+        because every read is by key on the primary."
+    """
+    review = _review(design)
+    arch = _phase(design, 5, "architecture")
+    if review is None or arch is None or not review.why_simple:
+        return
+    text = review.why_simple
+    said, seen = [], []
+    for what, pattern, types in _ABSENCES:
+        parts = [c.name for c in arch.components if c.type in types]
+        if parts and _claims(text, pattern):
+            said.append(f"no {what.removeprefix('a ')}")
+            seen.append(f"{_joined(parts, 'and')} ({what.removeprefix('a ')})")
+    stores = [c.name for c in arch.components if c.type in STORE_TYPES]
+    if len(stores) >= 2 and any(
+        not _NARROWED.match(text[m.end() :]) for m in _SECOND_STORE.finditer(text.lower())
+    ):
+        said.append("no second store")
+        seen.append(f"{len(stores)} stores ({_joined(stores, 'and')})")
+    if said:
+        yield Hit(
+            field="why_simple",
+            message=f"Why the design is simple says {_joined(said, 'and')}, but phase 5 has "
+            f"{_joined(seen, 'and')}.",
+            hint="Which parts does the design really leave out, and which did it keep?",
+            fix="Argue the simplicity from the design as it is: name what it leaves out on "
+            "purpose, or take out the part you do not need.",
+        )
+
+
 def checklist_item_failing(design: Design) -> Iterator[Hit]:
     """A property good designs share that this design does not have yet.
 
@@ -590,6 +656,7 @@ def all_explicit(design: Design) -> Iterator[Hit]:
         incomplete_tradeoff,
         revisit_vague,
         why_simple_missing,
+        why_simple_contradicted,
         checklist_item_failing,
     ):
         if next(iter(rule(design)), None) is not None:

@@ -235,6 +235,7 @@ RULES: tuple[Rule, ...] = (
     Rule("REV-004", 9, WARNING, review.why_simple_missing, STRUCTURAL),
     Rule("REV-005", 9, WARNING, review.checklist_item_failing, STRUCTURAL),
     Rule("REV-006", 9, PASS, review.all_explicit, STRUCTURAL),
+    Rule("REV-007", 9, WARNING, review.why_simple_contradicted, CONTRADICTION),
 )
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
