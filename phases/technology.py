@@ -768,8 +768,9 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
         (the cautious end of ~5,000-10,000). When phase 6 chooses several databases,
         the system's writes are shared among them, so the writes phase 3 sends to
         relational storage are compared instead (and nothing is said without them).
-        Skipped when the row's technology, component or problem says the store is
-        sharded or partitioned.
+        When the row's technology, component or problem says the store is sharded or
+        partitioned, the writes are shared evenly over the primaries phase 5 declares
+        for its component, and each share is compared instead.
     Better:
         Shard by a key from the start (and say so), put a queue in front to batch the
         writes, or choose a store that scales writes out, such as Cassandra or
@@ -788,9 +789,10 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
         if tech is None or not tech.single_primary or "writes_per_s" not in tech.limits:
             continue
         said = stems(f"{choice.technology} {choice.component} {choice.problem}")
-        if any(s.startswith(_SHARDED) for s in said):
-            continue
         limit = tech.limits["writes_per_s"]
+        if any(s.startswith(_SHARDED) for s in said):
+            yield from _shards_over_capacity(design, choice, tech.name, limit, writes, arithmetic)
+            continue
         if writes <= limit:
             continue
         shown = format_value(writes, "rate")
@@ -813,6 +815,50 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
             "CockroachDB).",
             severity=Severity.INFO if echo else None,
         )
+
+
+def _shards_over_capacity(
+    design: Design, choice: Choice, name: str, limit: float, writes: float, arithmetic: str
+) -> Iterator[Hit]:
+    """A sharded single-primary store whose writes, shared evenly over the primaries phase
+    5 gives its component, are still more than one primary takes."""
+    shards = _primaries(design, choice.component)
+    if shards < 2 or writes / shards <= limit:
+        return
+    each = writes / shards
+    yield Hit(
+        margin=each / limit,
+        assumes=f"~{limit:,.0f} writes/s for one {name} primary, the cautious end of the "
+        "catalogue's range (the tutor's figure, not yours)",
+        field=f"{choice.field}.technology",
+        message=f"{choice.label} is sharded over {shards} primaries, and even shared "
+        f"evenly the writes come to {format_value(each, 'rate')} on each: "
+        f"{each / limit:.1f}x the ~{limit:,.0f} writes/s one primary takes.",
+        arithmetic=f"{arithmetic}; {writes:,.0f} / {shards} primaries = {each:,.0f} a "
+        f"primary; {each:,.0f} / {limit:,.0f} = {each / limit:.1f}x",
+        hint="How many primaries does this write rate need, or is a primary that locks a "
+        "row for each write the right store for it?",
+        fix="Add shards until each takes under its ceiling with headroom, batch the writes, "
+        "or choose a store built for this write rate (an in-memory store for counters, "
+        "Cassandra for appends).",
+    )
+
+
+def _primaries(design: Design, component: str) -> int:
+    """How many database primaries phase 5 declares for the named component (0 when it
+    declares none by that name)."""
+    if not design.has(5):
+        return 0
+    try:
+        components = design.architecture.components
+    except AnswerShapeError:
+        return 0
+    wanted = " ".join(component.lower().split())
+    return sum(
+        c.count or 1
+        for c in components
+        if c.type == "db_primary" and " ".join(c.name.lower().split()) == wanted
+    )
 
 
 def unknown_technology(design: Design) -> Iterator[Hit]:

@@ -30,7 +30,7 @@ from functools import cache
 
 import pytest
 
-from phases import data_model, estimation, technology
+from phases import architecture, data_model, estimation, technology
 from phases.engine.design import Design
 from phases.engine.engine import check_phase
 from phases.engine.findings import Severity
@@ -52,6 +52,10 @@ def good_estimate() -> dict:
 
 
 @cache
+def good_architecture() -> dict:
+    return json.loads((ANSWERS_DIR / "architecture" / "good_url_shortener.json").read_text())
+
+
 def good_data_model() -> dict:
     return json.loads((ANSWERS_DIR / "data_model" / "good_url_shortener.json").read_text())
 
@@ -66,6 +70,11 @@ TABLE = CaseTable(
         ),
         OtherPhase(
             phase=3, bases={"good": good_data_model, "empty": data_model.empty}, default="good"
+        ),
+        # Phase 5 only where a case gives it (TEC-008 reads how many primaries a sharded
+        # store has).
+        OtherPhase(
+            phase=5, bases={"good": good_architecture, "empty": architecture.empty}, default=None
         ),
     ),
 )
