@@ -12,6 +12,10 @@ The case format is phase 1's (see ``test_requirement_rules.py``), with the keys 
     Phase 3's answers, which TEC-006 reads (the storage types of the access patterns):
     ``good`` (``answers/data_model/good_url_shortener.json``: key-value, relational and
     wide-column, the default), ``empty``, ``null`` or a mapping.
+``phase5``
+    Phase 5's answers, which TEC-008 reads for a sharded store (how many primaries its
+    component has): ``good`` (``answers/architecture/good_url_shortener.json``), ``empty``
+    or a mapping; absent unless a case gives it.
 
 Bases for the phase 6 answer:
 
