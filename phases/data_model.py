@@ -948,6 +948,50 @@ _PHASE2_RATES = (
 _SAME_DIGITS_FROM_PER_S = 100.0
 
 
+# A key ordered by the time on the writer's own device: "sent_at (the sender's phone
+# clock)", "client timestamp".
+_TIME_WORDS = re.compile(r"(?:\b|_)(?:time|timestamp|ts|clock|sent|created|at)(?:\b|_)", re.I)
+_CLIENT_CLOCK = re.compile(
+    r"\b(?:phones?|mobile|browsers?|clients?|senders?)(?:'s?)?"
+    r"(?:\W+\w+)?\W+(?:clocks?|times?|timestamps?)\b"
+    r"|\b(?:user|caller|sender)'s (?:own |local )?(?:clock|time)\b"
+    r"|\b(?:from|by|on) the (?:phone|browser|client|sender|device of the sender)\b"
+    r"|\bclient[_ ](?:time|timestamp|ts|clock)\b",
+    re.I,
+)
+
+
+def key_on_a_client_clock(design: Design) -> Iterator[Hit]:
+    """An entity keyed or ordered by the time on the writer's own device.
+
+    Why it matters:
+        Phones and browsers keep their own time, off by seconds or minutes and changed by
+        their owners. A key ordered by it shows replies before the questions they answer,
+        and two writes stamped with the same second collide on the key. Only a clock the
+        system controls (or an id it assigns in order) orders what many devices write.
+    Triggers:
+        An entity's key that names a time taken from the client: "sent_at (the sender's
+        phone clock)", "client timestamp", "the time from the phone".
+    Better:
+        Key by an id the server assigns in time order (per conversation, or a Snowflake
+        style id); keep the device's time as a field to show, and a client-made id to
+        drop a retried write.
+    """
+    for entity in design.data_model.entities:
+        if _TIME_WORDS.search(entity.key) and _CLIENT_CLOCK.search(entity.key):
+            yield Hit(
+                field=f"{entity.field}.key",
+                message=f"{entity.name or 'This entity'} is keyed by a time from the "
+                f"writer's own device ({entity.key}): devices' clocks disagree by seconds "
+                "or minutes, so the order is wrong across writers, and two writes in the "
+                "same second collide on the key.",
+                hint="Whose clock orders what many devices write, and what happens when "
+                "two of them say the same time?",
+                fix="Key by an id the server assigns in time order; keep the device's time "
+                "as a field to show, and a client-made id to drop retries.",
+            )
+
+
 def rate_in_another_unit(design: Design) -> Iterator[Hit]:
     """An access pattern whose rate has the digits of a phase 2 rate, per another span.
 

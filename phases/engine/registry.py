@@ -150,6 +150,7 @@ RULES: tuple[Rule, ...] = (
     Rule("DAT-021", 3, WARNING, data_model.range_over_a_unique_key, STRUCTURAL),
     Rule("DAT-022", 3, WARNING, data_model.expiry_without_deletion, TEXTUAL),
     Rule("DAT-023", 3, WARNING, data_model.rate_in_another_unit, CONTRADICTION),
+    Rule("DAT-024", 3, WARNING, data_model.key_on_a_client_clock, TEXTUAL),
     # Phase 4: API
     Rule("API-001", 4, WARNING, api.unversioned_path, TEXTUAL),
     Rule("API-002", 4, WARNING, api.implementation_names, TEXTUAL),
