@@ -5,6 +5,10 @@
  * each request; afterwards, if focus was lost, put it back on the element with that id:
  * in the new content when the form was sent back, or in the same form, once htmx has
  * enabled it again, when only the findings were.
+ *
+ * On a narrow screen a wide table scrolls inside itself (tutor.css); such a table is
+ * made focusable, so it can be scrolled with the arrow keys, and stops being focusable
+ * again when it fits.
  */
 (function () {
   "use strict";
@@ -30,4 +34,28 @@
   });
   document.addEventListener("htmx:afterSwap", restore);
   document.addEventListener("htmx:afterRequest", restore);
+
+  var SCROLLERS = ".report-table, .prose table, table.computed";
+
+  function markScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (table) {
+      var scrolls = table.scrollWidth > table.clientWidth + 1;
+      if (scrolls && !table.hasAttribute("tabindex")) {
+        table.setAttribute("tabindex", "0");
+        table.setAttribute("data-scroller", "");
+      } else if (!scrolls && table.hasAttribute("data-scroller")) {
+        table.removeAttribute("tabindex");
+        table.removeAttribute("data-scroller");
+      }
+    });
+  }
+
+  var resizing = null;
+  markScrollers();
+  document.addEventListener("htmx:afterSettle", markScrollers);
+  document.addEventListener("toggle", markScrollers, true); // a <details> opened
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(markScrollers, 150);
+  });
 })();
