@@ -22,7 +22,8 @@ box's ``<title>``.
 
 The drawing is meant to be shown at its natural size (``width`` and ``height`` are given,
 and the page does not scale it down: a figure narrower than the drawing scrolls), so the
-smallest text, 12 user units, is 12 px on screen. A full row is about 770 units wide.
+smallest text, 12 user units, is 12 px on screen. A full row of four boxes is 796 units wide;
+a drawing is never narrower than 380 units, so the written steps have room.
 
 ``steps_in_words(arch, key)`` gives the numbered steps as plain sentences, for the list
 beside the drawing; ``mermaid(arch, key)`` gives the same path as a Mermaid
@@ -62,7 +63,7 @@ BAND_GAP = 56  # between bands: room for the arrows that cross to the next band
 TITLE_H = 30
 BOX_PAD = 12  # horizontal padding inside a box, both sides together
 LEGEND_GAP = 20  # between the boxes and the written steps
-MIN_LEGEND_W = 520  # the written steps get at least this width
+MIN_LEGEND_W = 380  # the written steps get at least this width
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 TITLE_SIZE = 15
