@@ -225,15 +225,23 @@ def parse(data: JSON) -> Architecture:
 class Figures(TypedDict):
     write_svg: str
     read_svg: str
+    write_steps: list[str]  # the steps in words, for the list beside each drawing
+    read_steps: list[str]
+
+
+def figures(arch: Architecture | None) -> Figures:
+    """The two paths drawn as SVG, with their steps in words."""
+    return {
+        "write_svg": diagram.path_svg(arch, "write_path", "Write path"),
+        "read_svg": diagram.path_svg(arch, "read_path", "Read path"),
+        "write_steps": diagram.steps_in_words(arch, "write_path"),
+        "read_steps": diagram.steps_in_words(arch, "read_path"),
+    }
 
 
 def computed(design: Design) -> Figures:
     """The two paths drawn as SVG, for the page and the export."""
-    arch = design.architecture
-    return {
-        "write_svg": diagram.path_svg(arch, "write_path", "Write path"),
-        "read_svg": diagram.path_svg(arch, "read_path", "Read path"),
-    }
+    return figures(design.architecture)
 
 
 # -- Rules ----------------------------------------------------------------------------------

@@ -22,6 +22,12 @@ urlpatterns = [
         views.phase_report,
         name="phase_report",
     ),
+    path("attempts/<int:attempt_id>/phases/5/diagram/", views.phase_diagram, name="phase_diagram"),
+    path(
+        "attempts/<int:attempt_id>/phases/5/<slug:key>.svg",
+        views.phase_diagram,
+        name="phase_diagram_svg",
+    ),
     path(
         "attempts/<int:attempt_id>/phases/<int:number>/disputes/",
         views.phase_dispute,

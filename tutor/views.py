@@ -6,6 +6,7 @@ the same 404 as for an object that does not exist.
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
+from phases import architecture
 from phases.engine.answers import AnswerShapeError, flatten
 from phases.engine.design import Design
 from phases.engine.findings import Severity
@@ -31,6 +33,7 @@ from phases.engine.registry import PHASES, PHASES_BY_NUMBER, RULES, rules_for
 from phases.engine.unit import PhaseUnit
 from phases.knowledge import reference as numbers
 from phases.reading.quantities import format_value
+from phases.rendering import diagram
 from phases.requirements import allowed_downtime
 from tutor import services
 from tutor.forms import (
@@ -401,6 +404,53 @@ def phase_report(request: LearnerRequest, attempt_id: int, number: int) -> HttpR
     # The partial needs nothing of the request (no form, no CSRF token, no messages):
     # drawn without the context processors.
     return HttpResponse(render_to_string("tutor/phase.html#report", context))
+
+
+DIAGRAM_PATHS = {"write_path": "Write path", "read_path": "Read path"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phase_diagram(request: LearnerRequest, attempt_id: int, key: str = "") -> HttpResponse:
+    """Phase 5's drawings. GET (``key``: a path): the saved path's SVG alone, to open full
+    size. POST: the drawings of the form as it is now, unsaved (htmx, while the learner
+    types): the form read as a save reads it, nothing stored, no rule run; a field that
+    cannot be read yet is drawn as if empty."""
+    attempt = get_object_or_404(
+        Attempt.objects.only("pk", "state"), pk=attempt_id, learner=request.user
+    )
+    if request.method == "GET":
+        if key not in DIAGRAM_PATHS:
+            raise Http404("Phase 5 draws a write path and a read path.")
+        try:
+            arch = services.design_for(attempt).architecture
+        except AnswerShapeError:  # saved under an older shape: nothing to draw
+            arch = None
+        svg = diagram.path_svg(arch, key, DIAGRAM_PATHS[key])
+        return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    if key:
+        raise Http404("A drawing is posted to the phase's diagram URL.")
+    if attempt.is_finished:  # its page does not ask: the drawing stays as it is
+        return HttpResponse(FINISHED_NOTICE, status=409, content_type="text/plain")
+    unit = _phase_info(5)
+    forms = forms_for(5)(data=request.POST)
+    forms.is_valid()  # fields that fail their own check come out empty in the document
+    document = compact(forms.document(unit.schema_version), type(forms).row_classes)
+    try:
+        arch = architecture.parse(document)  # phase 5's unit.parse, as a save runs it
+    except AnswerShapeError as exc:  # e.g. a count that is not a number yet: drawn without it
+        for path, _ in exc.errors:
+            match = re.match(r"^(\w+)\[(\d+)\]\.(\w+)$", path)
+            if match and match.group(1) in document:
+                rows = document[match.group(1)]
+                if int(match.group(2)) < len(rows):
+                    rows[int(match.group(2))][match.group(3)] = ""
+        try:
+            arch = architecture.parse(document)
+        except AnswerShapeError:
+            return HttpResponse("This form cannot be drawn.", status=400)
+    context = {"attempt": attempt, "computed": architecture.figures(arch)}
+    return render(request, "phases/architecture_diagrams.html", context)
 
 
 @login_required

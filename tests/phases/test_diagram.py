@@ -101,13 +101,38 @@ def assert_safe(svg: str) -> None:
 # --- layout -----------------------------------------------------------------------------
 
 
-def test_svg_parses_with_one_box_per_step_plus_the_client():
+def test_each_component_is_drawn_once_with_the_client():
     root = parse(diagram.path_svg(arch(read=READ), "read_path", "Read path"))
     boxes = nodes(root)
-    assert len(boxes) == len(READ) + 1
+    assert len(boxes) == 5  # client, lb, app, cache, db: the cache is reached twice
+    assert [texts(b)[0] for b in boxes] == ["Client", "lb", "app", "cache", "db"]
     assert [b.get("data-kind") for b in boxes].count("client") == 1
     assert all(b.find(f"{SVG}rect") is not None for b in boxes)
-    assert len(edges(root)) == len(READ)
+    # One arrow per step, the second visit to the cache an arrow back into its one box.
+    assert [e.get("data-steps") for e in edges(root)] == ["1", "2", "3", "4", "5"]
+    back = edges(root)[-1]
+    assert (back.get("data-from"), back.get("data-to")) == ("4", "3")
+
+
+def test_steps_between_the_same_boxes_share_one_arrow_with_both_numbers():
+    read = [
+        step("app", "parse"),
+        step("cache", "get"),
+        step("app", "answer", "hit"),
+        step("db", "select", "miss"),
+        step("cache", "keep", "miss"),
+        step("app", "answer", "miss"),
+    ]
+    root = parse(diagram.path_svg(arch(read=read), "read_path", "Read path"))
+    assert len(nodes(root)) == 4
+    shared = next(e for e in edges(root) if e.get("data-steps") == "3 6")
+    assert (shared.get("data-from"), shared.get("data-to")) == ("2", "1")
+    label = next(
+        g
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "edge-label" and g.get("data-steps") == "3 6"
+    )
+    assert texts(label) == ["3 hit", "6 miss"]
 
 
 def test_client_first_then_steps_left_to_right_on_the_main_row():
@@ -134,15 +159,16 @@ def test_miss_steps_are_drawn_on_a_second_row_below_the_cache():
     steps = by_step(root)
     cache_x, cache_y, _ = rect(steps[2])
     db_x, db_y, _ = rect(steps[3])
-    fill_x, fill_y, _ = rect(steps[4])
     assert db_y > cache_y and db_x == cache_x  # directly below the cache
-    assert fill_y == db_y and fill_x > db_x  # the miss branch continues on its row
+    assert 4 not in steps  # the cache again: no second box
     for i in (0, 1, 2):
         assert rect(steps[i])[1] == cache_y
     assert steps[3].get("data-branch") == "miss"
-    miss_edge = next(e for e in edges(root) if e.get("data-to") == "4")
-    assert miss_edge.find(f"{SVG}polyline").get("stroke-dasharray")
-    assert "miss" in texts(miss_edge)
+    for number in ("4", "5"):  # down to the database and back up to the cache
+        miss_edge = next(e for e in edges(root) if e.get("data-steps") == number)
+        assert miss_edge.find(f"{SVG}path").get("stroke-dasharray")
+        assert miss_edge.get("data-branch") == "miss"
+    assert "5 miss" in texts(root)
 
 
 def test_hit_step_stays_on_the_main_row_and_starts_from_the_cache():
@@ -153,7 +179,7 @@ def test_hit_step_stays_on_the_main_row_and_starts_from_the_cache():
     assert rect(steps[2])[1] > rect(steps[0])[1]
     hit = next(e for e in edges(root) if e.get("data-branch") == "hit")
     miss = next(e for e in edges(root) if e.get("data-branch") == "miss")
-    assert "hit" in texts(hit)
+    assert "2 hit" in texts(root)
     assert hit.get("data-from") == miss.get("data-from") == "1"  # both branch at the cache
 
 
@@ -162,10 +188,10 @@ def test_async_steps_get_a_dashed_arrow_and_an_async_tag():
     by_to = {e.get("data-to"): e for e in edges(root)}
     for k in ("4", "5"):
         assert by_to[k].get("data-async") == "true"
-        assert by_to[k].find(f"{SVG}polyline").get("stroke-dasharray")
-        assert any("async" in t for t in texts(by_to[k]))
+        assert by_to[k].find(f"{SVG}path").get("stroke-dasharray")
+    assert {"4 async", "5 async"} <= set(texts(root))
     assert by_to["3"].get("data-async") == "false"
-    assert by_to["3"].find(f"{SVG}polyline").get("stroke-dasharray") is None
+    assert by_to["3"].find(f"{SVG}path").get("stroke-dasharray") is None
 
 
 def test_undeclared_component_gets_a_red_dashed_outline():
@@ -188,24 +214,66 @@ def test_empty_component_is_drawn_as_undeclared():
 
 
 def test_long_paths_wrap_instead_of_growing_wide():
-    write = [step(name, f"step {i}") for i, name in enumerate(["lb", "app"] * 7)]
+    write = [step(f"part {i}", f"step {i}") for i in range(9)] + [step("part 0", "again")]
     root = parse(diagram.path_svg(arch(write=write), "write_path", "Write path"))
     _, _, width, height = (float(v) for v in root.get("viewBox").split())
-    assert width <= 850
+    assert width <= 800  # drawn at its natural size, it fits a wide column
+    assert root.get("width") == diagram._n(width)  # the natural size is given
+    assert len(nodes(root)) == 10  # the client and nine parts: "part 0" once
     rows = {rect(b)[1] for b in nodes(root)}
-    assert len(rows) == 3  # 15 boxes, at most 5 per row
-    assert all(rect(b)[0] + 108 <= width for b in nodes(root))
-    assert all(rect(b)[1] + 60 <= height for b in nodes(root))
+    assert len(rows) == 3  # at most 4 per row
+    assert all(rect(b)[0] + diagram.BOX_W <= width for b in nodes(root))
+    assert all(rect(b)[1] + diagram.BOX_H <= height for b in nodes(root))
 
 
-def test_long_text_is_truncated_with_an_ellipsis():
+def test_long_actions_are_written_out_in_full_and_never_cut():
     long_action = "validate the long URL, generate a short code and check it is unused " * 3
-    write = [step("lb", long_action)]
+    write = [step("lb", long_action), step("app", "answer")]
     root = parse(diagram.path_svg(arch(write=write), "write_path", "Write path"))
-    label = texts(edges(root)[0])
-    assert label[-1].endswith("…")
-    assert sum(len(t) for t in label) < 40
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "steps")
+    lines = texts(legend)
+    assert lines[0] == "1." and lines[-2:] == ["2.", "app: answer"]
+    written = " ".join(lines[1:-2])
+    assert written == "lb: " + " ".join(long_action.split())
+    assert not any("…" in t for t in texts(root))
+    width = float(root.get("viewBox").split()[2])
+    for t in legend.iter(f"{SVG}text"):  # each wrapped line stays inside the drawing
+        assert float(t.get("x")) + diagram._width(t.text, 12) <= width
     assert long_action.strip() in root.find(f"{SVG}desc").text  # the words keep it all
+
+
+def test_long_component_names_wrap_and_are_whole_in_the_title():
+    name = "Metadata database read replica in the second region"
+    components = [{"name": name, "type": "db_replica", "count": "2"}]
+    root = parse(
+        diagram.path_svg(arch(read=[step(name, "select")], components=components), "read_path", "R")
+    )
+    box = by_step(root)[0]
+    lines = texts(box)
+    assert len(lines) >= 3  # the name on two lines, then type and count
+    assert lines[1].endswith("…") and name.startswith(f"{lines[0]} {lines[1][:-1]}".strip())
+    assert box.find(f"{SVG}title").text.startswith(name)
+    for t in box.iter(f"{SVG}text"):  # every line fits inside its box
+        size = float(t.get("font-size")) * (1.08 if t.get("font-weight") else 1)
+        assert diagram._width(t.text, size) <= diagram.BOX_W - 4
+
+
+def test_every_text_is_at_least_12_units_high():
+    svg = diagram.path_svg(arch(read=READ, write=WRITE), "read_path", "Read path")
+    sizes = [float(t.get("font-size")) for t in parse(svg).iter(f"{SVG}text")]
+    assert min(sizes) >= 12
+    rows = [{"name": "db", "load": 1, "capacity": 2}]
+    chart = parse(diagram.capacity_svg(rows))
+    assert min(float(t.get("font-size")) for t in chart.iter(f"{SVG}text")) >= 12
+
+
+def test_steps_in_words_number_nothing_and_name_branches():
+    words = diagram.steps_in_words(arch(read=READ), "read_path")
+    assert words[3] == "db, on a cache miss: query by code"
+    assert words[0] == "lb: forward"
+    assert diagram.steps_in_words(arch(), "read_path") == []
+    undeclared = diagram.steps_in_words(arch(write=[step("ghost", "", "", True)]), "write_path")
+    assert undeclared == ["ghost (not declared), asynchronously"]
 
 
 def test_empty_path_says_no_steps_yet():
@@ -298,7 +366,11 @@ def test_arbitrary_text_always_gives_safe_well_formed_svg(names, steps, title):
     a = Architecture(components=components, write_path=(), read_path=path)
     svg = diagram.path_svg(a, "read_path", title)
     assert_safe(svg)
-    assert len(nodes(parse(svg))) == (len(path) + 1 if path else 0)
+    boxes = nodes(parse(svg))
+    assert len(boxes) <= (len(path) + 1 if path else 0)  # a component reached again: no box
+    assert len(edges(parse(svg))) <= len(path)
+    numbers = [n for e in edges(parse(svg)) for n in e.get("data-steps").split()]
+    assert sorted(numbers, key=int) == [str(i + 1) for i in range(len(path))]
     assert svg == diagram.path_svg(a, "read_path", title)
     chart = diagram.mermaid(a, "read_path")
     body = chart.splitlines()[1:]
@@ -372,3 +444,25 @@ def test_capacity_chart_draws_a_bar_per_bounded_component_and_escapes_names():
     assert not any(el.tag.endswith("script") for el in root.iter())
     assert "db &lt;script&gt;" in svg
     assert "150%" in svg
+
+
+def test_capacity_chart_names_in_full_an_axis_and_the_capacity_line():
+    name = "Metadata database replicas in the second region"
+    rows = [
+        {"name": name, "load": 900, "capacity": 1_000},
+        {"name": "db", "load": 1, "capacity": 9},
+    ]
+    root = parse(diagram.capacity_svg(rows))
+    all_text = texts(root)
+    assert "db" in all_text  # a short name is not cut ("db…")
+    assert " ".join(t for t in all_text if t in name) == name  # wrapped, every word kept
+    titles = [t.text for t in root.iter(f"{SVG}title")]
+    assert any(t.startswith(name) for t in titles)
+    axis = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "axis")
+    assert texts(axis) == ["0%", "50%", "100%", "150%", "load as % of capacity"]
+    assert len(list(axis.iter(f"{SVG}line"))) == 1 + 7  # the axis and a tick every 25%
+    line = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "capacity-line")
+    assert texts(line) == ["capacity (100%)"]
+    tick_100 = list(axis.iter(f"{SVG}line"))[5]
+    assert line.find(f"{SVG}line").get("x1") == tick_100.get("x1")  # on the 100% tick
+    assert_safe(diagram.capacity_svg([{"name": '<script>"x"', "load": 1, "capacity": 2}]))

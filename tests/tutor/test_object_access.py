@@ -50,6 +50,8 @@ def routes(attempt):
         ("POST", reverse("phase", args=[a, n]), requirements_post(EXAMPLE["1"]))
         for n in range(1, 10)
     )
+    yield ("POST", reverse("phase_diagram", args=[a]), requirements_post(EXAMPLE["1"]))
+    yield ("GET", reverse("phase_diagram_svg", args=[a, "write_path"]), None)
     yield ("GET", reverse("attempt", args=[a]), None)
     yield ("GET", reverse("export", args=[a]), None)
     yield ("POST", reverse("finish", args=[a]), {})
@@ -116,6 +118,8 @@ def test_the_walk_reaches_every_object_url(world):
     object_names = {
         "phase",
         "phase_report",
+        "phase_diagram",
+        "phase_diagram_svg",
         "attempt",
         "export",
         "finish",

@@ -171,6 +171,22 @@ def technologies():
     return catalogue.as_rows()
 
 
+@register.simple_tag
+def path_figures(computed):
+    """Phase 5's two drawings, each with its path key, title and steps in words: from the
+    saved answer's figures (``computed``), or empty paths before anything is saved."""
+    figures = computed if computed and "write_svg" in computed else architecture.figures(None)
+    drawn = (
+        ("write_path", "Write path", figures["write_svg"], figures["write_steps"]),
+        ("read_path", "Read path", figures["read_svg"], figures["read_steps"]),
+    )
+    return [
+        # The SVG is built from escaped parts (phases.rendering.diagram).
+        {"key": key, "title": title, "svg": mark_safe(svg), "steps": steps}  # noqa: S308
+        for key, title, svg, steps in drawn
+    ]
+
+
 @register.filter
 def capacity_chart(rows):
     """The capacity model's rows as an SVG bar chart (escaped inside phases.rendering.diagram)."""
