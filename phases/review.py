@@ -604,6 +604,8 @@ def all_explicit(design: Design) -> Iterator[Hit]:
 
 def export_section(design: Design) -> list[str]:
     """Phase 9's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
+    from phases import checklist  # which imports this module
+
     review = design.review
     out = ["### Trade-offs", ""]
     out.append(
@@ -621,9 +623,13 @@ def export_section(design: Design) -> list[str]:
     for item in design.checklist():
         mark = "✅" if item["ok"] else "❌"
         out.append(f"- {mark} **{inline(item['label'])}**: {inline(item['explanation'])}")
-        for w in item["where"]:
-            where = f"phase {w['phase']}" + (f", `{code(w['field'])}`" if w.get("field") else "")
-            out.append(f"  - {where}: {inline(w['message'])}")
+        for w in checklist.pointers(item["where"]):
+            where = f"phase {w['phase']}" + (f", `{code(w['field'])}`" if w["field"] else "")
+            if w["code"]:  # findings of that phase, listed in full in its section
+                times = f" ({w['count']} findings)" if w["count"] > 1 else ""
+                out.append(f"  - {where}: {inline(w['code'])}{times}, in that phase's findings")
+            else:
+                out.append(f"  - {where}: {inline(w['message'])}")
     return out
 
 
