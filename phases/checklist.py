@@ -326,38 +326,3 @@ def evaluate(design: Design) -> list[ChecklistItem]:
         per_design["items"] = items
     kept: list[ChecklistItem] = per_design["items"]
     return [{**item, "where": [{**w} for w in item["where"]]} for item in kept]
-
-
-class Pointer(TypedDict):
-    """An item's shortfalls as the page and the export list them: one per field and rule
-    (``count`` findings of ``code`` there), the message only where no finding says it."""
-
-    phase: int
-    field: str
-    code: str
-    count: int
-    message: str
-
-
-def pointers(where: list[Link]) -> list[Pointer]:
-    """A shortfall that is a finding is named by its rule's code, once per field and code:
-    the finding itself is listed in full with its phase's findings."""
-    out: list[Pointer] = []
-    seen: dict[tuple[int, str, str], Pointer] = {}
-    for w in where:
-        code = w.get("code", "")
-        key = (w["phase"], w["field"], code)
-        if code and key in seen:
-            seen[key]["count"] += 1
-            continue
-        pointer: Pointer = {
-            "phase": w["phase"],
-            "field": w["field"],
-            "code": code,
-            "count": 1,
-            "message": "" if code else w["message"],
-        }
-        out.append(pointer)
-        if code:
-            seen[key] = pointer
-    return out

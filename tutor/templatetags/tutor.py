@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from phases import architecture, checklist, data_model
+from phases import architecture, data_model, review
 from phases.engine.answers import AnswerShapeError
 from phases.knowledge import catalogue, storage
 from phases.reading.quantities import format_value
@@ -206,5 +206,5 @@ def design_document(attempt, phase=None):
 @register.filter
 def checklist_pointers(where):
     """A checklist item's shortfalls, each finding named once by its code
-    (``phases.checklist.pointers``)."""
-    return checklist.pointers(where or [])
+    (``phases.review.pointers``)."""
+    return review.pointers(where or [])
