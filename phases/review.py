@@ -14,9 +14,9 @@ Answer shape, version 1 (documented in ``docs/answers.md``)::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypedDict, overload
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 from phases.engine.answers import JSON, AnswerShapeError, Reader
 from phases.engine.findings import Evidence, Hit, Severity
@@ -669,6 +669,41 @@ def all_explicit(design: Design) -> Iterator[Hit]:
     )
 
 
+class Pointer(TypedDict):
+    """An item's shortfalls as the page and the export list them: one per field and rule
+    (``count`` findings of ``code`` there), the message only where no finding says it."""
+
+    phase: int
+    field: str
+    code: str
+    count: int
+    message: str
+
+
+def pointers(where: Sequence[Mapping[str, Any]]) -> list[Pointer]:
+    """A shortfall that is a finding is named by its rule's code, once per field and code:
+    the finding itself is listed in full with its phase's findings."""
+    out: list[Pointer] = []
+    seen: dict[tuple[int, str, str], Pointer] = {}
+    for w in where:
+        rule = w.get("code", "")
+        key = (w["phase"], w["field"], rule)
+        if rule and key in seen:
+            seen[key]["count"] += 1
+            continue
+        pointer: Pointer = {
+            "phase": w["phase"],
+            "field": w["field"],
+            "code": rule,
+            "count": 1,
+            "message": "" if rule else w["message"],
+        }
+        out.append(pointer)
+        if rule:
+            seen[key] = pointer
+    return out
+
+
 def export_section(design: Design) -> list[str]:
     """Phase 9's section of the Markdown export (``phases.rendering.export`` adds its findings)."""
     review = design.review
@@ -688,9 +723,13 @@ def export_section(design: Design) -> list[str]:
     for item in design.checklist():
         mark = "✅" if item["ok"] else "❌"
         out.append(f"- {mark} **{inline(item['label'])}**: {inline(item['explanation'])}")
-        for w in item["where"]:
-            where = f"phase {w['phase']}" + (f", `{code(w['field'])}`" if w.get("field") else "")
-            out.append(f"  - {where}: {inline(w['message'])}")
+        for w in pointers(item["where"]):
+            where = f"phase {w['phase']}" + (f", `{code(w['field'])}`" if w["field"] else "")
+            if w["code"]:  # findings of that phase, listed in full in its section
+                times = f" ({w['count']} findings)" if w["count"] > 1 else ""
+                out.append(f"  - {where}: {inline(w['code'])}{times}, in that phase's findings")
+            else:
+                out.append(f"  - {where}: {inline(w['message'])}")
     return out
 
 

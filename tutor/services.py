@@ -507,8 +507,9 @@ def finish_attempt(attempt: Attempt) -> None:
         attempt.finish()
 
 
-def export_markdown(attempt: Attempt) -> str:
-    """The whole design as one Markdown document (phases/rendering/export.py)."""
+def export_markdown(attempt: Attempt, findings_elsewhere: int | None = None) -> str:
+    """The whole design as one Markdown document (phases/rendering/export.py).
+    ``findings_elsewhere``: the phase whose findings the page showing it lists already."""
     finished = attempt.is_finished
     show_scores = finished and attempt.problem.problem_set.release_scores
     scores = {row["phase"].number: row["score"] for row in phase_scores(attempt)}
@@ -521,6 +522,7 @@ def export_markdown(attempt: Attempt) -> str:
             "learner": attempt.learner.username,
             "problem": safe_markdown_source(attempt.problem.statement),
             "started": attempt.started_at.date().isoformat(),
+            **({"findings_elsewhere": findings_elsewhere} if findings_elsewhere else {}),
         },
     )
 

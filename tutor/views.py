@@ -244,6 +244,22 @@ ROWS_NOTICE = "Rows changed. Nothing is saved until you press Save and check."
 FIELDS_NOTICE = "Not saved: correct the fields marked below. Everything you typed is kept."
 
 
+# What each phase's computed figures or report hold, said on the fold that holds them
+# (closed while the phase has errors). A phase not named here is not folded: phase 4's
+# one sentence, phase 5's diagrams.
+REPORT_SUMMARIES = {
+    "requirements": "Computed from your answers: allowed downtime and reads per write",
+    "estimation": "The estimate report: your figures against the recomputation, headroom "
+    "on one machine, and what moves when an assumption doubles",
+    "data-model": "Computed from your answers: where each entity lives",
+    "technology": "Computed from your answers: your choices in the catalogue",
+    "bottlenecks": "Capacity against load: the chart, each component's headroom, what "
+    "if, and the latency and availability of the paths",
+    "failure": "Computed from your answers: availability along the write path",
+    "review": "What good designs share: the checklist",
+}
+
+
 @dataclass(frozen=True)
 class ShownFinding:
     """A stored finding as the page shows it, with where its "go to the field" link
@@ -639,6 +655,7 @@ def _context(
         "counts": {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity},
         "computed": computed,
         "report": report,
+        "report_summary": REPORT_SUMMARIES.get(info.slug, ""),
         "previous": PHASES_BY_NUMBER.get(number - 1),
         "next": PHASES_BY_NUMBER.get(number + 1),
         "rules": rules_for(number),

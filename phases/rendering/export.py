@@ -22,6 +22,9 @@ the problem, each phase's findings and status, and the scores.
 ``findings``
     Phase number -> a list of finding dicts (``code``, ``severity``, ``field``,
     ``message``) to print instead of running the rules again (e.g. the stored checks).
+``findings_elsewhere``
+    A phase number whose findings the page showing this document already lists beside
+    its form: its section says so instead of listing them again (the file leaves it out).
 
 Safety: learner text never reaches the output as HTML or Markdown syntax. ``&``, ``<``
 and ``>`` become entities, Markdown punctuation is backslash-escaped, table cells keep
@@ -164,7 +167,13 @@ def markdown(design: Design, title: str, meta: JSON | None = None) -> str:
         out += body
         if body:
             out.append("")
-        out += _findings_section(status, findings, errors)
+        if phase.number == meta.get("findings_elsewhere") and findings:
+            # The page that shows this document lists this phase's findings beside its
+            # form: here, only a pointer to them (the downloaded file keeps them all).
+            pointer = "_Its findings are listed beside the form._"
+            out += [f"**Status:** {inline(status)}", "", pointer]
+        else:
+            out += _findings_section(status, findings, errors)
         out.append("")
     if meta.get("finished"):
         scores = meta.get("scores") or {}

@@ -35,7 +35,7 @@
   document.addEventListener("htmx:afterSwap", restore);
   document.addEventListener("htmx:afterRequest", restore);
 
-  var SCROLLERS = ".report-table, .prose table, table.computed";
+  var SCROLLERS = ".report-table, .prose table, table.computed, figure.diagram, .diagram-scroll";
 
   function markScrollers() {
     document.querySelectorAll(SCROLLERS).forEach(function (table) {

@@ -1,6 +1,8 @@
 """The Markdown export of a whole design."""
 
+import json
 import re
+from pathlib import Path
 
 import markdown as md
 
@@ -298,3 +300,29 @@ def test_findings_name_their_field_by_its_label():
         },
     )
     assert "| REQ-006 | warning | Target (latency, row 1) | m |" in text
+
+
+def flawed_design() -> Design:
+    path = Path(__file__).resolve().parents[2] / "fixtures/accuracy/url-shortener"
+    phases = json.loads((path / "flawed-classic-slips.json").read_text())["phases"]
+    return design({int(n): doc for n, doc in phases.items()})
+
+
+def test_each_finding_is_written_once_and_the_checklist_names_it_by_its_code():
+    text = render(flawed_design())
+    messages = [cells(line)[3] for line in text.splitlines() if re.match(r"^\| [A-Z]{3}-\d", line)]
+    assert messages
+    for message in messages:
+        assert text.count(message) == 1, message
+    checklist = text.split("### Checklist", 1)[1].split("#### Findings", 1)[0]
+    assert "API-008, in that phase's findings" in checklist
+    # Three trade-offs missing in phase 9: one line for the field and rule, with the count.
+    assert "phase 9, `tradeoffs`: REV-001 (3 findings), in that phase's findings" in checklist
+
+
+def test_a_page_that_lists_a_phases_findings_beside_its_form_gets_a_pointer_instead():
+    d = flawed_design()
+    own = render(d, findings_elsewhere=9).split("## Phase 9: Review", 1)[1]
+    assert "#### Findings" not in own
+    assert "_Its findings are listed beside the form._" in own
+    assert "#### Findings" in render(d).split("## Phase 9: Review", 1)[1]  # the file keeps them

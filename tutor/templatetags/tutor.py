@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from phases import architecture, data_model
+from phases import architecture, data_model, review
 from phases.engine.answers import AnswerShapeError
 from phases.knowledge import catalogue, storage
 from phases.reading.quantities import format_value
@@ -198,13 +198,14 @@ _MERMAID_BLOCK = re.compile(r'<pre><code class="language-mermaid">.*?</code></pr
 
 
 @register.simple_tag
-def design_document(attempt):
+def design_document(attempt, phase=None):
     """The whole design as one document: the Markdown export, rendered and sanitised.
+    ``phase``: the phase whose page shows it, whose findings the page lists already.
 
     On the page the two paths are drawn (phase 5's SVGs, built from escaped text) where
     the downloaded file has their Mermaid source.
     """
-    html = render_markdown(services.export_markdown(attempt))
+    html = render_markdown(services.export_markdown(attempt, findings_elsewhere=phase))
     try:
         figures = architecture.computed(services.design_for(attempt))
     except AnswerShapeError:
@@ -216,3 +217,10 @@ def design_document(attempt):
         return f'<figure class="diagram">{svg}</figure>' if svg else match.group(0)
 
     return mark_safe(_MERMAID_BLOCK.sub(draw, html))  # noqa: S308 - sanitised, and our SVG
+
+
+@register.filter
+def checklist_pointers(where):
+    """A checklist item's shortfalls, each finding named once by its code
+    (``phases.review.pointers``)."""
+    return review.pointers(where or [])
