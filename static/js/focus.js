@@ -6,9 +6,8 @@
  * in the new content when the form was sent back, or in the same form, once htmx has
  * enabled it again, when only the findings were.
  *
- * On a narrow screen a wide table scrolls inside itself (tutor.css); such a table is
- * made focusable, so it can be scrolled with the arrow keys, and stops being focusable
- * again when it fits.
+ * A wide table or diagram scrolls inside itself on a narrow screen (tutor.css); while it
+ * does, it is focusable, so it can be scrolled with the arrow keys.
  */
 (function () {
   "use strict";
@@ -38,14 +37,14 @@
   var SCROLLERS = ".report-table, .prose table, table.computed, figure.diagram, .diagram-scroll";
 
   function markScrollers() {
-    document.querySelectorAll(SCROLLERS).forEach(function (table) {
-      var scrolls = table.scrollWidth > table.clientWidth + 1;
-      if (scrolls && !table.hasAttribute("tabindex")) {
-        table.setAttribute("tabindex", "0");
-        table.setAttribute("data-scroller", "");
-      } else if (!scrolls && table.hasAttribute("data-scroller")) {
-        table.removeAttribute("tabindex");
-        table.removeAttribute("data-scroller");
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroller", "");
+      } else if (!scrolls && box.hasAttribute("data-scroller")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroller");
       }
     });
   }
