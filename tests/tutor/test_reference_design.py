@@ -223,7 +223,8 @@ def test_an_instructor_of_the_set_sees_it_as_the_review_does(client, attempt):
     attempt.problem.problem_set.instructors.add(dora)
     save_phase(attempt, 3, FLAWED["3"])  # in progress: the review shows it too
     client.force_login(dora)
-    assert client.get(reverse("teach_review", args=[attempt.pk])).status_code == 200
+    review = client.get(reverse("teach_review", args=[attempt.pk]))
+    assert reverse("attempt_reference", args=[attempt.pk, 3]) in review.content.decode()
     response = page(client, attempt, 3)
     assert response.status_code == 200
     own, reference = own_and_reference(response)
