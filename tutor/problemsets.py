@@ -47,7 +47,7 @@ PROBLEM_KEYS = (
     "is_published",
     "samples",
 )
-SAMPLE_KEYS = ("name", "seed", "must", "must_not", "answers")
+SAMPLE_KEYS = ("name", "reference", "seed", "must", "must_not", "answers")
 GIVEN_KEYS = ("label", "value", "min", "max")
 EXPECTATION_KEYS = (*(f"phase{phase.number}" for phase in PHASES), "rules")
 # Phases whose expectations the rules read, each with the keys, and the checks, its unit
@@ -302,6 +302,7 @@ def _validate_samples(errors: _Errors, where: str, sample_list, overrides: dict)
         errors.add(where, "expected a list of sample answers.")
         return
     names: set[str] = set()
+    reference: str | None = None  # where the reference design is, once one is named
     for index, sample in enumerate(sample_list):
         path = f"{where}[{index}]"
         if not isinstance(sample, dict):
@@ -309,6 +310,16 @@ def _validate_samples(errors: _Errors, where: str, sample_list, overrides: dict)
             continue
         errors.unknown_keys(path, sample, SAMPLE_KEYS)
         errors.text(path, sample, "name", required=True)
+        errors.boolean(path, sample, "reference")
+        if sample.get("reference") is True:
+            if reference is not None:
+                errors.add(
+                    f"{path}.reference",
+                    f"{reference} is already this problem's reference design; "
+                    "name at most one sample as the reference.",
+                )
+            else:
+                reference = path
         name = sample.get("name")
         if isinstance(name, str):
             if name in names:
@@ -381,8 +392,12 @@ def _canonical_expectations(expectations: dict) -> dict:
 
 def _canonical_sample(sample: dict) -> dict:
     answers = sample.get("answers") or {}
+    # ``reference`` is written only when true, so files that name no reference design
+    # export exactly as they did before the key existed.
+    reference = {"reference": True} if sample.get("reference") else {}
     return {
         "name": sample["name"],
+        **reference,
         "seed": sample.get("seed", 0),
         "must": list(sample.get("must", [])),
         "must_not": list(sample.get("must_not", [])),

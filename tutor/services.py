@@ -20,6 +20,7 @@ from django.db import (
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from phases.corpus import samples
 from phases.engine import variants
 from phases.engine.answers import flatten
 from phases.engine.design import Design, ProblemSpec
@@ -137,6 +138,22 @@ def design_for(attempt: Attempt, replace: dict[int, dict] | None = None) -> Desi
     answers = {a.phase: a.data for a in attempt.answers.all() if a.data}
     answers.update(replace or {})
     return Design(answers, problem_spec(attempt))
+
+
+def reference_design(problem: Problem) -> Design | None:
+    """The problem's reference design: the sample it names as the reference
+    (``reference: true``), on the givens drawn with that sample's seed. None when the
+    problem names no reference sample."""
+    sample = samples.reference_sample(problem.samples)
+    if sample is None:
+        return None
+    spec = ProblemSpec(
+        slug=problem.slug,
+        title=problem.title,
+        givens=problem.givens,
+        expectations=problem.expectations,
+    )
+    return samples.sample_design(spec, sample)[0]
 
 
 class SaveConflict(Exception):

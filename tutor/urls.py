@@ -16,6 +16,11 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/", views.attempt_overview, name="attempt"),
     path("attempts/<int:attempt_id>/finish/", views.finish, name="finish"),
     path("attempts/<int:attempt_id>/export.md", views.export, name="export"),
+    path(
+        "attempts/<int:attempt_id>/reference/<int:number>/",
+        views.attempt_reference,
+        name="attempt_reference",
+    ),
     path("attempts/<int:attempt_id>/phases/<int:number>/", views.phase, name="phase"),
     path(
         "attempts/<int:attempt_id>/phases/<int:number>/report/",

@@ -26,6 +26,7 @@ from django_htmx.http import reswap, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from phases import architecture
+from phases.corpus import samples
 from phases.engine.answers import AnswerShapeError, flatten
 from phases.engine.design import Design
 from phases.engine.findings import Severity
@@ -60,6 +61,7 @@ from tutor.models import (
     Report,
     User,
 )
+from tutor.teaching import is_instructor, taught_sets
 
 
 class LearnerRequest(HttpRequest):
@@ -829,6 +831,7 @@ def attempt_overview(request, attempt_id):
 
 def _overview(request, attempt: Attempt, finish_form: FinishForm, status: int = 200):
     problem_set = attempt.problem.problem_set
+    show_reference = attempt.is_finished and problem_set.release_reference
     return render(
         request,
         "tutor/attempt.html",
@@ -840,12 +843,86 @@ def _overview(request, attempt: Attempt, finish_form: FinishForm, status: int = 
             "releases_scores": problem_set.release_scores,
             "releases_reference": problem_set.release_reference,
             "show_scores": attempt.is_finished and problem_set.release_scores,
-            "show_reference": attempt.is_finished and problem_set.release_reference,
+            "show_reference": show_reference,
+            # Read only once the reference is shown (the samples are deferred till then).
+            "reference_design": show_reference
+            and samples.reference_sample(attempt.problem.samples) is not None,
             "finish_form": finish_form,
             "newer_attempt": _newer_attempt(attempt) if attempt.is_finished else None,
         },
         status=status,
     )
+
+
+# -- The reference design beside the learner's, phase by phase ---------------------------
+
+
+@login_required
+@require_GET
+def attempt_reference(request, attempt_id, number):
+    """One phase of the attempt beside the same phase of the problem's reference design.
+
+    The learner who owns the attempt sees it once the attempt is finished and the set
+    releases the reference (as the attempt page shows the reference solution); until then
+    the page says why and shows neither answer. An instructor who teaches the set sees it
+    at any time, as the review page shows any attempt of theirs; everyone else gets 404.
+    """
+    info = _phase_info(number)
+    attempts = (
+        Attempt.objects.select_related("problem__problem_set", "learner")
+        .prefetch_related(Prefetch("answers", PhaseAnswer.objects.order_by("phase")))
+        .filter(pk=attempt_id)
+    )
+    attempt = attempts.filter(learner=request.user).first()
+    teaching = False
+    if attempt is None and is_instructor(request.user):
+        attempt = attempts.filter(problem__problem_set__in=taught_sets(request.user)).first()
+        teaching = True
+    if attempt is None:
+        raise Http404("No such attempt.")
+    problem = attempt.problem
+    withheld = ""
+    if not teaching and not attempt.is_finished:
+        withheld = "unfinished"
+    elif not teaching and not problem.problem_set.release_reference:
+        withheld = "unreleased"
+    reference = None if withheld else services.reference_design(problem)
+    context = {
+        "attempt": attempt,
+        "problem": problem,
+        "phase": info,
+        "phases": PHASES,
+        "previous": PHASES_BY_NUMBER.get(number - 1),
+        "next": PHASES_BY_NUMBER.get(number + 1),
+        "teaching": teaching,
+        "withheld": withheld,
+        "has_reference": reference is not None,
+    }
+    if reference is not None:
+        design = services.design_for(attempt)
+        context.update(
+            design=design,
+            reference=reference,
+            givens=_givens_side_by_side(attempt.givens, reference.problem.givens),
+        )
+        context["givens_differ"] = any(row["differs"] for row in context["givens"])
+    return render(request, "tutor/reference_design.html", context)
+
+
+def _givens_side_by_side(own: dict, reference: dict) -> list[dict]:
+    """Each given with the learner's value and the reference's, and whether they differ."""
+    rows = []
+    for key in dict.fromkeys([*(own or {}), *(reference or {})]):
+        mine, theirs = (own or {}).get(key) or {}, (reference or {}).get(key) or {}
+        rows.append(
+            {
+                "label": mine.get("label") or theirs.get("label") or key,
+                "own": mine.get("value", "—"),
+                "reference": theirs.get("value", "—"),
+                "differs": str(mine.get("value")) != str(theirs.get("value")),
+            }
+        )
+    return rows
 
 
 # What finishing shows, by whether the problem set releases (scores, reference solution).

@@ -22,6 +22,9 @@ from tutor.models import Problem, ProblemSet
 from tutor.teaching import instructor_required, taught_problem, taught_set, taught_sets
 
 TEXT = 20_000
+# Sample answers hold whole designs: one sample with all nine phases (a reference design)
+# is some 15,000 characters of YAML, and a shipped problem has three such samples.
+SAMPLES_TEXT = 200_000
 
 
 class ProblemSetForm(forms.ModelForm):
@@ -65,11 +68,11 @@ def unstorable(value) -> str:
     return ""
 
 
-def _yaml_field(label: str, help_text: str) -> forms.CharField:
+def _yaml_field(label: str, help_text: str, max_length: int = TEXT) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
-        max_length=TEXT,
+        max_length=max_length,
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": 8, "class": "code", "spellcheck": "false"}),
     )
@@ -102,7 +105,9 @@ class ProblemForm(forms.Form):
     )
     samples = _yaml_field(
         "Sample answers",
-        "YAML list: {name, answers: {'1': {...}}, must: [codes], must_not: [codes]}.",
+        "YAML list: {name, answers: {'1': {...}}, must: [codes], must_not: [codes]}. "
+        "Add reference: true to the one sample that is the problem's reference design.",
+        max_length=SAMPLES_TEXT,
     )
     reference_solution = forms.CharField(
         max_length=TEXT, required=False, widget=forms.Textarea(attrs={"rows": 8})

@@ -75,11 +75,26 @@ def _phase_number(key: object) -> int | None:
     return int(text)
 
 
-def run_sample(spec: ProblemSpec, sample: JSON) -> Verdict:
-    """One sample's verdict: passed, the codes missing or unexpected, shape errors."""
+def reference_sample(samples: list[JSON] | None) -> JSON | None:
+    """The sample a problem names as its reference design (``reference: true``), if any.
+
+    Import allows at most one; the first is taken should a stored list hold more.
+    """
+    return next((s for s in samples or [] if isinstance(s, dict) and s.get("reference")), None)
+
+
+def sample_design(spec: ProblemSpec, sample: JSON) -> tuple[Design, list[ShapeError]]:
+    """The sample's answers as a design, on the givens drawn with its seed, and the shape
+    errors of the documents left out of it."""
     answers, invalid = parse_answers(sample.get("answers") or {})
     drawn = replace(spec, givens=variants.draw(spec.givens, sample.get("seed", 0) or 0))
-    design = Design(answers, drawn)
+    return Design(answers, drawn), invalid
+
+
+def run_sample(spec: ProblemSpec, sample: JSON) -> Verdict:
+    """One sample's verdict: passed, the codes missing or unexpected, shape errors."""
+    design, invalid = sample_design(spec, sample)
+    answers = design.answers
     codes: list[str] = []
     for phase in sorted(answers):
         try:

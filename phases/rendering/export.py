@@ -138,6 +138,18 @@ def _problem(text: str) -> str:
     return "\n".join(lines).strip()
 
 
+def answer_markdown(design: Design, number: int) -> str:
+    """One phase's answers as Markdown, its section of the document without heading or
+    findings: what the comparison with the reference design shows for each side.
+
+    Empty when the phase is not answered; raises ``AnswerShapeError`` when its document
+    cannot be read.
+    """
+    if not design.has(number):
+        return ""
+    return "\n".join(PHASES_BY_NUMBER[number].export_section(design)).strip("\n") + "\n"
+
+
 def markdown(design: Design, title: str, meta: JSON | None = None) -> str:
     """The whole design as one Markdown document; the same input gives the same text."""
     meta = meta or {}

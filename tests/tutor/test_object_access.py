@@ -54,6 +54,7 @@ def routes(attempt):
     yield ("GET", reverse("phase_diagram_svg", args=[a, "write_path"]), None)
     yield ("GET", reverse("attempt", args=[a]), None)
     yield ("GET", reverse("export", args=[a]), None)
+    yield from (("GET", reverse("attempt_reference", args=[a, n]), None) for n in range(1, 10))
     yield ("POST", reverse("finish", args=[a]), {})
     yield ("POST", reverse("finish", args=[a]), {"confirm": "on"})
     yield ("GET", reverse("teach_set", args=["foundations"]), None)
@@ -121,6 +122,7 @@ def test_the_walk_reaches_every_object_url(world):
         "phase_diagram",
         "phase_diagram_svg",
         "attempt",
+        "attempt_reference",
         "export",
         "finish",
         "teach_set",

@@ -8,6 +8,7 @@ from phases import architecture, data_model, review
 from phases.engine.answers import AnswerShapeError
 from phases.knowledge import catalogue, storage
 from phases.reading.quantities import format_value
+from phases.rendering import export
 from phases.rendering.diagram import capacity_svg
 from tutor import services
 from tutor.markdown import render_markdown
@@ -197,6 +198,35 @@ def capacity_chart(rows):
 _MERMAID_BLOCK = re.compile(r'<pre><code class="language-mermaid">.*?</code></pre>', re.S)
 
 
+def _drawn(html: str, design, figure: str = '<figure class="diagram">', ids: str = "") -> str:
+    """Rendered export Markdown with phase 5's Mermaid blocks replaced by its SVG paths
+    (built from escaped text), as the page draws them, each inside ``figure``. ``ids``
+    goes before the diagrams' ids, for a page that draws two designs' paths."""
+    try:
+        figures = architecture.computed(design)
+    except AnswerShapeError:
+        return html
+    drawings = iter(_prefixed(svg, ids) for svg in (figures["write_svg"], figures["read_svg"]))
+
+    def draw(match):
+        svg = next(drawings, None)
+        return f"{figure}{svg}</figure>" if svg else match.group(0)
+
+    return mark_safe(_MERMAID_BLOCK.sub(draw, html))  # noqa: S308 - sanitised, and our SVG
+
+
+def _prefixed(svg: str, ids: str) -> str:
+    """The SVG with ``ids`` put before each of its ids and the references to them."""
+    if not ids:
+        return svg
+    svg = svg.replace(' id="', f' id="{ids}')
+    return re.sub(
+        r'aria-labelledby="([^"]*)"',
+        lambda m: 'aria-labelledby="' + " ".join(ids + i for i in m.group(1).split()) + '"',
+        svg,
+    )
+
+
 @register.simple_tag
 def design_document(attempt, phase=None):
     """The whole design as one document: the Markdown export, rendered and sanitised.
@@ -206,17 +236,38 @@ def design_document(attempt, phase=None):
     the downloaded file has their Mermaid source.
     """
     html = render_markdown(services.export_markdown(attempt, findings_elsewhere=phase))
+    return _drawn(html, services.design_for(attempt))
+
+
+@register.simple_tag
+def phase_answer(design, number, ids=""):
+    """One phase's answers, read-only, drawn as the design document draws them (the same
+    export section, rendered and sanitised, phase 5's paths as SVG); the comparison with
+    the reference design shows both sides through it. ``ids``: a prefix for the
+    diagrams' ids, so that two designs' paths can share a page."""
     try:
-        figures = architecture.computed(services.design_for(attempt))
+        text = export.answer_markdown(design, number)
     except AnswerShapeError:
-        return html
-    drawings = iter((figures["write_svg"], figures["read_svg"]))
+        return format_html(
+            '<p class="empty">{}</p>',
+            "This answer was saved in an older form and cannot be shown here.",
+        )
+    if not text:
+        return format_html('<p class="empty">{}</p>', "Not answered.")
+    # In a column half the page wide, a table or a diagram keeps its size (its text stays
+    # legible) and scrolls sideways inside a box the keyboard can reach and scroll.
+    html = _TABLE.sub(_SCROLLING_TABLE, render_markdown(text))
+    if number == architecture.UNIT.number:
+        html = _drawn(html, design, _SCROLLING_FIGURE, ids)
+    return mark_safe(html)  # noqa: S308 - sanitised, our own wrappers, and our SVG
 
-    def draw(match):
-        svg = next(drawings, None)
-        return f'<figure class="diagram">{svg}</figure>' if svg else match.group(0)
 
-    return mark_safe(_MERMAID_BLOCK.sub(draw, html))  # noqa: S308 - sanitised, and our SVG
+_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+_SCROLLING_TABLE = (
+    r'<div class="scroll-box" tabindex="0" role="region" aria-label="Table">'
+    r"<table>\1</table></div>"
+)
+_SCROLLING_FIGURE = '<figure class="diagram scroll-box" tabindex="0">'
 
 
 @register.filter
