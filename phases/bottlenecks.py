@@ -859,8 +859,11 @@ def export_section(design: Design) -> list[str]:
                 ],
             )
         )
-        if model.get("first_to_run_out"):
-            out += ["", field_line("First to run out", model.get("first_to_run_out"))]
+        first = model.get("first_to_run_out")
+        if first:
+            # The model names it as a row ({name, type, headroom, ...}): a person reads its name.
+            name = first.get("name") if isinstance(first, dict) else first
+            out += ["", field_line("First to run out", str(name))]
         if model.get("breaks_at") is not None:
             out.append(field_line("Breaks at", plain(model.get("breaks_at"))))
     else:

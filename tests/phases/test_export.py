@@ -269,6 +269,15 @@ def test_the_export_writes_choice_labels_not_their_codes():
         assert label in text, label
 
 
+def test_no_python_value_reaches_the_export():
+    """What the capacity model keeps as a row or a list is written as words: the first
+    component to run out by its name, never a dict or list as Python prints it."""
+    texts = _sample_exports()
+    assert any("**First to run out:**" in text for text in texts)
+    for text in texts:
+        assert not re.search(r"\{'\w+': |\[\{'", text), re.search(r".{60}\{'\w+': .{60}", text)
+
+
 def test_a_choice_label_is_what_the_form_shows_and_an_unknown_value_stays():
     layout = PHASES[0].layout
     assert layout.label("model", "read_your_writes", "consistency") == "read your writes"
