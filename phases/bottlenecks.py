@@ -863,6 +863,8 @@ def export_section(design: Design) -> list[str]:
         if first:
             # The model names it as a row ({name, type, headroom, ...}): a person reads its name.
             name = first.get("name") if isinstance(first, dict) else first
+            if isinstance(first, dict) and first.get("resource") == "storage":
+                name = f"{name} (its storage)"
             out += ["", field_line("First to run out", str(name))]
         if model.get("breaks_at") is not None:
             out.append(field_line("Breaks at", plain(model.get("breaks_at"))))

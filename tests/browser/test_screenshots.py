@@ -183,8 +183,7 @@ def test_finished_attempt_pages(page: Page, site, width):
         "finished-phase-1": f"/attempts/{finished.pk}/phases/1/",
         "finished-phase-5": f"/attempts/{finished.pk}/phases/5/",
         **{
-            f"reference-design-{n}": f"/attempts/{finished.pk}/reference/{n}/"
-            for n in (1, 5, 7, 9)
+            f"reference-design-{n}": f"/attempts/{finished.pk}/reference/{n}/" for n in (1, 5, 7, 9)
         },
     }
     problems: dict[str, list[str]] = {}

@@ -278,6 +278,14 @@ def test_no_python_value_reaches_the_export():
         assert not re.search(r"\{'\w+': |\[\{'", text), re.search(r".{60}\{'\w+': .{60}", text)
 
 
+def test_a_store_that_runs_out_of_room_first_says_so():
+    """The example URL shortener's links database runs out of storage (110 TB on one
+    node's 10 TB) before any component runs out of throughput."""
+    docs = answers()
+    docs[7] = {"version": 1, "bottleneck": "", "hit_rate": "", "mitigations": []}
+    assert "**First to run out:** Links DB primary (its storage)" in render(design(docs))
+
+
 def test_a_choice_label_is_what_the_form_shows_and_an_unknown_value_stays():
     layout = PHASES[0].layout
     assert layout.label("model", "read_your_writes", "consistency") == "read your writes"
