@@ -731,8 +731,8 @@ def mermaid(arch: Architecture, key: str) -> str:
 
 # -- Load against capacity -------------------------------------------------------------------
 
-BAR_LABEL_W = 190  # the names' column: a name wraps onto up to three lines
-BAR_W = 390
+BAR_LABEL_W = 140  # the names' column: a name wraps onto up to three lines
+BAR_W = 200  # with the names, about 410 units: the width of the findings column
 BAR_H = 20
 BAR_GAP = 12
 BAR_SCALE = 1.5  # the chart shows up to 150% of capacity; beyond, the bar is capped
