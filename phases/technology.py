@@ -798,8 +798,7 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
         shown = format_value(writes, "rate")
         yield Hit(
             margin=writes / limit,
-            assumes=f"~{limit:,.0f} writes/s for one {tech.name} primary, the cautious end of "
-            "the catalogue's range (the tutor's figure, not yours)",
+            assumes=_primary_figure(limit, tech.name),
             field=f"{choice.field}.technology",
             message=f"{choice.label} has one primary for every write, and "
             f"{_SOURCE_OF_WRITES[several]} {shown}: "
@@ -817,6 +816,15 @@ def single_primary_over_capacity(design: Design) -> Iterator[Hit]:
         )
 
 
+def _primary_figure(limit: float, name: str) -> str:
+    """What a verdict on one primary's writes rests on: the catalogue's figure, not the
+    learner's."""
+    return (
+        f"~{limit:,.0f} writes/s for one {name} primary, the cautious end of the "
+        "catalogue's range (the tutor's figure, not yours)"
+    )
+
+
 def _shards_over_capacity(
     design: Design, choice: Choice, name: str, limit: float, writes: float, arithmetic: str
 ) -> Iterator[Hit]:
@@ -828,8 +836,7 @@ def _shards_over_capacity(
     each = writes / shards
     yield Hit(
         margin=each / limit,
-        assumes=f"~{limit:,.0f} writes/s for one {name} primary, the cautious end of the "
-        "catalogue's range (the tutor's figure, not yours)",
+        assumes=_primary_figure(limit, name),
         field=f"{choice.field}.technology",
         message=f"{choice.label} is sharded over {shards} primaries, and even shared "
         f"evenly the writes come to {format_value(each, 'rate')} on each: "
