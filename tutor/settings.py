@@ -176,10 +176,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Drawn template fragments, kept in each process under a digest of what they are drawn
-# from (the {% cache %} tag's own alias; see views._stored_page): content-addressed, so
-# never stale, and emptied by the restart a deploy makes. DEBUG keeps none, so an edited
-# template shows at once.
+# Drawn template fragments and phase pages, kept in each process under a digest of what
+# they are drawn from (the {% cache %} tag's own alias; see views._stored_page and
+# views.phase_page): content-addressed, so never stale, and emptied by the restart a
+# deploy makes. DEBUG keeps none, so an edited template shows at once.
 CACHES["template_fragments"] = {
     "BACKEND": "django.core.cache.backends.dummy.DummyCache"
     if DEBUG

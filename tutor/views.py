@@ -7,6 +7,7 @@ the same 404 as for an object that does not exist.
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -14,10 +15,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -52,7 +54,6 @@ from tutor.forms import (
 )
 from tutor.models import (
     Attempt,
-    Comment,
     Dispute,
     Enrollment,
     Finding,
@@ -304,8 +305,40 @@ def phase(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse
 
 @login_required  # reached through phase(); checked again in case of a route of its own
 def phase_page(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
+    """The page. Once drawn, it is kept under the version of every row it was drawn from
+    (``page_version``), its CSRF token taken out, and served from there until one of
+    those rows changes: then the version read first no longer finds it."""
+    key = _page_key(request, attempt_id, number)
+    kept = PAGES.get(key) if key else None
+    if kept is not None:
+        return HttpResponse(kept.replace(CSRF_PLACEHOLDER, get_token(request)))
     attempt, info, answer = _phase_request(request, attempt_id, number)
-    return _stored_page(request, attempt, info, answer)
+    response = _stored_page(request, attempt, info, answer)
+    # Kept only if nothing it was drawn from changed while it was drawn.
+    if key and response.status_code == 200 and key == _page_key(request, attempt_id, number):
+        page = response.content.decode()
+        token = CSRF_IN_PAGE.search(page)
+        if token:
+            PAGES.set(key, page.replace(token.group(1), CSRF_PLACEHOLDER))
+    return response
+
+
+PAGES = caches["template_fragments"]  # per process; none under DEBUG (settings.CACHES)
+# A page is kept without its CSRF token, which is masked afresh for every response.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+CSRF_IN_PAGE = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{32,})"')
+
+
+def _page_key(request: LearnerRequest, attempt_id: int, number: int) -> str | None:
+    """Where the page is kept, or None: a page with messages to show is drawn each time
+    (they are shown once), as is any page off PostgreSQL."""
+    if len(messages.get_messages(request)):
+        return None
+    version = Attempt.objects.page_version(attempt_id, request.user.pk, number)
+    if version is None:
+        return None
+    digest = hashlib.blake2b(version.encode(), digest_size=16).hexdigest()
+    return f"phase-page:{attempt_id}:{number}:{digest}"
 
 
 def _stored_page(request, attempt, info, answer, status=200, **shown) -> HttpResponse:
@@ -545,19 +578,9 @@ def _phase_request(
 ) -> tuple[Attempt, PhaseUnit, PhaseAnswer | None]:
     """The learner's own attempt, the phase, and its answer if it was ever saved."""
     info = _phase_info(number)
-    # Whether this phase has comments and each answer disputes, read with them: most
-    # have none, and their own queries are then skipped (_context, _with_disputes).
-    disputed = Exists(Dispute.objects.filter(answer=OuterRef("pk")))
-    attempt = get_object_or_404(
-        Attempt.objects.select_related("problem__problem_set")
-        .defer("problem__samples")
-        .annotate(commented=Exists(Comment.objects.filter(attempt=OuterRef("pk"), phase=number)))
-        .prefetch_related(
-            Prefetch("answers", PhaseAnswer.objects.annotate(disputed=disputed).order_by("phase"))
-        ),
-        pk=attempt_id,
-        learner=request.user,
-    )
+    attempt = Attempt.objects.for_phase(attempt_id, request.user.pk, number)
+    if attempt is None:
+        raise Http404("No such attempt of yours.")
     return attempt, info, next((a for a in attempt.answers.all() if a.phase == number), None)
 
 
