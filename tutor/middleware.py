@@ -24,6 +24,8 @@ from django.utils.html import escape
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import permission_denied
 
+from tutor import lti
+
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -237,3 +239,27 @@ def axes_username(request, credentials) -> str | None:
     if username is None:
         return None
     return str(username).replace("\x00", "")[:255]
+
+
+class LtiFramingMiddleware:
+    """Lets the registered LMSs frame the tutor (a course page shows it in an iframe):
+    CSP ``frame-ancestors`` names their origins and X-Frame-Options is left off, which
+    could only say DENY or SAMEORIGIN. With no platform registered, nothing changes:
+    ``frame-ancestors 'none'`` and X-Frame-Options DENY."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response  # only pages are framed; /healthz/ never reads the database
+        origins = lti.frame_origins()
+        if origins:
+            ancestors = {"frame-ancestors": ["'self'", *origins]}
+            for attribute in ("_csp_replace", "_csp_replace_ro"):  # enforced, report-only
+                setattr(
+                    response, attribute, {**(getattr(response, attribute, None) or {}), **ancestors}
+                )
+            response.xframe_options_exempt = True
+        return response
