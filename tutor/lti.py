@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from lti_tool.models import (
@@ -54,6 +54,11 @@ USED_NONCE_SECONDS = 24 * 60 * 60  # pylti1p3 keeps a nonce valid this long
 # A grade still pending this long after its last try (a lost task, a broker that was
 # down) is sent again by the sweep (tasks.recover_stale_work).
 GRADE_STALE_SECONDS = 10 * 60
+
+
+# What a signed launch whose claims have the wrong shape or size raises on its way into
+# django-lti's models and ours: a refusal, never a server error.
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, DataError)
 
 
 class LaunchError(Exception):

@@ -7,6 +7,8 @@ the one-use nonce (``tutor.lti.validated_launch``). Every other form here carrie
 CSRF token as usual.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -21,6 +23,8 @@ from lti_tool.models import Key, LtiRegistration, LtiUser
 from tutor import lti, services
 from tutor.models import GradeSync, Problem, ProblemSet
 from tutor.teaching import instructor_required, taught_set, taught_sets
+
+logger = logging.getLogger(__name__)
 
 DEEP_LINK_SESSION_KEY = "lti_deep_link_launch"
 
@@ -74,6 +78,11 @@ def launch(request):
             launched = lti.sign_in(message_launch)
     except lti.LaunchError as error:
         return _error(request, error)
+    except lti.MALFORMED as exc:
+        # Signed by the platform, but claims of the wrong shape or size (a context that
+        # is not an object, a user id longer than 255): refused, the transaction undone.
+        logger.info("LTI launch refused, claims of the wrong shape: %r", exc)
+        return _error(request, lti.LaunchError("The launch message is malformed."))
     login(request, launched.user, backend="django.contrib.auth.backends.ModelBackend")
     if launched.deep_link:
         request.session[DEEP_LINK_SESSION_KEY] = message_launch.get_launch_id()

@@ -15,6 +15,7 @@ import requests
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_accessibility import blocking_violations, describe
 from tests.factories import shipped_problem_set
 from tests.lti_platform import LEARNER, Person, Platform
 from tests.tutor.lti_helpers import learner, register, teacher
@@ -50,6 +51,7 @@ def test_a_course_adds_the_tutor_launches_it_sees_the_roster_and_gets_a_score(
     page.get_by_role("link", name="Add the tutor as Tess Teacher").click()
     tool = page.frame_locator("iframe[name=tool]")
     expect(tool.get_by_role("heading", name="Add the tutor to your course")).to_be_visible()
+    axe_pages(page, live_server.url, ["/lti/deep-link/", "/lti/", "/lti/login/"])
     tool.get_by_label("URL shortener").check()
     tool.get_by_role("button", name="Add the link").click()
     expect(tool.get_by_role("heading", name="Link added")).to_be_visible()
@@ -96,3 +98,19 @@ def test_a_course_adds_the_tutor_launches_it_sees_the_roster_and_gets_a_score(
     expect(roster).to_contain_text("Not started")
     expect(roster).not_to_contain_text("Lena Learner")
     expect(tool.get_by_text("Every grade owed to the LMS has been sent.")).to_be_visible()
+    axe_pages(page, live_server.url, ["/teach/sets/foundations/cohort/"])
+
+
+def axe_pages(page: Page, url: str, paths: list[str]) -> None:
+    """axe finds nothing serious on the LTI pages: the picker, the page for LMS
+    administrators, an error page (a login initiation with nothing in it) and the
+    cohort page with its LMS section, each opened on its own in another tab."""
+    other = page.context.new_page()
+    found = {}
+    for path in paths:
+        other.goto(url + path)
+        violations = blocking_violations(other)
+        if violations:
+            found[path] = violations
+    other.close()
+    assert not found, describe(found)

@@ -412,3 +412,22 @@ def test_a_learners_resource_launch_cannot_reuse_an_instructors_deep_link(
 def test_the_picker_is_for_people_signed_in(client, db):
     response = client.get(reverse("lti_deep_link"))
     assert response.status_code == 302 and urlsplit(response["Location"]).path == reverse("login")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"https://purl.imsglobal.org/spec/lti/claim/context": "not an object"},
+        {"sub": "x" * 300},
+        {"https://purl.imsglobal.org/spec/lti/claim/roles": 7},
+        {"https://purl.imsglobal.org/spec/lti/claim/custom": ["not", "an", "object"]},
+        {"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": "nope"},
+    ],
+    ids=["context", "long-sub", "roles", "custom", "ags"],
+)
+def test_signed_claims_of_the_wrong_shape_are_refused_not_500(
+    client, platform, registration, problem_link, claims
+):
+    response = launch(client, platform, learner, problem_link, **claims)
+    assert response.status_code in (400, 404)
+    assert_nothing_created()
