@@ -305,8 +305,8 @@ class GradeSyncAdmin(admin.ModelAdmin):
     )
     actions = ["send_again"]
 
-    @admin.action(description="Send the selected failed grades again")
+    @admin.action(description="Send the selected grades again (those not sent yet)")
     def send_again(self, request, queryset):
-        for grade in queryset.filter(status=GradeSync.Status.FAILED):
+        for grade in queryset.exclude(status=GradeSync.Status.SENT):
             if lti.retry_grade(grade):
                 services.enqueue_grade(grade.pk)

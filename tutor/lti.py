@@ -120,18 +120,29 @@ def origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# The session of a person signed in by a launch holds the origins of the LMS that
+# launched them: the pages they open may be framed by it (middleware.LtiFramingMiddleware).
+FRAME_SESSION_KEY = "lti_frame_origins"
+
+
+def registration_origins(registration: LtiRegistration) -> list[str]:
+    """The origins that may frame the tutor for one LMS: its issuer's and its login
+    URL's, and ``LTI_FRAME_ANCESTORS``."""
+    found = {origin(registration.issuer), origin(registration.auth_url)}
+    return sorted({*filter(None, found), *settings.LTI_FRAME_ANCESTORS})
+
+
 def frame_origins() -> list[str]:
-    """The origins allowed to frame the tutor: each active registration's issuer and
-    login URL, and ``LTI_FRAME_ANCESTORS``. Read at each page (one query of a table of a
-    few rows), so a registration counts as soon as it is saved; with the database
-    unreachable, only the configured ones."""
+    """The origins of every active registration: for the login initiation's and the
+    launch's own answers (an error page shown in the LMS's frame), before anyone is
+    signed in; with the database unreachable, only ``LTI_FRAME_ANCESTORS``."""
     found = set(settings.LTI_FRAME_ANCESTORS)
     try:
-        registrations = list(LtiRegistration.objects.active().values_list("issuer", "auth_url"))
+        registrations = list(LtiRegistration.objects.active())
     except DatabaseError:
         return sorted(found)
-    for issuer, auth_url in registrations:
-        found.update(filter(None, (origin(issuer), origin(auth_url))))
+    for registration in registrations:
+        found.update(registration_origins(registration))
     return sorted(found)
 
 
@@ -241,6 +252,7 @@ class Launched:
     user: User
     is_instructor: bool
     deep_link: bool
+    frame_origins: list[str]
     problem_set: ProblemSet | None = None
     problem: Problem | None = None
 
@@ -316,7 +328,12 @@ def sign_in(message_launch: DjangoMessageLaunch) -> Launched:
         if user.role == User.Role.LEARNER:
             user.role = User.Role.INSTRUCTOR
             user.save(update_fields=["role"])
-        return Launched(user=user, is_instructor=True, deep_link=True)
+        return Launched(
+            user=user,
+            is_instructor=True,
+            deep_link=True,
+            frame_origins=registration_origins(lti_launch.registration),
+        )
 
     ags = data.get(AGS_CLAIM)
     if not isinstance(ags, dict):
@@ -341,6 +358,7 @@ def sign_in(message_launch: DjangoMessageLaunch) -> Launched:
         user=user,
         is_instructor=instructor,
         deep_link=False,
+        frame_origins=registration_origins(lti_launch.registration),
         problem_set=problem_set,
         problem=problem,
     )
@@ -569,9 +587,12 @@ def send_grade(grade_id: int) -> bool:
 
 
 def retry_grade(grade: GradeSync) -> bool:
-    """An instructor's "send again" of a failed grade: pending, with its tries reset."""
+    """An instructor's "send again" of a grade not sent: pending, its tries counted anew.
+    (Without a broker, the embedded default, nothing else retries a pending grade.)"""
     return bool(
-        GradeSync.objects.filter(pk=grade.pk, status=GradeSync.Status.FAILED).update(
+        GradeSync.objects.filter(pk=grade.pk)
+        .exclude(status=GradeSync.Status.SENT)
+        .update(
             status=GradeSync.Status.PENDING, tries=0, requested_at=timezone.now(), tried_at=None
         )
     )

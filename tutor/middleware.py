@@ -242,10 +242,12 @@ def axes_username(request, credentials) -> str | None:
 
 
 class LtiFramingMiddleware:
-    """Lets the registered LMSs frame the tutor (a course page shows it in an iframe):
-    CSP ``frame-ancestors`` names their origins and X-Frame-Options is left off, which
-    could only say DENY or SAMEORIGIN. With no platform registered, nothing changes:
-    ``frame-ancestors 'none'`` and X-Frame-Options DENY."""
+    """Lets an LMS frame the tutor for the people it launched (a course page shows the
+    tutor in an iframe): CSP ``frame-ancestors`` names the origins the launch stored in
+    the session (``lti.FRAME_SESSION_KEY``), or those a view put on its response (the
+    launch's error pages), and X-Frame-Options is left off, since it can only say DENY or
+    SAMEORIGIN. Anyone else keeps ``frame-ancestors 'none'`` and X-Frame-Options DENY.
+    Reads no table: the session is the one the page already loaded."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -253,13 +255,14 @@ class LtiFramingMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if not response.get("Content-Type", "").startswith("text/html"):
-            return response  # only pages are framed; /healthz/ never reads the database
-        origins = lti.frame_origins()
+            return response  # only pages are framed
+        origins = getattr(response, "lti_frame_origins", None)
+        if origins is None and hasattr(request, "session"):
+            origins = request.session.get(lti.FRAME_SESSION_KEY)
         if origins:
             ancestors = {"frame-ancestors": ["'self'", *origins]}
             for attribute in ("_csp_replace", "_csp_replace_ro"):  # enforced, report-only
-                setattr(
-                    response, attribute, {**(getattr(response, attribute, None) or {}), **ancestors}
-                )
+                replaced = getattr(response, attribute, None) or {}
+                setattr(response, attribute, {**replaced, **ancestors})
             response.xframe_options_exempt = True
         return response

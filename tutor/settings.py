@@ -60,8 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Below CSP's and X-Frame-Options' middleware, so it answers first: lets registered
-    # LTI platforms frame the tutor (tutor/lti.py's frame_origins).
+    # Below CSP's and X-Frame-Options' middleware, so it answers first: lets the LMS
+    # that launched a person frame the tutor's pages (tutor/lti.py).
     "tutor.middleware.LtiFramingMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.

@@ -30,7 +30,10 @@ DEEP_LINK_SESSION_KEY = "lti_deep_link_launch"
 
 
 def _error(request, error: lti.LaunchError):
-    return render(request, "lti/error.html", {"message": error.message}, status=error.status)
+    response = render(request, "lti/error.html", {"message": error.message}, status=error.status)
+    # Shown in the LMS's frame, before anyone is signed in: any registered LMS may frame it.
+    response.lti_frame_origins = lti.frame_origins()  # type: ignore[attr-defined]
+    return response
 
 
 def _absolute(request, name: str) -> str:
@@ -84,6 +87,7 @@ def launch(request):
         logger.info("LTI launch refused, claims of the wrong shape: %r", exc)
         return _error(request, lti.LaunchError("The launch message is malformed."))
     login(request, launched.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[lti.FRAME_SESSION_KEY] = launched.frame_origins
     if launched.deep_link:
         request.session[DEEP_LINK_SESSION_KEY] = message_launch.get_launch_id()
         return redirect("lti_deep_link")
@@ -185,12 +189,12 @@ def pull_roster(request, slug):
 @instructor_required
 @require_POST
 def retry_grade(request, slug, grade_id):
-    """Send a failed grade again."""
+    """Send a grade the LMS does not have yet (failed, or still pending) again."""
     problem_set = taught_set(request, slug)
     grade = get_object_or_404(GradeSync, pk=grade_id, placement__problem_set=problem_set)
     if lti.retry_grade(grade):
         transaction.on_commit(lambda: services.enqueue_grade(grade.pk))
         messages.success(request, "The grade will be sent again.")
     else:
-        messages.info(request, "That grade is not failed: nothing to send again.")
+        messages.info(request, "The LMS has that grade already: nothing to send again.")
     return redirect("teach_cohort", slug=problem_set.slug)

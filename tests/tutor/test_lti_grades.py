@@ -149,11 +149,24 @@ def test_the_task_retries_then_marks_the_grade_failed_and_the_dashboard_shows_it
     assert "<strong>Failed</strong>" not in page
 
 
-def test_pending_grades_show_as_pending_on_the_dashboard(finished, platform, client, graded_link):
+def test_pending_grades_show_on_the_dashboard_and_can_be_pushed(
+    finished, platform, client, graded_link
+):
     client.logout()
     launch(client, platform, teacher, graded_link)
     page = client.get(reverse("teach_cohort", args=["foundations"])).content.decode()
-    assert "Pending" in page and "Send again" not in page
+    table = page.split('class="computed grades-table"')[1].split("</table>")[0]
+    assert "Pending" in table and "Failed" not in table and "Send again" in table
+    grade = GradeSync.objects.get()
+    GradeSync.objects.update(tries=2)
+    client.post(reverse("teach_grade_retry", args=["foundations", grade.pk]))
+    grade.refresh_from_db()
+    assert grade.status == GradeSync.Status.PENDING and grade.tries == 0
+    lti.send_grade(grade.pk)
+    response = client.post(reverse("teach_grade_retry", args=["foundations", grade.pk]))
+    assert response.status_code == 302
+    grade.refresh_from_db()
+    assert grade.status == GradeSync.Status.SENT  # a sent grade is not sent again
 
 
 def test_a_regrade_that_changes_the_score_sends_the_new_one(finished, platform, url_shortener):
@@ -181,13 +194,20 @@ def test_a_regrade_that_changes_the_score_sends_the_new_one(finished, platform, 
     assert [s["scoreGiven"] for s in platform.scores] == [before, after]
 
 
-def test_a_regrade_that_keeps_the_score_sends_nothing_again(finished, platform, url_shortener):
+def test_a_regrade_requeues_a_failed_grade_but_not_a_sent_one_of_the_same_score(
+    finished, platform, url_shortener
+):
     grade = GradeSync.objects.get()
     lti.send_grade(grade.pk)
-    job = Job.objects.create(problem=url_shortener, total=1)
-    services.run_regrade(job.pk)
+    services.run_regrade(Job.objects.create(problem=url_shortener, total=1).pk)
     grade.refresh_from_db()
-    assert grade.status == GradeSync.Status.SENT
+    assert grade.status == GradeSync.Status.SENT and grade.revision == 1
+
+    GradeSync.objects.update(status=GradeSync.Status.FAILED, tries=6)
+    services.run_regrade(Job.objects.create(problem=url_shortener, total=1).pk)
+    grade.refresh_from_db()
+    assert grade.status == GradeSync.Status.PENDING and grade.tries == 0
+    assert grade.revision == 2
     assert Attempt.objects.get(pk=finished.pk).is_finished
 
 

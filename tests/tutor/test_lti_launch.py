@@ -16,7 +16,7 @@ from lti_tool.models import Key, LtiContext, LtiDeployment, LtiUser
 
 from tests.factories import make_user
 from tests.lti_platform import TEACHING_ASSISTANT, Person
-from tests.tutor.lti_helpers import begin_login, launch, learner, register, teacher
+from tests.tutor.lti_helpers import begin_login, launch, learner, teacher
 from tutor.models import Enrollment, User
 
 
@@ -88,14 +88,37 @@ def test_the_admin_registers_a_platform_without_showing_any_key(client, registra
     assert "private_key" not in page and "PRIVATE KEY" not in page
 
 
-def test_registered_platforms_may_frame_the_tutor_and_no_one_else(client, db, platform):
-    page = client.get(reverse("home"))
-    assert page["X-Frame-Options"] == "DENY"
-    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
-    register(platform)
-    page = client.get(reverse("home"))
-    assert "X-Frame-Options" not in page
-    assert f"frame-ancestors 'self' {platform.url}" in page["Content-Security-Policy"]
+def denies_framing(response) -> bool:
+    return (
+        response["X-Frame-Options"] == "DENY"
+        and "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    )
+
+
+def test_the_lms_that_launched_someone_may_frame_their_pages_and_no_one_else(
+    client, platform, registration, problem_link, url_shortener
+):
+    assert denies_framing(client.get(reverse("home")))
+    launch(client, platform, learner, problem_link)
+    for url in (reverse("home"), url_shortener.get_absolute_url()):
+        page = client.get(url)
+        assert "X-Frame-Options" not in page
+        assert f"frame-ancestors 'self' {platform.url};" in page["Content-Security-Policy"]
+    assert denies_framing(Client().get(reverse("home")))  # another browser, not launched
+    client.logout()
+    assert denies_framing(client.get(reverse("home")))
+
+
+def test_a_launch_error_page_may_be_framed_by_any_registered_lms(client, platform, registration):
+    response = client.post(reverse("lti_launch"), {"id_token": "x", "state": "y"})
+    assert response.status_code == 400
+    assert "X-Frame-Options" not in response
+    assert f"frame-ancestors 'self' {platform.url};" in response["Content-Security-Policy"]
+
+
+def test_framing_stays_denied_with_no_lms_registered(client, db):
+    response = client.post(reverse("lti_launch"), {"id_token": "x", "state": "y"})
+    assert response.status_code == 400 and denies_framing(response)
 
 
 # -- Login initiation ------------------------------------------------------------------------
