@@ -289,7 +289,9 @@ def _target(launch_data: dict) -> tuple[ProblemSet, Problem | None]:
 
 def _account(lti_user: LtiUser) -> User:
     """The tutor account of a platform user: linked on first launch, by the platform's
-    user id (the registration and ``sub``), never matched by email."""
+    user id (the registration and ``sub``), never matched by email. The row is locked,
+    so two first launches at once make one account."""
+    lti_user = LtiUser.objects.select_for_update().get(pk=lti_user.pk)
     if lti_user.auth_user_id is not None:
         return lti_user.auth_user
     digest = hashlib.sha256(f"{lti_user.registration_id}:{lti_user.sub}".encode()).hexdigest()

@@ -258,7 +258,10 @@ class LtiFramingMiddleware:
             return response  # only pages are framed
         origins = getattr(response, "lti_frame_origins", None)
         if origins is None and hasattr(request, "session"):
-            origins = request.session.get(lti.FRAME_SESSION_KEY)
+            try:
+                origins = request.session.get(lti.FRAME_SESSION_KEY)
+            except DATABASE_ERRORS:
+                origins = None  # an error page while the database is down: not framed
         if origins:
             ancestors = {"frame-ancestors": ["'self'", *origins]}
             for attribute in ("_csp_replace", "_csp_replace_ro"):  # enforced, report-only

@@ -88,6 +88,11 @@ def test_the_admin_registers_a_platform_without_showing_any_key(client, registra
     assert "private_key" not in page and "PRIVATE KEY" not in page
 
 
+def frame_ancestors(response) -> str:
+    policy = response["Content-Security-Policy"]
+    return next(d.strip() for d in policy.split(";") if d.strip().startswith("frame-ancestors"))
+
+
 def denies_framing(response) -> bool:
     return (
         response["X-Frame-Options"] == "DENY"
@@ -103,7 +108,7 @@ def test_the_lms_that_launched_someone_may_frame_their_pages_and_no_one_else(
     for url in (reverse("home"), url_shortener.get_absolute_url()):
         page = client.get(url)
         assert "X-Frame-Options" not in page
-        assert f"frame-ancestors 'self' {platform.url};" in page["Content-Security-Policy"]
+        assert frame_ancestors(page) == f"frame-ancestors 'self' {platform.url}"
     assert denies_framing(Client().get(reverse("home")))  # another browser, not launched
     client.logout()
     assert denies_framing(client.get(reverse("home")))
@@ -113,7 +118,7 @@ def test_a_launch_error_page_may_be_framed_by_any_registered_lms(client, platfor
     response = client.post(reverse("lti_launch"), {"id_token": "x", "state": "y"})
     assert response.status_code == 400
     assert "X-Frame-Options" not in response
-    assert f"frame-ancestors 'self' {platform.url};" in response["Content-Security-Policy"]
+    assert frame_ancestors(response) == f"frame-ancestors 'self' {platform.url}"
 
 
 def test_framing_stays_denied_with_no_lms_registered(client, db):
