@@ -297,9 +297,9 @@ CSRF_FAILURE_VIEW = "tutor.middleware.csrf_failure"
 # Origin header. Over plain HTTP (SECURE_COOKIES=0: local use and the tests) they stay
 # Lax: a page on http://localhost:A framing http://localhost:B is same-site (ports do not
 # count), so the tests' LMS still gets them.
-if SESSION_COOKIE_SECURE and envbool("LTI_IFRAME_COOKIES", default=True):
-    SESSION_COOKIE_SAMESITE = "None"
-    CSRF_COOKIE_SAMESITE = "None"
+_IFRAME_COOKIES = SESSION_COOKIE_SECURE and envbool("LTI_IFRAME_COOKIES", default=True)
+SESSION_COOKIE_SAMESITE = "None" if _IFRAME_COOKIES else "Lax"
+CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
 
 # LTI 1.3 (tutor/lti.py). The longest a call to a platform (its keyset, token, roster or
 # score endpoint) may take; a grade that cannot be sent is retried (tasks.send_grade),

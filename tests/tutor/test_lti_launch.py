@@ -5,6 +5,9 @@ Each security case is its own test, and each checks that a refused launch left n
 behind: no account, no platform user, no enrolment.
 """
 
+import os
+import subprocess
+import sys
 import time
 from urllib.parse import urlsplit
 
@@ -459,3 +462,29 @@ def test_signed_claims_of_the_wrong_shape_are_refused_not_500(
     response = launch(client, platform, learner, problem_link, **claims)
     assert response.status_code in (400, 404)
     assert_nothing_created()
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SECURE_COOKIES": "1"}, "None None True"),
+        ({"SECURE_COOKIES": "1", "LTI_IFRAME_COOKIES": "0"}, "Lax Lax True"),
+        ({"SECURE_COOKIES": "0"}, "Lax Lax False"),
+    ],
+)
+def test_cookies_work_in_an_lms_frame_only_when_secure(env, expected):
+    """Browsers send a framed third party's cookies only when SameSite=None, which they
+    accept only with Secure; over plain HTTP the cookies stay Lax (the README says why
+    the tests' LMS on localhost still gets them)."""
+    code = (
+        "import tutor.settings as s; "
+        "print(s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SAMESITE, s.SESSION_COOKIE_SECURE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "SECRET_KEY": "x", "DEBUG": "0", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == expected
