@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -273,6 +274,8 @@ class LtiRegistrationAdmin(admin.ModelAdmin):
         "is_active",
     )
     inlines = [LtiDeploymentInline]
+    # A URL typed without a scheme is taken as https (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(LtiPlacement)

@@ -5,6 +5,7 @@ Each security case is its own test, and each checks that a refused launch left n
 behind: no account, no platform user, no enrolment.
 """
 
+import io
 import os
 import subprocess
 import sys
@@ -50,11 +51,11 @@ def test_the_keyset_publishes_the_public_key_only(client, tool_keys):
 
 
 def test_rotating_keys_publishes_a_new_key_and_keeps_the_last_one(client, tool_keys):
-    call_command("rotate_keys", "--deactivate-after=7", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("rotate_keys", "--deactivate-after=7", stdout=io.StringIO())
     kids = [k["kid"] for k in client.get(reverse("lti_jwks")).json()["keys"]]
     assert len(kids) == 2 and tool_keys["keys"][0]["kid"] in kids
     Key.objects.update(datetime_created=Key.objects.latest().datetime_created.replace(year=2020))
-    call_command("rotate_keys", "--deactivate-after=7", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("rotate_keys", "--deactivate-after=7", stdout=io.StringIO())
     kids_after = [k["kid"] for k in client.get(reverse("lti_jwks")).json()["keys"]]
     assert len(kids_after) == 1 and tool_keys["keys"][0]["kid"] not in kids_after
 
@@ -89,6 +90,40 @@ def test_the_admin_registers_a_platform_without_showing_any_key(client, registra
     ).content.decode()
     assert registration.keyset_url in page and "deployment_id" in page
     assert "private_key" not in page and "PRIVATE KEY" not in page
+
+
+def test_staff_register_a_platform_in_the_admin_and_its_launches_work(
+    client, platform, problem_link, url_shortener
+):
+    root = make_user("root", User.Role.STAFF)
+    root.is_superuser = True
+    root.save()
+    client.force_login(root)
+    prefix = "deployments"
+    response = client.post(
+        reverse("admin:lti_tool_ltiregistration_add"),
+        {
+            "name": "Course LMS",
+            "issuer": platform.issuer,
+            "client_id": platform.client_id,
+            "audience": "",
+            "auth_url": f"{platform.url}/auth",
+            "token_url": f"{platform.url}/token",
+            "keyset_url": f"{platform.url}/jwks",
+            "is_active": "on",
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+            f"{prefix}-0-deployment_id": platform.deployment_id,
+            f"{prefix}-0-is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert LtiDeployment.objects.get().registration.name == "Course LMS"
+    client.logout()
+    assert launch(client, platform, learner, problem_link).status_code == 302
+    assert tutor_accounts().count() == 1
 
 
 def frame_ancestors(response) -> str:
