@@ -1,19 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import path
+from lti_tool.models import LtiDeployment, LtiRegistration
 
 from phases.engine.findings import Severity
 from phases.engine.registry import RULES_BY_CODE
+from tutor import lti, services
 from tutor.models import (
     Attempt,
     Comment,
     Dispute,
     Enrollment,
     Finding,
+    GradeSync,
     Job,
+    LtiPlacement,
     PhaseAnswer,
     Problem,
     ProblemSet,
@@ -236,3 +241,75 @@ class DisputeAdmin(admin.ModelAdmin):
             "rows": dispute_rates(),
         }
         return TemplateResponse(request, "admin/tutor/dispute/rates.html", context)
+
+
+# -- LTI: platforms staff register, and the grades owed to them ------------------------------
+
+# django-lti's own admin of registrations shows a registration's private key: replaced by
+# one that never shows or takes a key (the tutor signs with its own keys, made by
+# `manage.py rotate_keys` and published at /lti/jwks/).
+admin.site.unregister(LtiRegistration)
+
+
+class LtiDeploymentInline(admin.TabularInline):
+    model = LtiDeployment
+    fields = ("deployment_id", "is_active")
+    extra = 1
+    verbose_name = "deployment (the LMS gives its id when the tutor is installed)"
+
+
+@admin.register(LtiRegistration)
+class LtiRegistrationAdmin(admin.ModelAdmin):
+    list_display = ("name", "issuer", "client_id", "is_active", "datetime_created")
+    list_filter = ("is_active",)
+    search_fields = ("name", "issuer", "client_id")
+    fields = (
+        "name",
+        "issuer",
+        "client_id",
+        "audience",
+        "auth_url",
+        "token_url",
+        "keyset_url",
+        "is_active",
+    )
+    inlines = [LtiDeploymentInline]
+    # A URL typed without a scheme is taken as https (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(LtiPlacement)
+class LtiPlacementAdmin(admin.ModelAdmin):
+    list_display = ("resource_link", "problem_set", "problem", "lineitem_url", "updated_at")
+    list_filter = ("problem_set",)
+    search_fields = ("resource_link__title", "problem_set__title", "problem__title")
+    list_select_related = ("resource_link", "problem_set", "problem")
+    raw_id_fields = ("resource_link",)
+
+
+@admin.register(GradeSync)
+class GradeSyncAdmin(admin.ModelAdmin):
+    list_display = ("lti_user", "placement", "score", "status", "tries", "requested_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("lti_user__sub", "lti_user__name", "attempt__learner__username")
+    list_select_related = ("lti_user", "placement__resource_link", "placement__problem_set")
+    readonly_fields = (
+        "placement",
+        "lti_user",
+        "attempt",
+        "score",
+        "maximum",
+        "revision",
+        "tries",
+        "last_error",
+        "requested_at",
+        "tried_at",
+        "sent_at",
+    )
+    actions = ["send_again"]
+
+    @admin.action(description="Send the selected grades again (those not sent yet)")
+    def send_again(self, request, queryset):
+        for grade in queryset.exclude(status=GradeSync.Status.SENT):
+            if lti.retry_grade(grade):
+                services.enqueue_grade(grade.pk)

@@ -24,6 +24,8 @@ from django.utils.html import escape
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import permission_denied
 
+from tutor import lti
+
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -237,3 +239,33 @@ def axes_username(request, credentials) -> str | None:
     if username is None:
         return None
     return str(username).replace("\x00", "")[:255]
+
+
+class LtiFramingMiddleware:
+    """Lets an LMS frame the tutor for the people it launched (a course page shows the
+    tutor in an iframe): CSP ``frame-ancestors`` names the origins the launch stored in
+    the session (``lti.FRAME_SESSION_KEY``), or those a view put on its response (the
+    launch's error pages), and X-Frame-Options is left off, since it can only say DENY or
+    SAMEORIGIN. Anyone else keeps ``frame-ancestors 'none'`` and X-Frame-Options DENY.
+    Reads no table: the session is the one the page already loaded."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response  # only pages are framed
+        origins = getattr(response, "lti_frame_origins", None)
+        if origins is None and hasattr(request, "session"):
+            try:
+                origins = request.session.get(lti.FRAME_SESSION_KEY)
+            except DATABASE_ERRORS:
+                origins = None  # an error page while the database is down: not framed
+        if origins:
+            ancestors = {"frame-ancestors": ["'self'", *origins]}
+            for attribute in ("_csp_replace", "_csp_replace_ro"):  # enforced, report-only
+                replaced = getattr(response, attribute, None) or {}
+                setattr(response, attribute, {**replaced, **ancestors})
+            response.xframe_options_exempt = True
+        return response

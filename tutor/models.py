@@ -584,3 +584,66 @@ class Job(models.Model):
     @property
     def is_settled(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class LtiPlacement(models.Model):
+    """What one link in an LMS course opens (a problem set, or one of its problems) and
+    the gradebook column (AGS line item) its scores go to. Written at each launch of the
+    link, from the claims the platform signed (tutor/lti.py)."""
+
+    resource_link = models.OneToOneField(
+        "lti_tool.LtiResourceLink", on_delete=models.CASCADE, related_name="placement"
+    )
+    problem_set = models.ForeignKey(
+        ProblemSet, on_delete=models.CASCADE, related_name="lti_placements"
+    )
+    problem = models.ForeignKey(
+        Problem, on_delete=models.CASCADE, null=True, blank=True, related_name="lti_placements"
+    )
+    lineitem_url = models.URLField(max_length=500, blank=True)
+    ags_scopes = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.resource_link} → {self.problem or self.problem_set}"
+
+
+class GradeSync(models.Model):
+    """One learner's score for one LMS line item, and whether the platform has it.
+
+    Written pending in the transaction that finishes the attempt (or regrades it), sent by
+    a task; a platform that is down leaves it pending with the error, to be tried again,
+    and after ``LTI_GRADE_TRIES`` failed tries it is failed until an instructor sends it
+    again. One row per learner and line item: a newer score replaces the one not yet sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    placement = models.ForeignKey(LtiPlacement, on_delete=models.CASCADE, related_name="grades")
+    lti_user = models.ForeignKey(
+        "lti_tool.LtiUser", on_delete=models.CASCADE, related_name="grade_syncs"
+    )
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="grade_syncs")
+    score = models.FloatField()
+    maximum = models.FloatField(default=100)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    revision = models.PositiveIntegerField(default=1, help_text="Counts the scores recorded.")
+    tries = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    tried_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "lti_user"], name="one_grade_per_learner_and_line_item"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.score}/{self.maximum} for {self.lti_user} ({self.status})"

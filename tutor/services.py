@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import (
@@ -28,6 +29,7 @@ from phases.engine.engine import check_phase
 from phases.engine.findings import Severity, phase_status
 from phases.engine.registry import PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
 from phases.rendering import export
+from tutor import lti
 from tutor.celery import app as celery_app
 from tutor.markdown import safe_markdown_source
 from tutor.models import (
@@ -63,6 +65,7 @@ UNSTORABLE_MESSAGE = (
 # the Celery app, so this module never imports them.
 COMPUTE_REPORT = "tutor.tasks.compute_report"
 REGRADE_PROBLEM = "tutor.tasks.regrade_problem"
+SEND_GRADE = "tutor.tasks.send_grade"
 
 
 def publish(task: str, args: list, what: str) -> bool:
@@ -519,9 +522,33 @@ def phase_scores(attempt: Attempt) -> list[dict]:
     return rows
 
 
+def attempt_score(attempt: Attempt) -> int:
+    """The attempt's score out of 100: the mean of its nine phase scores, as the
+    gradebook counts it; what an LMS line item receives."""
+    scores = [row["score"] for row in phase_scores(attempt)]
+    return round(sum(scores) / len(scores))
+
+
 def finish_attempt(attempt: Attempt) -> None:
     if not attempt.is_finished:
         attempt.finish()
+        queue_grades(attempt)
+
+
+def queue_grades(attempt: Attempt) -> None:
+    """Owe the attempt's score to the LMS line items it counts for (tutor/lti.py): the
+    rows are written now, the sending waits for the commit."""
+    for grade_id in lti.record_grades(attempt, attempt_score(attempt)):
+        transaction.on_commit(partial(enqueue_grade, grade_id))
+
+
+def enqueue_grade(grade_id: int) -> None:
+    """Send a grade in the background. With no broker configured, one try here; with the
+    broker down, nothing: the grade stays pending and the sweep enqueues it later."""
+    if tasks_run_in_process():
+        lti.send_grade(grade_id)
+    else:
+        publish(SEND_GRADE, [grade_id], f"grade {grade_id}")
 
 
 def export_markdown(attempt: Attempt, findings_elsewhere: int | None = None) -> str:
@@ -656,6 +683,8 @@ def run_regrade(job_id: int) -> None:
             design = design_for(attempt)
             for answer in attempt.answers.all():
                 recheck_answer(attempt, answer, design)
+            if attempt.is_finished:
+                queue_grades(attempt)  # the LMS gets the new score, if it changed
         Job.objects.filter(pk=job_id).update(done=done, heartbeat_at=timezone.now())
     Job.objects.filter(pk=job_id).update(status=Job.Status.DONE, finished_at=timezone.now())
 

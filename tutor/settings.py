@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "lti_tool",
     "tutor",
 ]
 
@@ -59,6 +60,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Below CSP's and X-Frame-Options' middleware, so it answers first: lets the LMS
+    # that launched a person frame the tutor's pages (tutor/lti.py).
+    "tutor.middleware.LtiFramingMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -287,6 +291,26 @@ SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 CSRF_FAILURE_VIEW = "tutor.middleware.csrf_failure"
+# Inside an LMS's iframe the tutor is a third party: browsers send its cookies there only
+# when they are SameSite=None, which they accept only with Secure. So with secure cookies
+# (HTTPS, production) they are SameSite=None; CSRF stays checked by the token and the
+# Origin header. Over plain HTTP (SECURE_COOKIES=0: local use and the tests) they stay
+# Lax: a page on http://localhost:A framing http://localhost:B is same-site (ports do not
+# count), so the tests' LMS still gets them.
+_IFRAME_COOKIES = SESSION_COOKIE_SECURE and envbool("LTI_IFRAME_COOKIES", default=True)
+SESSION_COOKIE_SAMESITE = "None" if _IFRAME_COOKIES else "Lax"
+CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
+
+# LTI 1.3 (tutor/lti.py). The longest a call to a platform (its keyset, token, roster or
+# score endpoint) may take; a grade that cannot be sent is retried (tasks.send_grade),
+# LTI_GRADE_TRIES times in all before it is marked failed. LTI_FRAME_ANCESTORS: origins
+# allowed to frame the tutor beyond those of the registered platforms' issuer and
+# login URL (an LMS whose pages live elsewhere, as Canvas's do).
+LTI_HTTP_TIMEOUT = envint("LTI_HTTP_TIMEOUT", 5)
+LTI_GRADE_TRIES = envint("LTI_GRADE_TRIES", 6)
+if LTI_HTTP_TIMEOUT < 1 or LTI_GRADE_TRIES < 1:
+    raise ImproperlyConfigured("LTI_HTTP_TIMEOUT and LTI_GRADE_TRIES must be 1 or more.")
+LTI_FRAME_ANCESTORS = envlist("LTI_FRAME_ANCESTORS", [])
 
 # Content-Security-Policy (django-csp 4) on every response: scripts, styles, images and
 # requests from this origin only; no inline script or style, no eval (htmx is configured

@@ -13,9 +13,10 @@ import logging
 import random
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
-from tutor import services
+from tutor import lti, services
 from tutor.models import Job
 
 log = logging.getLogger(__name__)
@@ -67,9 +68,24 @@ def regrade_problem(self, job_id: int) -> None:
         )
 
 
+# Retried with jittered backoff up to 5 minutes apart; lti.send_grade counts the tries
+# and marks the grade failed after LTI_GRADE_TRIES of them. A lost task leaves the grade
+# pending, and the sweep below enqueues it again.
+@shared_task(
+    name=services.SEND_GRADE, bind=True, max_retries=settings.LTI_GRADE_TRIES, acks_late=True
+)
+def send_grade(self, grade_id: int) -> None:
+    if not lti.send_grade(grade_id):
+        countdown = backoff_with_jitter(self.request.retries, base=5.0, cap=300.0)
+        raise self.retry(countdown=countdown)
+
+
 # Not acks_late: a sweep lost with its worker is simply the next one, a few seconds on.
 @shared_task(acks_late=False)
 def recover_stale_work() -> None:
-    """Run by Celery beat: enqueue again reports and regrades whose worker died."""
+    """Run by Celery beat: enqueue again reports, regrades and grades whose worker died
+    (or whose broker was down when they were due)."""
     services.recover_stale_reports()
     services.recover_stale_jobs()
+    for grade_id in lti.stale_grades():
+        services.enqueue_grade(grade_id)

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
+from lti_tool.views import jwks
 
-from tutor import views, views_cohort, views_teach
+from tutor import views, views_cohort, views_lti, views_teach
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -69,6 +70,17 @@ urlpatterns = [
         name="teach_comment",
     ),
     path("teach/disputes/<int:dispute_id>/", views_cohort.dispute, name="teach_dispute"),
+    path("teach/sets/<slug:slug>/roster/", views_lti.pull_roster, name="teach_roster"),
+    path(
+        "teach/sets/<slug:slug>/grades/<int:grade_id>/retry/",
+        views_lti.retry_grade,
+        name="teach_grade_retry",
+    ),
+    path("lti/", views_lti.setup, name="lti_setup"),
+    path("lti/jwks/", jwks, name="lti_jwks"),
+    path("lti/login/", views_lti.login_initiation, name="lti_login"),
+    path("lti/launch/", views_lti.launch, name="lti_launch"),
+    path("lti/deep-link/", views_lti.deep_link, name="lti_deep_link"),
     path("rules/", views.rules, name="rules"),
     path("reference/", views.reference, name="reference"),
     path("healthz/live", views.healthz_live, name="healthz_live"),

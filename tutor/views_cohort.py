@@ -35,7 +35,7 @@ from phases.engine.findings import Severity
 from phases.engine.registry import PHASE_NUMBERS, PHASES, PHASES_BY_NUMBER, RULES_BY_CODE
 from phases.estimation import RESULTS
 from tutor import gradebook as grades
-from tutor import services
+from tutor import lti, services
 from tutor.models import (
     Attempt,
     Comment,
@@ -113,6 +113,11 @@ def cohort(request, slug):
             "ratios": ratios,
             "ratios_compared": sum(row["compared"] + row["other"] for row in ratios),
             "disputes": _disputes_by_rule(problem_set),
+            # LTI: the courses linking here, who on their rosters has not launched yet,
+            # and the grades the LMS does not have yet (tutor/lti.py).
+            "lti_courses": list(lti.courses_of(problem_set)),
+            "not_started": lti.not_started(problem_set),
+            "grades_waiting": list(lti.grades_needing_attention(problem_set)[:100]),
             "filter_query": "".join(
                 f"{key}={value}&"
                 for key, value in (

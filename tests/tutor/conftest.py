@@ -9,3 +9,8 @@ from tests.fixtures_django import (  # noqa: F401 - fixtures, found by name
     static_manifest,
     url_shortener,
 )
+from tests.tutor.lti_helpers import (  # noqa: F401, E402 - fixtures, found by name
+    platform,
+    registration,
+    tool_keys,
+)

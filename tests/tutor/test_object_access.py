@@ -12,7 +12,18 @@ from django.urls import reverse
 from phases.engine.registry import PHASES_BY_NUMBER
 from tests.factories import FIXTURES, make_user
 from tests.tutor.helpers import requirements_post
-from tutor.models import Attempt, Comment, Dispute, Job, PhaseAnswer, Problem, ProblemSet, User
+from tests.tutor.lti_helpers import course_grade
+from tutor.models import (
+    Attempt,
+    Comment,
+    Dispute,
+    GradeSync,
+    Job,
+    PhaseAnswer,
+    Problem,
+    ProblemSet,
+    User,
+)
 from tutor.services import (
     dispute_finding,
     save_phase,
@@ -37,6 +48,7 @@ def world(alice, charlie, url_shortener):
     flawed = save_phase(attempt, 3, PHASES_BY_NUMBER[3].empty())  # no access patterns
     finding = flawed.findings.exclude(severity="pass").first()
     dispute_finding(attempt, flawed, finding, "I think this is wrong.")
+    course_grade(attempt)  # alice's course in an LMS, and her failed grade there
     return attempt
 
 
@@ -76,6 +88,9 @@ def routes(attempt):
     challenge = {"finding": dispute.finding_key, "reason": "Hijacked."}
     yield from (("POST", reverse("phase_dispute", args=[a, n]), challenge) for n in range(1, 10))
     yield ("GET", reverse("teach_dispute", args=[dispute.pk]), None)
+    yield ("POST", reverse("teach_roster", args=["foundations"]), {})
+    grade = GradeSync.objects.get(attempt=attempt)
+    yield ("POST", reverse("teach_grade_retry", args=["foundations", grade.pk]), {})
     yield ("POST", reverse("teach_dispute", args=[dispute.pk]), {"verdict": "rule_wrong", **hijack})
 
 
@@ -90,6 +105,7 @@ def snapshot(attempt):
         "comments": Comment.objects.count(),
         "disputes": list(Dispute.objects.values_list("pk", "reason", "verdict", "reply")),
         "jobs": Job.objects.count(),
+        "grades": list(GradeSync.objects.values_list("pk", "status", "tries")),
     }
 
 
@@ -138,6 +154,8 @@ def test_the_walk_reaches_every_object_url(world):
         "teach_comment",
         "phase_dispute",
         "teach_dispute",
+        "teach_roster",
+        "teach_grade_retry",
     }
     assert object_names <= names
     taking_objects = {
