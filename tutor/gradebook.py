@@ -45,7 +45,7 @@ class Counted:
 
 
 def header(problems: list[Problem]) -> list[str]:
-    columns = ["Learner"]
+    columns = ["Learner", "Name"]  # the account, and the name an LMS gave it
     for problem in problems:
         columns += [f"{problem.title}: state", f"{problem.title}: score"]
         columns += [f"{problem.title}: phase {phase.number}" for phase in PHASES]
@@ -58,10 +58,14 @@ def rows(problem_set: ProblemSet, problems: list[Problem], link) -> Iterator[lis
     enrolled = Enrollment.objects.filter(problem_set=problem_set).order_by(
         "learner__username", "pk"
     )
-    learners = list(enrolled.values_list("learner_id", "learner__username"))
-    counted = _counted(problem_set, [learner_id for learner_id, _ in learners])
-    for learner_id, username in learners:
-        row = [username]
+    learners = list(
+        enrolled.values_list(
+            "learner_id", "learner__username", "learner__first_name", "learner__last_name"
+        )
+    )
+    counted = _counted(problem_set, [learner_id for learner_id, *_ in learners])
+    for learner_id, username, first_name, last_name in learners:
+        row = [username, f"{first_name} {last_name}".strip()]
         for problem in problems:
             found = counted.get((learner_id, problem.pk))
             if found is None:

@@ -92,7 +92,10 @@ def cohort(request, slug):
         "learner__username", "pk"
     )
     page = Paginator(
-        enrollments.values_list("learner_id", "learner__username"), LEARNERS_PER_PAGE
+        enrollments.values_list(
+            "learner_id", "learner__username", "learner__first_name", "learner__last_name"
+        ),
+        LEARNERS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     rows = _learner_rows(problem_set, problems, list(page.object_list))
     ratios = _ratio_distribution(problem_set, problem)
@@ -168,7 +171,7 @@ def _learner_rows(problem_set, problems, learners) -> list[dict]:
     Two queries whatever the number of learners: the latest attempts (a correlated
     subquery picks each learner's newest per problem) and those attempts' phase states.
     """
-    learner_ids = [learner_id for learner_id, _ in learners]
+    learner_ids = [learner_id for learner_id, *_ in learners]
     newest = Attempt.objects.filter(
         learner=OuterRef("learner"), problem=OuterRef("problem")
     ).order_by("-updated_at", "-pk")
@@ -190,7 +193,7 @@ def _learner_rows(problem_set, problems, learners) -> list[dict]:
         states[attempt_id][number] = status
 
     rows = []
-    for learner_id, username in learners:
+    for learner_id, username, first_name, last_name in learners:
         cells = []
         for problem in problems:
             attempt = attempts.get((learner_id, problem.pk))
@@ -204,7 +207,8 @@ def _learner_rows(problem_set, problems, learners) -> list[dict]:
                 )
                 attempt["finished"] = attempt["state"] == Attempt.State.FINISHED
             cells.append({"problem": problem, "attempt": attempt})
-        rows.append({"username": username, "cells": cells})
+        # The name an LMS gave the account, else its username (LTI accounts' are opaque).
+        rows.append({"name": f"{first_name} {last_name}".strip() or username, "cells": cells})
     return rows
 
 

@@ -16,7 +16,7 @@ import requests
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_accessibility import blocking_violations, describe
+from tests.browser.test_screenshots import WIDTHS, look, report
 from tests.factories import shipped_problem_set
 from tests.lti_platform import LEARNER, Person, Platform
 from tests.tutor.lti_helpers import learner, register, teacher
@@ -103,15 +103,16 @@ def test_a_course_adds_the_tutor_launches_it_sees_the_roster_and_gets_a_score(
 
 
 def axe_pages(page: Page, url: str, paths: list[str]) -> None:
-    """axe finds nothing serious on the LTI pages: the picker, the page for LMS
-    administrators, an error page (a login initiation with nothing in it) and the
-    cohort page with its LMS section, each opened on its own in another tab."""
+    """The LTI pages as test_screenshots looks at every page, at 1280 and 390 px: kept
+    in test-results/screens/, no sideways scroll, nothing serious for axe. The picker,
+    the page for LMS administrators, an error page (a login initiation with nothing in
+    it) and the cohort page with its LMS section, each opened in another tab."""
     other = page.context.new_page()
-    found = {}
-    for path in paths:
-        other.goto(url + path)
-        violations = blocking_violations(other)
-        if violations:
-            found[path] = violations
+    problems: dict[str, list[str]] = {}
+    for width, pixels in WIDTHS.items():
+        other.set_viewport_size({"width": pixels, "height": 900})
+        for path in paths:
+            other.goto(url + path)
+            look(other, "lti-" + path.strip("/").replace("/", "-"), width, problems)
     other.close()
-    assert not found, describe(found)
+    assert not problems, report(problems)

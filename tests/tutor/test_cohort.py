@@ -130,7 +130,7 @@ def test_dashboard_lists_enrolled_learners_with_progress(dora_client, foundation
     assert "Phase 1, Requirements: </span>" in html
     status = PhaseAnswer.objects.get(attempt=attempt, phase=1).status
     assert f'class="state-{status}"' in html
-    rows = {row["username"]: row for row in response.context["rows"]}
+    rows = {row["name"]: row for row in response.context["rows"]}
     alices = {c["problem"].slug: c["attempt"] for c in rows["alice"]["cells"]}
     assert alices["url-shortener"]["id"] == attempt.pk
     assert alices["url-shortener"]["progress"][0][1] == status
@@ -333,7 +333,7 @@ def test_dashboard_with_a_thousand_learners(client, foundations, dora):
     assert ratios["writes_per_s"]["bins"] == [0, 0, 0, 0, 2000]
     last_page, response = queries_for(client, cohort_url(foundations, page=10))
     assert last_page <= small
-    assert response.context["rows"][-1]["username"] == "small0002"
+    assert response.context["rows"][-1]["name"] == "small0002"
     assert elapsed < 10
 
 

@@ -103,6 +103,22 @@ def test_a_username_a_spreadsheet_would_run_is_written_inert(client, dora, found
     assert row["Learner"] == "'=cmd|calc"
 
 
+def test_the_name_an_lms_gave_is_beside_the_account(client, dora, foundations, alice):
+    """LTI accounts have opaque usernames: the instructor reads the name, on the cohort
+    page and in the gradebook. A name a spreadsheet would run is written inert too."""
+    lena = User.objects.create_user("lti-0f3a", first_name="Lena", last_name="Learner")
+    sly = User.objects.create_user("lti-9b2c", first_name="=1+1", last_name="")
+    for learner in (alice, lena, sly):
+        Enrollment.objects.create(learner=learner, problem_set=foundations)
+    client.force_login(dora)
+    names = {row["Learner"]: row["Name"] for row in download(client, foundations)}
+    assert names == {"alice": "", "lti-0f3a": "Lena Learner", "lti-9b2c": "'=1+1"}
+    cohort = client.get(reverse("teach_cohort", args=[foundations.slug])).content.decode()
+    assert '<th scope="row">Lena Learner</th>' in cohort
+    assert '<th scope="row">alice</th>' in cohort
+    assert "lti-0f3a" not in cohort
+
+
 def test_queries_do_not_grow_with_learners(client, dora, foundations):
     client.force_login(dora)
     counts = []
