@@ -309,7 +309,8 @@ def phase_page(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
     (``page_version``), its CSRF token taken out, and served from there until one of
     those rows changes: then the version read first no longer finds it."""
     key = _page_key(request, attempt_id, number)
-    kept = PAGES.get(key) if key else None
+    pages = caches[PAGES]
+    kept = pages.get(key) if key else None
     if kept is not None:
         return HttpResponse(kept.replace(CSRF_PLACEHOLDER, get_token(request)))
     attempt, info, answer = _phase_request(request, attempt_id, number)
@@ -319,11 +320,11 @@ def phase_page(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
         page = response.content.decode()
         token = CSRF_IN_PAGE.search(page)
         if token:
-            PAGES.set(key, page.replace(token.group(1), CSRF_PLACEHOLDER))
+            pages.set(key, page.replace(token.group(1), CSRF_PLACEHOLDER))
     return response
 
 
-PAGES = caches["template_fragments"]  # per process; none under DEBUG (settings.CACHES)
+PAGES = "template_fragments"  # the cache alias: per process, none under DEBUG (settings.CACHES)
 # A page is kept without its CSRF token, which is masked afresh for every response.
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 CSRF_IN_PAGE = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{32,})"')
