@@ -28,6 +28,8 @@ def test_wrong_password_says_so_and_keeps_the_username(client, alice):
 
 def test_change_password(client, alice):
     client.force_login(alice)
+    header = client.get(reverse("dashboard")).content.decode().split("</header>", 1)[0]
+    assert f'href="{reverse("password_change")}">alice</a>' in header  # the way there
     response = client.post(
         reverse("password_change"),
         {

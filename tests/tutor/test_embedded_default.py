@@ -34,6 +34,10 @@ SCRIPT = textwrap.dedent(
     document["availability"] = "highly available"
     response = client.post(phase_url, requirements_post(document), HTTP_HX_REQUEST="true")
     assert 'data-code="REQ-006"' in response.content.decode()
+    for number in (1, 2, 5, 9):  # each page read through the attempt's own SQL
+        page = client.get(phase_url.replace("/phases/1/", f"/phases/{number}/"))
+        assert page.status_code == 200, (number, page.status_code)
+        assert "attempt started" in page.content.decode()
     answer = PhaseAnswer.objects.get()
     print(json.dumps({"status": answer.status,
                       "codes": sorted(answer.findings.values_list("code", flat=True))}))

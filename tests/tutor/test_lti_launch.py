@@ -206,7 +206,12 @@ def test_learner_launch_creates_the_account_once_and_enrols_it(
     assert user.role == User.Role.LEARNER and not user.has_usable_password()
     assert (user.first_name, user.email) == ("Lena", learner.email)
     assert Enrollment.objects.filter(learner=user, problem_set__slug="foundations").exists()
-    assert client.get(url_shortener.get_absolute_url()).wsgi_request.user == user
+    page = client.get(url_shortener.get_absolute_url())
+    assert page.wsgi_request.user == user
+    # The header names them as the LMS does; there is no password of theirs to change.
+    header = page.content.decode().split("</header>", 1)[0]
+    assert "Lena Learner" in header and user.username not in header
+    assert reverse("password_change") not in header
 
     client.logout()
     assert launch(client, platform, learner, problem_link).status_code == 302
