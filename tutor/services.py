@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -522,11 +523,14 @@ def phase_scores(attempt: Attempt) -> list[dict]:
     return rows
 
 
-def attempt_score(attempt: Attempt) -> int:
-    """The attempt's score out of 100: the mean of its nine phase scores, as the
-    gradebook counts it; what an LMS line item receives."""
-    scores = [row["score"] for row in phase_scores(attempt)]
+def overall_score(scores: Sequence[int]) -> int:
+    """An attempt's score out of 100 from its nine phase scores: their mean, rounded. One
+    definition for the gradebook and for what an LMS line item receives."""
     return round(sum(scores) / len(scores))
+
+
+def attempt_score(attempt: Attempt) -> int:
+    return overall_score([row["score"] for row in phase_scores(attempt)])
 
 
 def finish_attempt(attempt: Attempt) -> None:
