@@ -9,7 +9,7 @@ the field paths the phase uses (``latency[1].unit``) onto form fields and anchor
 
 import copy
 import re
-from functools import cached_property
+from functools import cache, cached_property
 from typing import cast
 
 from django import forms
@@ -192,6 +192,14 @@ class PhaseForms:
             else:
                 self.main.add_error(None, f"{path}: {message}" if path else message)
 
+    def html_names(self) -> list[str]:
+        """Every field's name on the page, and each list's (its section's)."""
+        names = [field.html_name for field in self.main]
+        for prefix, formset in self.formsets.items():
+            names.append(prefix)
+            names.extend(field.html_name for form in formset.forms for field in form)
+        return names
+
     @property
     def errors_count(self) -> int:
         count = len(self.main.errors)
@@ -231,6 +239,161 @@ class StoredForms:
 
     def __getattr__(self, name: str):  # main, formsets: the built forms'
         return getattr(self.built, name)
+
+
+class PostedForms:
+    """A posted phase form read straight from the POST data, without building Django's
+    forms, when every value is one the forms would accept as it is; ``read`` returns
+    None otherwise, and the forms judge it (with their messages).
+
+    What it reads is what ``PhaseForms.document`` gives for the same data, key for key
+    (``tests/tutor/test_posted_forms.py`` compares the two on every sample answer and on
+    generated posts): the same fields, cleaned as their Django fields clean them (text
+    stripped, a box ticked or not, choices among the field's own), and a row added past
+    the form's initial ones left blank as a formset leaves it. The forms build a dozen
+    Django forms and copy sixty fields to read one phase 1 document (profiled: 4.5 ms);
+    this reads it in about 0.7 ms. What a page reads of it: no errors, the revision."""
+
+    is_bound = True
+    errors_count = 0
+    out_of_date = False
+
+    def __init__(
+        self,
+        forms_class: type[PhaseForms],
+        document: dict,
+        rows: dict[str, int],
+        base_revision: int,
+    ):
+        self.forms_class = forms_class
+        self.document_read = document
+        self.rows = rows  # rows posted per list, blank ones included
+        self.base_revision = base_revision
+
+    @classmethod
+    def read(
+        cls, forms_class: type[PhaseForms], data: QueryDict, requirement_choices: tuple[str, ...]
+    ) -> "PostedForms | None":
+        base_revision = parse_revision(data.get("base_revision"))
+        if base_revision is None:
+            return None
+        document: dict = {}
+        for name, field in forms_class.main_class.base_fields.items():
+            value = _cleaned(field, data, name, requirement_choices, requirement=False)
+            if value is _REFUSED:
+                return None
+            target = document
+            *parents, leaf = name.split("__")
+            for key in parents:
+                target = target.setdefault(key, {})
+            target[leaf] = value
+        rows: dict[str, int] = {}
+        for prefix, row_class in forms_class.row_classes.items():
+            counts = _row_counts(data, prefix)
+            if counts is None:
+                return None
+            total, initial = counts
+            rows[prefix] = total
+            document[prefix] = []
+            for index in range(total):
+                row = _cleaned_row(row_class, data, f"{prefix}-{index}-", requirement_choices)
+                if row is None:
+                    return None
+                if index >= initial and not any(_changed(v) for v in row.values()):
+                    row = dict.fromkeys(row, "")  # an extra row left blank: not cleaned
+                document[prefix].append(row)
+        return cls(forms_class, document, rows, base_revision)
+
+    def is_valid(self) -> bool:
+        return True
+
+    def document(self, version: int) -> dict:
+        return {"version": version, **self.document_read}
+
+    def html_names(self) -> list[str]:
+        """Every field's name on the page, and each list's, as the forms would give them."""
+        names = list(self.forms_class.main_class.base_fields)
+        for prefix, row_class in self.forms_class.row_classes.items():
+            names.append(prefix)
+            for index in range(self.rows[prefix]):
+                names.extend(f"{prefix}-{index}-{name}" for name in row_class.base_fields)
+        return names
+
+
+@cache
+def _choice_values(field: forms.ChoiceField) -> frozenset[str]:
+    """The values a phase's choice field offers (its declared pairs, fixed per process)."""
+    pairs = cast(list[tuple[object, object]], field.choices)
+    return frozenset(str(key) for key, _ in pairs)
+
+
+_REFUSED = object()  # a value the Django field would refuse: let the forms say why
+
+
+def _row_counts(data: QueryDict, prefix: str) -> tuple[int, int] | None:
+    """A list's management data (total and initial rows), or None unless every count is
+    plain digits and the total within what the formset allows."""
+    counts = []
+    for key, required in (
+        ("TOTAL_FORMS", True),
+        ("INITIAL_FORMS", True),
+        ("MIN_NUM_FORMS", False),
+        ("MAX_NUM_FORMS", False),
+    ):
+        value = data.get(f"{prefix}-{key}")
+        if not required and value in (None, ""):
+            continue
+        if not (isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9):
+            return None
+        counts.append(int(value))
+    total, initial = counts[0], counts[1]
+    return (total, initial) if total <= MAX_ROWS else None
+
+
+def _cleaned_row(row_class, data: QueryDict, prefix: str, choices: tuple[str, ...]) -> dict | None:
+    row = {}
+    for name, field in row_class.base_fields.items():
+        requirement = name in row_class.requirement_fields
+        value = _cleaned(field, data, prefix + name, choices, requirement)
+        if value is _REFUSED:
+            return None
+        row[name] = value
+    return row
+
+
+def _changed(value) -> bool:
+    """Whether a cleaned value differs from an empty field's (a formset's test for a row
+    added past the initial ones)."""
+    return value not in ("", False, [])
+
+
+def _cleaned(
+    field: forms.Field, data: QueryDict, name: str, choices: tuple[str, ...], requirement: bool
+):
+    """The value Django's ``field`` cleans ``data[name]`` to, or ``_REFUSED``."""
+    if isinstance(field, forms.BooleanField):
+        if name not in data:
+            return False
+        value = data.get(name)  # as CheckboxInput reads it: "false" is False, "0" is True
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        return bool(value)
+    if isinstance(field, forms.MultipleChoiceField):
+        values = data.getlist(name)
+        allowed = _choice_values(field)
+        return values if all(v in allowed for v in values) else _REFUSED
+    if isinstance(field, forms.ChoiceField):
+        value = data.get(name)
+        if value is None or value == "":
+            return ""
+        if requirement:  # the learner's own phase 1 list, or a value kept from before
+            return value if value in choices or _storable(value) else _REFUSED
+        return value if value in _choice_values(field) else _REFUSED
+    if type(field) is forms.CharField and field.strip and field.max_length:
+        value = data.get(name)
+        text = "" if value is None else value.strip()
+        return text if len(text) <= field.max_length and "\x00" not in text else _REFUSED
+    return _REFUSED
 
 
 def compact(document: dict, lists) -> dict:

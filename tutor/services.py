@@ -216,11 +216,47 @@ def save_and_check(
         design = Design({a.phase: a.data for a in answers if a.data}, problem_spec(attempt))
         design.answers[phase] = data
     checked = check_phase(phase, design)
+    if stored is not None and base_revision is not None:
+        in_place = _written_in_place(stored, data, checked, base_revision)
+        if in_place is not None:
+            return _outcome(stored, in_place, False)
     with transaction.atomic():
         answer, findings, already_saved = _store(
             attempt, phase, stored, data, checked, base_revision
         )
     return _outcome(answer, findings, already_saved)
+
+
+def _written_in_place(
+    stored: PhaseAnswer, data: dict, checked: list, base_revision: int
+) -> list[Finding] | None:
+    """The common save, in one statement: the check says what the stored findings say
+    (their digest), so no finding is written, and the phase requests no report. Returns
+    the findings, unsaved rows, with ``stored`` updated; None when this does not apply
+    or the answer or its findings changed meanwhile (then ``_store`` decides)."""
+    values = _stored_values(data, checked)
+    same = stored.findings_digest and stored.findings_digest == values["findings_digest"]
+    if not same or PHASES_BY_NUMBER[stored.phase].background:
+        return None
+    if not PhaseAnswer.objects.write_in_place(stored.pk, base_revision, values):
+        return None
+    for name, value in values.items():
+        setattr(stored, name, value)
+    stored.revision = base_revision + 1
+    return store_findings(stored, checked, stored_digest=stored.findings_digest)
+
+
+def _stored_values(data: dict, checked: list) -> dict:
+    """The columns a save writes on the answer, besides its revision."""
+    now = timezone.now()
+    return {
+        "data": data,
+        "schema_version": data.get("version", 1),
+        "status": phase_status(checked),
+        "checked_at": now,
+        "updated_at": now,
+        "findings_digest": findings_digest(checked),
+    }
 
 
 def _outcome(answer: PhaseAnswer, findings: list[Finding], already_saved: bool) -> SaveOutcome:
@@ -243,15 +279,8 @@ def _store(
     """The writes of a save, inside its transaction: the answer on its revision, its
     findings if they changed, the attempt's clock, the report's request. Returns the
     answer, its findings, and whether it was already saved (nothing written)."""
-    now = timezone.now()
-    values = {
-        "data": data,
-        "schema_version": data.get("version", 1),
-        "status": phase_status(checked),
-        "checked_at": now,
-        "updated_at": now,
-        "findings_digest": findings_digest(checked),
-    }
+    values = _stored_values(data, checked)
+    now = values["updated_at"]
     if stored is None:
         try:
             with transaction.atomic():  # a concurrent first save wins the unique row

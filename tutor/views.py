@@ -9,7 +9,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -45,6 +45,7 @@ from tutor.forms import (
     FinishForm,
     JoinForm,
     PhaseForms,
+    PostedForms,
     SignupForm,
     StoredForms,
     apply_row_action,
@@ -324,6 +325,57 @@ def phase_page(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
     return response
 
 
+def _saved(request: LearnerRequest, context: dict) -> HttpResponse:
+    """A save's answer over htmx: the acknowledgement (drawn each time: the revision is
+    new), then what the findings show: the column, each field's box, the summary line
+    and the progress strip. That second part is kept, like a page, without its CSRF
+    token, under a digest of everything it is drawn from (``_saved_key``): a learner
+    saving text that changes no finding gets it from memory."""
+    html = render_to_string("tutor/_saved.html#acknowledgement", context)
+    key = _saved_key(context)
+    kept = caches[PAGES].get(key) if key else None
+    if kept is not None:
+        return HttpResponse(html + kept.replace(CSRF_PLACEHOLDER, get_token(request)))
+    findings = render_to_string("tutor/_saved.html#findings", context, request=request)
+    if key:
+        token = CSRF_IN_PAGE.search(findings)  # none when no finding can be disputed
+        kept = findings.replace(token.group(1), CSRF_PLACEHOLDER) if token else findings
+        caches[PAGES].set(key, kept)
+    return HttpResponse(html + findings)
+
+
+def _saved_key(context: dict) -> str | None:
+    """A digest of what a save's findings part is drawn from, or None when part of it is
+    not plain data: a dispute or a report (which change without the answer), or
+    figures that are not JSON. The templates are not in it (see ``_fields_key``)."""
+    findings: list[ShownFinding] = context["findings"]
+    if context["report"] is not None or context["earlier_disputes"]:
+        return None
+    if any(f.dispute is not None for f in findings):
+        return None
+    shown = [
+        {**asdict(replace(f, dispute=None, elsewhere=None)), "elsewhere": f.elsewhere.number}
+        if f.elsewhere
+        else asdict(replace(f, dispute=None))
+        for f in findings
+    ]
+    material = [
+        context["attempt"].pk,
+        context["phase"].number,
+        context["answer"].status,
+        context["counts"],
+        shown,
+        context["forms"].html_names(),
+        [(phase.number, state) for phase, state in context["states"]],
+        context["computed"],
+    ]
+    try:
+        encoded = json.dumps(material, sort_keys=True).encode()
+    except TypeError:  # figures that are not plain data: drawn each time
+        return None
+    return f"phase-saved:{hashlib.blake2b(encoded, digest_size=16).hexdigest()}"
+
+
 PAGES = "template_fragments"  # the cache alias: per process, none under DEBUG (settings.CACHES)
 # A page is kept without its CSRF token, which is masked afresh for every response.
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
@@ -405,11 +457,13 @@ def phase_save(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
     attempt, info, answer = _phase_request(request, attempt_id, number)
     design = services.design_for(attempt)
     forms_class = forms_for(number)
-    forms = forms_class(data=request.POST, requirement_choices=_choices_for(number, design))
     if attempt.is_finished:
-        context = _context(attempt, info, answer, forms, design, status=409, notice=FINISHED_NOTICE)
+        finished = forms_class(data=request.POST, requirement_choices=_choices_for(number, design))
+        context = _context(
+            attempt, info, answer, finished, design, status=409, notice=FINISHED_NOTICE
+        )
         return _page(request, context)
-    valid = _valid_document(forms, number)
+    forms, valid = _read_form(request.POST, number, _choices_for(number, design))
     if valid is None:
         notice = OUT_OF_DATE_FORM if forms.out_of_date else FIELDS_NOTICE
         context = _context(attempt, info, answer, forms, design, status=422, notice=notice)
@@ -439,8 +493,7 @@ def phase_save(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
         return _acknowledged(_workspace(request, context), answer)
     # The form stays as the learner left it: only what the save changed goes back,
     # each part swapped out of band by its id, nothing into the form's target.
-    response = render(request, "tutor/_saved.html", context)
-    return _acknowledged(reswap(response, "none"), answer)
+    return _acknowledged(reswap(_saved(request, context), "none"), answer)
 
 
 @login_required
@@ -593,20 +646,44 @@ def _choices_for(number: int, design: Design) -> tuple[str, ...]:
     return _requirement_choices(design)
 
 
+def _read_form(
+    data: QueryDict, number: int, choices: tuple[str, ...]
+) -> tuple[PhaseForms | PostedForms, tuple[dict, object] | None]:
+    """The posted form and, when it is valid, its document (blank rows dropped) with the
+    document's parse. Read without building the forms when every value is plainly
+    acceptable (``PostedForms``); otherwise, or when the phase's shape check refuses
+    it, the forms are built, and None comes back with the errors on them."""
+    forms_class = forms_for(number)
+    posted = PostedForms.read(forms_class, data, choices)
+    if posted is not None:
+        try:
+            return posted, _parsed(posted, number)
+        except AnswerShapeError:
+            pass  # the forms attach each error to its field
+    forms = forms_class(data=data, requirement_choices=choices)
+    return forms, _valid_document(forms, number)
+
+
+def _parsed(forms: PhaseForms | PostedForms, number: int) -> tuple[dict, object]:
+    """A valid form's document, blank rows dropped, and its parse (``AnswerShapeError``
+    when the phase's shape check refuses it)."""
+    unit = PHASES_BY_NUMBER[number]
+    compacted = compact(forms.document(unit.schema_version), forms_for(number).row_classes)
+    return compacted, unit.parse(compacted)
+
+
 def _valid_document(forms: PhaseForms, number: int) -> tuple[dict, object] | None:
-    """The phase document the forms hold, blank rows dropped, with its parse; None (and
-    the errors on the forms) when a field or the phase's shape check refuses it."""
+    """The phase document the forms hold with its parse (see ``_parsed``); None, and the
+    errors on the forms, when a field or the phase's shape check refuses it."""
     if not forms.is_valid():
         return None
-    unit = PHASES_BY_NUMBER[number]
-    document = forms.document(unit.schema_version)
-    compacted = compact(document, type(forms).row_classes)
     try:
-        return compacted, unit.parse(compacted)
+        return _parsed(forms, number)
     except AnswerShapeError as exc:
         errors = exc.errors
+    unit = PHASES_BY_NUMBER[number]
     try:  # again with the blank rows, so that each error names its row on the form
-        unit.parse(document)
+        unit.parse(forms.document(unit.schema_version))
     except AnswerShapeError as exc:
         errors = exc.errors
     forms.add_shape_errors(errors)
@@ -619,7 +696,7 @@ def _conflicted(
     info: PhaseUnit,
     forms_class: type[PhaseForms],
     stored: PhaseAnswer,
-    forms: PhaseForms,
+    forms: PhaseForms | PostedForms,
 ) -> HttpResponse:
     """Saved elsewhere since the form was built: the learner's text stays, beside the
     stored answer's findings; the form now carries the stored revision, so saving again
@@ -641,7 +718,7 @@ def _context(
     attempt: Attempt,
     info: PhaseUnit,
     answer: PhaseAnswer | None,
-    forms: PhaseForms | StoredForms | None,
+    forms: PhaseForms | PostedForms | StoredForms | None,
     design: Design,
     outcome: services.SaveOutcome | None = None,
     status: int = 200,

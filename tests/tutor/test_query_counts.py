@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from phases.engine.registry import PHASES
 from tests.factories import FIXTURES, make_user
-from tutor.models import Comment, Enrollment, Problem, Report, User
+from tutor.models import Comment, Enrollment, PhaseAnswer, Problem, Report, User
 from tutor.services import run_report, save_phase, start_attempt
 
 ANSWERS = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
@@ -153,17 +153,21 @@ def test_anonymous_pages_do_not_grow_with_data(client, alice, dora, foundations,
 
 
 # Statements for one htmx save-and-check of phase 1 that changes the answer but not its
-# findings: the session and the user, the attempt with its answers (whether this phase
-# has comments and each answer disputes read with them), then in a transaction (two
-# savepoint statements in a test) the answer's UPDATE on its revision, with the digest
-# of its findings, and the attempt's clock. The findings' digest equals the stored one,
-# so they are neither read nor written; no disputes, so none are read.
+# findings: the session and the user, the attempt and its answers (whether this phase
+# has comments and each answer disputes read with them: two statements sent as one),
+# then one statement that
+# updates the answer on its revision and findings' digest and moves the attempt's clock
+# (atomic by itself: no transaction around it). The findings' digest equals the stored
+# one, so they are neither read nor written; no disputes, so none are read.
 # Lower these when a change needs fewer; a regression fails here.
-SAVE_STATEMENTS = 8
-# When the findings change too: they are replaced (one DELETE, one INSERT).
-SAVE_NEW_FINDINGS_STATEMENTS = 10
+SAVE_STATEMENTS = 4
+# When the findings change too: in a transaction (two savepoint statements in a test),
+# the answer's UPDATE, the findings replaced (one DELETE, one INSERT), the attempt's clock.
+SAVE_NEW_FINDINGS_STATEMENTS = 9
+# Findings stored before they had a digest: the transaction's path, its findings read.
+SAVE_OLD_DIGEST_STATEMENTS = 8
 # The same form submitted again: nothing is written, the stored findings are shown.
-RESUBMIT_STATEMENTS = 5
+RESUBMIT_STATEMENTS = 4
 # The poll of a pending report: the session and the user, the report's one row.
 POLL_STATEMENTS = 3
 
@@ -186,8 +190,14 @@ def test_a_save_costs_a_few_statements(client, alice, url_shortener):
     client.get(url)  # warm per-process caches
     changed = {**ANSWERS["1"], "clarifications": {**ANSWERS["1"]["clarifications"]}}
     changed["clarifications"]["notes"] = "Checked again."
+    clock = type(attempt).objects.get(pk=attempt.pk).updated_at
     statements, sql = save_count(client, url, requirements_post(changed, first.revision))
     assert statements == SAVE_STATEMENTS, sql
+    stored = PhaseAnswer.objects.get(pk=first.pk)
+    assert stored.revision == first.revision + 1
+    assert stored.data["clarifications"]["notes"] == "Checked again."
+    assert stored.findings_digest == first.findings_digest
+    assert type(attempt).objects.get(pk=attempt.pk).updated_at > clock
     again, sql = save_count(client, url, requirements_post(changed, first.revision))
     assert again == RESUBMIT_STATEMENTS, sql
     fewer = {**changed, "functional": changed["functional"][:1]}
@@ -196,22 +206,22 @@ def test_a_save_costs_a_few_statements(client, alice, url_shortener):
 
 
 def test_a_phase_page_without_comments_or_disputes_reads_neither(client, alice, url_shortener):
-    """The session and the user, the page's version, the attempt with its answers (and
-    whether there are comments or disputes to read), the findings, and the version again
-    before the page is kept: seven statements to draw it (the page kept is three,
-    tests/tutor/test_page_cache.py)."""
+    """The session and the user, the page's version, the attempt and its answers (and
+    whether there are comments or disputes to read; two statements sent as one), the
+    findings, and the version again before the page is kept: six statements to draw it
+    (the page kept is three, tests/tutor/test_page_cache.py)."""
     attempt = start_attempt(alice, url_shortener)
     save_phase(attempt, 1, ANSWERS["1"])
     client.force_login(alice)
     url = reverse("phase", args=[attempt.pk, 1])
     client.get(url)
     caches["template_fragments"].clear()
-    assert count(client, url) == 7
+    assert count(client, url) == 6
 
 
 def test_findings_stored_before_their_digest_are_read_and_kept(client, alice, url_shortener):
     """An answer saved before findings had a digest: its findings are read and compared
-    (one more statement), kept when the check says the same, and the digest written."""
+    in the save's transaction, kept when the check says the same, and the digest written."""
     from tests.tutor.helpers import requirements_post
     from tutor.models import Finding, PhaseAnswer
 
@@ -225,7 +235,7 @@ def test_findings_stored_before_their_digest_are_read_and_kept(client, alice, ur
     changed = {**ANSWERS["1"], "clarifications": {**ANSWERS["1"]["clarifications"]}}
     changed["clarifications"]["notes"] = "Checked again."
     statements, sql = save_count(client, url, requirements_post(changed, first.revision))
-    assert statements == SAVE_STATEMENTS + 1, sql
+    assert statements == SAVE_OLD_DIGEST_STATEMENTS, sql
     assert list(Finding.objects.filter(answer=first).values_list("pk", flat=True)) == rows
     first.refresh_from_db()
     assert first.findings_digest
@@ -268,3 +278,23 @@ def test_findings_a_regrade_replaced_after_the_read_are_compared_not_trusted(ali
     assert stored == [f.message for f in outcome.findings]
     first.refresh_from_db()
     assert first.findings_digest != "0" * 32
+
+
+def test_a_save_overtaken_after_its_read_is_a_conflict_and_writes_nothing(alice, url_shortener):
+    """Another save lands between this save's read and its write: the one-statement
+    write finds another revision, writes nothing, and the save is a conflict."""
+    from tutor.services import SaveConflict, save_and_check
+
+    attempt = start_attempt(alice, url_shortener)
+    first = save_phase(attempt, 1, ANSWERS["1"])
+    read_before = type(attempt).objects.prefetch_related("answers").get(pk=attempt.pk)
+    theirs = {**ANSWERS["1"], "clarifications": {**ANSWERS["1"]["clarifications"]}}
+    theirs["clarifications"]["notes"] = "Saved in the other tab."
+    fresh = type(attempt).objects.prefetch_related("answers").get(pk=attempt.pk)
+    save_and_check(fresh, 1, theirs, first.revision)
+    mine = {**theirs, "clarifications": {**theirs["clarifications"], "notes": "Mine."}}
+    with pytest.raises(SaveConflict):
+        save_and_check(read_before, 1, mine, first.revision)
+    stored = PhaseAnswer.objects.get(pk=first.pk)
+    assert stored.revision == first.revision + 1
+    assert stored.data["clarifications"]["notes"] == "Saved in the other tab."

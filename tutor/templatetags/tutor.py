@@ -151,10 +151,7 @@ def field_row(context, field):
 def findings_slots(forms, findings_by_field):
     """Every field's findings box of a phase form, each marked to replace its twin on the
     page (htmx out-of-band): what a save answered over htmx sends instead of the form."""
-    names = [field.html_name for field in forms.main]
-    for prefix, formset in forms.formsets.items():
-        names.append(prefix)
-        names.extend(field.html_name for form in formset.forms for field in form)
+    names = forms.html_names()
     return mark_safe(
         "\n".join(findings_slot(name, findings_by_field.get(name, ()), oob=True) for name in names)
     )
