@@ -12,7 +12,7 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -352,14 +352,23 @@ class PhaseAnswerQuerySet(models.QuerySet):
         takes ``values`` and the next revision if it is still at ``base_revision`` and its
         stored findings' digest is still ``values["findings_digest"]`` (a regrade may have
         replaced them), and its attempt's clock moves with it. False when either changed
-        meanwhile: then nothing is written."""
+        meanwhile: then nothing is written. Off PostgreSQL (no ``UPDATE`` inside ``WITH``),
+        the same two updates in a transaction."""
+        names = ["data", "schema_version", "status", "checked_at", "updated_at"]
+        if connection.vendor != "postgresql":
+            with transaction.atomic():
+                written = self.filter(
+                    pk=answer_id, revision=base_revision, findings_digest=values["findings_digest"]
+                ).update(revision=models.F("revision") + 1, **{n: values[n] for n in names})
+                if written:
+                    Attempt.objects.filter(answers__pk=answer_id).update(
+                        updated_at=values["updated_at"]
+                    )
+                return bool(written)
         answer, attempt = PhaseAnswer._meta, Attempt._meta
-        fields = ["data", "schema_version", "status", "checked_at", "updated_at"]
-        params = [
-            cast(models.Field, answer.get_field(name)).get_db_prep_save(values[name], connection)
-            for name in fields
-        ]
-        assignments = ", ".join(f"{name} = %s" for name in fields)
+        fields = [cast(models.Field, answer.get_field(name)) for name in names]
+        params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+        assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
         sql = f"""WITH saved AS (
               UPDATE {answer.db_table} SET {assignments}, revision = revision + 1
               WHERE id = %s AND revision = %s AND findings_digest = %s RETURNING attempt_id)

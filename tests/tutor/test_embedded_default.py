@@ -34,6 +34,12 @@ SCRIPT = textwrap.dedent(
     document["availability"] = "highly available"
     response = client.post(phase_url, requirements_post(document), HTTP_HX_REQUEST="true")
     assert 'data-code="REQ-006"' in response.content.decode()
+    # Saved again with other notes: the same findings, so the answer is written in place.
+    document["clarifications"]["notes"] = "Saved again."
+    response = client.post(phase_url, requirements_post(document, 1), HTTP_HX_REQUEST="true")
+    assert "Saved and checked." in response.content.decode()
+    assert PhaseAnswer.objects.get().revision == 2
+    assert PhaseAnswer.objects.get().data["clarifications"]["notes"] == "Saved again."
     for number in (1, 2, 5, 9):  # each page read through the attempt's own SQL
         page = client.get(phase_url.replace("/phases/1/", f"/phases/{number}/"))
         assert page.status_code == 200, (number, page.status_code)
