@@ -22,8 +22,9 @@ requests per second, p50 and p99, and the ratio of the throughput to the floor's
   included, which each response renews), one text field alternating between two values
   so every request runs the full save and check.
 
-Issue 8's goal: the save-and-check sustains at least a fifth of the floor's throughput
-with p99 under 50 ms at 16 connections. ``make bench`` then runs the load run of
+The goal (issue 13's, in place of issue 8's fifth of the floor with p99 under 50 ms): the
+save-and-check sustains at least 0.12 of the floor's throughput with p99 under 100 ms at
+16 connections. ``make bench`` then runs the load run of
 ``scripts/load_run.py`` (50 learners for 60 s), which starts the same server its own way
 with this module's helpers. Everything started is stopped at the end, also on Ctrl-C or
 SIGTERM. Not a test: timings on a shared machine are noisy, so they are reported, never
@@ -73,6 +74,8 @@ REPORTS_TIMEOUT = 60.0  # s for the reports enqueued by the set-up to be compute
 PASSWORD = "bench-only-Passw0rd-not-for-deploy"
 USERNAME = "bench-learner-{:02d}"
 SAVED_TEXT = "Saved and checked."
+SAVE_RATIO_GOAL = 0.12  # of the floor's requests per second
+SAVE_P99_GOAL = 100  # ms
 
 
 class BenchError(Exception):
@@ -556,10 +559,10 @@ def benchmark(port: int, learners: list[Learner]) -> bool:
         floor.client.close()
     save_result = results["POST phase 1 save-and-check (htmx)"]
     floor_rps = results["GET /healthz/live (floor)"]["rps"]
-    ratio_ok = save_result["rps"] >= floor_rps / 5
-    p99_ok = save_result["p99"] < 50
+    ratio_ok = save_result["rps"] >= SAVE_RATIO_GOAL * floor_rps
+    p99_ok = save_result["p99"] < SAVE_P99_GOAL
     print(
-        f"  goal (save ≥ 1/5 of the floor's req/s, p99 < 50 ms): "
+        f"  goal (save ≥ {SAVE_RATIO_GOAL} of the floor's req/s, p99 < {SAVE_P99_GOAL} ms): "
         f"throughput {'met' if ratio_ok else 'missed'}, p99 {'met' if p99_ok else 'missed'}"
     )
     return not any(r["errors"] for r in results.values())
