@@ -325,57 +325,6 @@ def phase_page(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
     return response
 
 
-def _saved(request: LearnerRequest, context: dict) -> HttpResponse:
-    """A save's answer over htmx: the acknowledgement (drawn each time: the revision is
-    new), then what the findings show: the column, each field's box, the summary line
-    and the progress strip. That second part is kept, like a page, without its CSRF
-    token, under a digest of everything it is drawn from (``_saved_key``): a learner
-    saving text that changes no finding gets it from memory."""
-    html = render_to_string("tutor/_saved.html#acknowledgement", context)
-    key = _saved_key(context)
-    kept = caches[PAGES].get(key) if key else None
-    if kept is not None:
-        return HttpResponse(html + kept.replace(CSRF_PLACEHOLDER, get_token(request)))
-    findings = render_to_string("tutor/_saved.html#findings", context, request=request)
-    if key:
-        token = CSRF_IN_PAGE.search(findings)  # none when no finding can be disputed
-        kept = findings.replace(token.group(1), CSRF_PLACEHOLDER) if token else findings
-        caches[PAGES].set(key, kept)
-    return HttpResponse(html + findings)
-
-
-def _saved_key(context: dict) -> str | None:
-    """A digest of what a save's findings part is drawn from, or None when part of it is
-    not plain data: a dispute or a report (which change without the answer), or
-    figures that are not JSON. The templates are not in it (see ``_fields_key``)."""
-    findings: list[ShownFinding] = context["findings"]
-    if context["report"] is not None or context["earlier_disputes"]:
-        return None
-    if any(f.dispute is not None for f in findings):
-        return None
-    shown = [
-        {**asdict(replace(f, dispute=None, elsewhere=None)), "elsewhere": f.elsewhere.number}
-        if f.elsewhere
-        else asdict(replace(f, dispute=None))
-        for f in findings
-    ]
-    material = [
-        context["attempt"].pk,
-        context["phase"].number,
-        context["answer"].status,
-        context["counts"],
-        shown,
-        context["forms"].html_names(),
-        [(phase.number, state) for phase, state in context["states"]],
-        context["computed"],
-    ]
-    try:
-        encoded = json.dumps(material, sort_keys=True).encode()
-    except TypeError:  # figures that are not plain data: drawn each time
-        return None
-    return f"phase-saved:{hashlib.blake2b(encoded, digest_size=16).hexdigest()}"
-
-
 PAGES = "template_fragments"  # the cache alias: per process, none under DEBUG (settings.CACHES)
 # A page is kept without its CSRF token, which is masked afresh for every response.
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
@@ -494,6 +443,57 @@ def phase_save(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
     # The form stays as the learner left it: only what the save changed goes back,
     # each part swapped out of band by its id, nothing into the form's target.
     return _acknowledged(reswap(_saved(request, context), "none"), answer)
+
+
+def _saved(request: LearnerRequest, context: dict) -> HttpResponse:
+    """A save's answer over htmx: the acknowledgement (drawn each time: the revision is
+    new), then what the findings show: the column, each field's box, the summary line
+    and the progress strip. That second part is kept, like a page, without its CSRF
+    token, under a digest of everything it is drawn from (``_saved_key``): a learner
+    saving text that changes no finding gets it from memory."""
+    html = render_to_string("tutor/_saved.html#acknowledgement", context)
+    key = _saved_key(context)
+    kept = caches[PAGES].get(key) if key else None
+    if kept is not None:
+        return HttpResponse(html + kept.replace(CSRF_PLACEHOLDER, get_token(request)))
+    findings = render_to_string("tutor/_saved.html#findings", context, request=request)
+    if key:
+        token = CSRF_IN_PAGE.search(findings)  # none when no finding can be disputed
+        kept = findings.replace(token.group(1), CSRF_PLACEHOLDER) if token else findings
+        caches[PAGES].set(key, kept)
+    return HttpResponse(html + findings)
+
+
+def _saved_key(context: dict) -> str | None:
+    """A digest of what a save's findings part is drawn from, or None when part of it is
+    not plain data: a dispute or a report (which change without the answer), or
+    figures that are not JSON. The templates are not in it (see ``_fields_key``)."""
+    findings: list[ShownFinding] = context["findings"]
+    if context["report"] is not None or context["earlier_disputes"]:
+        return None
+    if any(f.dispute is not None for f in findings):
+        return None
+    shown = [
+        {**asdict(replace(f, dispute=None, elsewhere=None)), "elsewhere": f.elsewhere.number}
+        if f.elsewhere
+        else asdict(replace(f, dispute=None))
+        for f in findings
+    ]
+    material = [
+        context["attempt"].pk,
+        context["phase"].number,
+        context["answer"].status,
+        context["counts"],
+        shown,
+        context["forms"].html_names(),
+        [(phase.number, state) for phase, state in context["states"]],
+        context["computed"],
+    ]
+    try:
+        encoded = json.dumps(material, sort_keys=True).encode()
+    except TypeError:  # figures that are not plain data: drawn each time
+        return None
+    return f"phase-saved:{hashlib.blake2b(encoded, digest_size=16).hexdigest()}"
 
 
 @login_required
