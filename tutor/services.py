@@ -243,7 +243,7 @@ def _written_in_place(
     for name, value in values.items():
         setattr(stored, name, value)
     stored.revision = base_revision + 1
-    return store_findings(stored, checked, stored_digest=stored.findings_digest)
+    return _finding_rows(stored, checked)  # they say what the stored ones say: none written
 
 
 def _stored_values(data: dict, checked: list) -> dict:
@@ -629,17 +629,9 @@ def findings_digest(findings) -> str:
     return hashlib.blake2b(keys, digest_size=16).hexdigest()
 
 
-def store_findings(
-    answer: PhaseAnswer,
-    findings,
-    previous: list[Finding] | None = None,
-    stored_digest: str = "",
-) -> list[Finding]:
-    """Store a check's findings in place of the answer's previous ones, unless they say
-    the same; return the findings as rows. ``previous``: the stored ones, when known.
-    ``stored_digest``: the digest stored with them, when known: then nothing is read,
-    and if it equals the check's nothing is written (the rows returned are unsaved)."""
-    rows = [
+def _finding_rows(answer: PhaseAnswer, findings) -> list[Finding]:
+    """A check's findings as the answer's rows, unsaved, in their order."""
+    return [
         Finding(
             answer=answer,
             code=f.code,
@@ -655,6 +647,19 @@ def store_findings(
         )
         for position, f in enumerate(findings)
     ]
+
+
+def store_findings(
+    answer: PhaseAnswer,
+    findings,
+    previous: list[Finding] | None = None,
+    stored_digest: str = "",
+) -> list[Finding]:
+    """Store a check's findings in place of the answer's previous ones, unless they say
+    the same; return the findings as rows. ``previous``: the stored ones, when known.
+    ``stored_digest``: the digest stored with them, when known: then nothing is read,
+    and if it equals the check's nothing is written (the rows returned are unsaved)."""
+    rows = _finding_rows(answer, findings)
     if stored_digest:  # what is stored is known without reading it
         if stored_digest == findings_digest(findings):
             return rows

@@ -473,10 +473,11 @@ def _saved_key(context: dict) -> str | None:
         return None
     if any(f.dispute is not None for f in findings):
         return None
-    shown = [
-        {**asdict(replace(f, dispute=None, elsewhere=None)), "elsewhere": f.elsewhere.number}
-        if f.elsewhere
-        else asdict(replace(f, dispute=None))
+    shown = [  # the phase a field lies in, by number: its unit is not plain data
+        {
+            **asdict(replace(f, dispute=None, elsewhere=None)),
+            "elsewhere": f.elsewhere and f.elsewhere.number,
+        }
         for f in findings
     ]
     material = [
