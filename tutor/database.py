@@ -1,4 +1,6 @@
-"""A bound on every wait for PostgreSQL, so a database that stops answering fails fast.
+"""PostgreSQL connections: a bound on every wait, so a database that stops answering
+fails fast; and the hot statements, planned once per connection (``Statement``, ``run``,
+at the end).
 
 ``connect_timeout`` (settings) bounds opening a connection. Once a connection is open,
 libpq waits for an answer as long as it takes: a server (or a proxy, or a half-dead host)
@@ -22,10 +24,14 @@ retry in a task) and, the connection being closed, opens a new one for the next 
 instead of reusing it. ``DB_QUERY_TIMEOUT=0`` turns the bound off (a long migration).
 """
 
-from typing import TypeVar
+import re
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, TypeVar, cast
 
 import psycopg
 from django.conf import settings
+from django.db import connection
 from django.db.backends.base.base import NO_DB_ALIAS
 from psycopg import pq
 from psycopg.abc import PQGen
@@ -73,3 +79,122 @@ def bound_connection(raw: psycopg.Connection, seconds: float) -> None:
             ) from exc
 
     raw.wait = bounded_wait  # type: ignore[method-assign]  # this connection's own wait
+
+
+# Statements planned once per connection -----------------------------------------------
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
+Params = Sequence[Any] | Mapping[str, Any]
+
+
+class Statement:
+    """A hot statement that ``run`` has PostgreSQL parse and plan once per connection
+    (``PREPARE``) and from then on only execute (``EXECUTE``): for the tutor's
+    short reads and writes, planning took longer than running them.
+
+    Written as SQL with Django's placeholders (``%s``, or ``%(name)s`` for a parameter
+    used more than once) and returning rows. Every statement is registered under its
+    ``name`` when made (module level), and a connection prepares them all at once."""
+
+    registered: ClassVar[dict[str, "Statement"]] = {}
+
+    def __init__(self, name: str, sql: str):
+        if name in Statement.registered:
+            raise ValueError(f"a statement named {name!r} exists already")
+        self.name = name
+        keys: list[int | str] = []  # each placeholder's parameter, in order
+        client, server = [], []  # the SQL around and in place of each placeholder
+        end = 0
+        for match in _PLACEHOLDER.finditer(sql):
+            text = sql[end : match.start()]
+            end = match.end()
+            if match.group(0) == "%%":
+                client.append(text + "%%")
+                server.append(text + "%")
+                continue
+            key = match.group(1) or len(keys)
+            keys.append(key)
+            client.append(text + "%s")
+            server.append(f"{text}${list(dict.fromkeys(keys)).index(key) + 1}")
+        self.sql = "".join(client) + sql[end:]  # with %s placeholders, for ``arguments``
+        self._keys = keys
+        self._distinct = list(dict.fromkeys(keys))
+        # Sent within a call that has parameters, so a literal % is doubled.
+        prepared = ("".join(server) + sql[end:]).replace("%", "%%")
+        self.prepare = f"PREPARE {name} AS {prepared}"
+        self.execute = f"EXECUTE {name}({', '.join(['%s'] * len(self._distinct))})"
+        Statement.registered[name] = self
+
+    def arguments(self, params: Params) -> list[Any]:
+        """The parameters of ``sql``, in order (a named one as often as it appears)."""
+        return [_value(params, key) for key in self._keys]
+
+    def execute_arguments(self, params: Params) -> list[Any]:
+        """The parameters of ``execute``: each distinct one once, in order of first use."""
+        return [_value(params, key) for key in self._distinct]
+
+
+def _value(params: Params, key: int | str) -> Any:
+    if isinstance(params, Mapping):
+        return params[cast(str, key)]
+    return params[cast(int, key)]
+
+
+# The raw connections on which every registered statement is prepared, with their names.
+_prepared: "weakref.WeakKeyDictionary[object, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def run(*calls: tuple[Statement, Params]) -> list[list[tuple]]:
+    """Each statement run with its parameters, the rows of each in order, in as few round
+    trips as the connection allows:
+
+    - PostgreSQL with the client-side binding Django uses by default: one call, whose
+      statements are ``EXECUTE``s of statements prepared on this connection. The first
+      call on a connection (or after a statement was added) also deallocates and
+      prepares every registered statement, in the same call: a prepared statement
+      outlives a rolled-back transaction, and one call that failed part way leaves no
+      doubt about which exist. ``DB_PREPARED_STATEMENTS=0`` sends the statements
+      themselves instead (behind a connection pooler in transaction mode, which gives
+      each transaction whichever server connection is free).
+    - SQLite, or server-side binding (one statement per call): a call each.
+    """
+    with connection.cursor() as cursor:
+        options = connection.settings_dict.get("OPTIONS", {})
+        if connection.vendor != "postgresql" or options.get("server_side_binding"):
+            results = []
+            for statement, params in calls:
+                cursor.execute(statement.sql, statement.arguments(params))
+                results.append(cursor.fetchall())
+            return results
+        sql: list[str] = []
+        arguments: list[Any] = []
+        raw = connection.connection
+        preparing = settings.DB_PREPARED_STATEMENTS and _prepared.get(raw) != frozenset(
+            Statement.registered
+        )
+        if preparing:
+            sql.append("DEALLOCATE ALL")
+            sql += [s.prepare for s in Statement.registered.values()]
+        for statement, params in calls:
+            if settings.DB_PREPARED_STATEMENTS:
+                sql.append(statement.execute)
+                arguments += statement.execute_arguments(params)
+            else:
+                sql.append(statement.sql)
+                arguments += statement.arguments(params)
+        try:
+            cursor.execute(";\n".join(sql), arguments)
+        except Exception:
+            # Whatever failed (a statement, a timeout, statements gone from under us), the
+            # next call on this connection starts again from DEALLOCATE ALL.
+            _prepared.pop(raw, None)
+            raise
+        for _ in range(len(sql) - len(calls)):  # past DEALLOCATE and PREPARE
+            cursor.nextset()
+        if preparing:
+            _prepared[raw] = frozenset(Statement.registered)
+        results = [cursor.fetchall()]
+        for _ in calls[1:]:
+            cursor.nextset()
+            results.append(cursor.fetchall())
+        return results

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from phases.engine.findings import Severity
 from phases.engine.registry import PHASE_NUMBERS, PHASES
+from tutor.database import Statement, run
 
 
 def new_join_code() -> str:
@@ -156,57 +157,31 @@ class AttemptQuerySet(models.QuerySet):
         the drawn page under it."""
         if connection.vendor != "postgresql":
             return None
-        tables = {m.__name__: m._meta.db_table for m in (Attempt, PhaseAnswer, Finding, Report)}
-        tables |= {m.__name__: m._meta.db_table for m in (Comment, Dispute, Problem, ProblemSet)}
-        sql = PAGE_VERSION_SQL.format(User=User._meta.db_table, **tables)
         params: dict[str, int | str] = {
             "attempt": attempt_id,
             "learner": learner_id,
             "phase": phase,
             "in_progress": Attempt.State.IN_PROGRESS.value,
         }
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        return row[0] if row else None
+        rows = run((PAGE_VERSION, params))[0]
+        return rows[0][0] if rows else None
 
     def for_phase(self, attempt_id: int, learner_id: int, phase: int) -> "Attempt | None":
         """A learner's own attempt as a phase page or a save needs it, or None: its
         problem (samples deferred) and set, whether this phase has comments
         (``commented``), and its answers (prefetched, in phase order), each with whether
-        it is disputed (``disputed``). Two statements written out as SQL and sent in one
-        round trip (the client-side binding cursor Django uses takes several statements
-        and returns a result set for each): timed alone, the ORM's version of them
-        (joins, two ``EXISTS`` annotations and a ``Prefetch``) took about 3.0 ms, the
-        two statements 1.1 to 1.4 ms when each was a round trip of its own."""
-        attempt_row = f"""
-            SELECT {_columns(Attempt, "a")}, {_columns(Problem, "p")}, {_columns(ProblemSet, "s")},
-              EXISTS (SELECT 1 FROM {Comment._meta.db_table} c
-                      WHERE c.attempt_id = a.id AND c.phase = %s)
-            FROM {Attempt._meta.db_table} a
-              JOIN {Problem._meta.db_table} p ON p.id = a.problem_id
-              JOIN {ProblemSet._meta.db_table} s ON s.id = p.problem_set_id
-            WHERE a.id = %s AND a.learner_id = %s"""
-        answer_rows = f"""
-            SELECT {_columns(PhaseAnswer, "w")},
-              EXISTS (SELECT 1 FROM {Dispute._meta.db_table} d WHERE d.answer_id = w.id)
-            FROM {PhaseAnswer._meta.db_table} w
-              JOIN {Attempt._meta.db_table} a ON a.id = w.attempt_id AND a.learner_id = %s
-            WHERE w.attempt_id = %s ORDER BY w.phase"""
-        first, second = [phase, attempt_id, learner_id], [learner_id, attempt_id]
-        with connection.cursor() as cursor:
-            if _several_statements_per_call():
-                cursor.execute(f"{attempt_row};{answer_rows}", first + second)
-                row = cursor.fetchone()
-                cursor.nextset()
-            else:
-                cursor.execute(attempt_row, first)
-                row = cursor.fetchone()
-                cursor.execute(answer_rows, second)
-            rows = cursor.fetchall()
-        if row is None:
+        it is disputed (``disputed``). Two statements written out as SQL, prepared once
+        per connection and sent in one round trip (``tutor.database.run``): timed alone,
+        the ORM's version of them (joins, two ``EXISTS`` annotations and a ``Prefetch``)
+        took about 3.0 ms, the two statements 1.1 to 1.4 ms when each was a round trip
+        of its own and planned every time."""
+        attempts, rows = run(
+            (ATTEMPT_FOR_PHASE, [phase, attempt_id, learner_id]),
+            (ANSWERS_FOR_PHASE, [learner_id, attempt_id]),
+        )
+        if not attempts:
             return None
-        values = iter(row)
+        values = iter(attempts[0])
         attempt = _instance(Attempt, values)
         problem = _instance(Problem, values)
         problem._state.fields_cache["problem_set"] = _instance(ProblemSet, values)
@@ -224,13 +199,6 @@ class AttemptQuerySet(models.QuerySet):
         prefetched._prefetch_done = True
         attempt._prefetched_objects_cache = {"answers": prefetched}
         return attempt
-
-
-def _several_statements_per_call() -> bool:
-    """Whether one ``execute`` may carry several statements: on PostgreSQL with the
-    client-side binding Django uses by default (not SQLite, not server-side binding)."""
-    options = connection.settings_dict.get("OPTIONS", {})
-    return connection.vendor == "postgresql" and not options.get("server_side_binding")
 
 
 # The fields read by AttemptQuerySet.for_phase: a problem's samples (tens of kilobytes)
@@ -265,30 +233,6 @@ def _reading(model):
         steps = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
         converters.append([(step, column) for step in steps])
     return [f.attname for f in fields], converters
-
-
-# A row's version: where it lies and the transaction that wrote it (AttemptQuerySet.page_version).
-_V = "{0}.ctid || {0}.xmin::text"
-_OF_PHASE = (
-    "JOIN {PhaseAnswer} w ON w.id = x.answer_id WHERE w.attempt_id = a.id AND w.phase = %(phase)s"
-)
-PAGE_VERSION_SQL = f"""
-SELECT concat_ws('|', {_V.format("a")}, {_V.format("p")}, {_V.format("s")}, {_V.format("u")},
-  (SELECT string_agg({_V.format("w")}, ',' ORDER BY w.id) FROM {{PhaseAnswer}} w
-     WHERE w.attempt_id = a.id),
-  (SELECT string_agg({_V.format("x")}, ',' ORDER BY x.id) FROM {{Finding}} x {_OF_PHASE}),
-  (SELECT string_agg({_V.format("x")}, ',') FROM {{Report}} x {_OF_PHASE}),
-  (SELECT string_agg({_V.format("x")} || {_V.format("c")}, ',' ORDER BY x.id)
-     FROM {{Comment}} x JOIN {{User}} c ON c.id = x.author_id
-     WHERE x.attempt_id = a.id AND x.phase = %(phase)s),
-  (SELECT string_agg({_V.format("x")} || coalesce({_V.format("d")}, ''), ',' ORDER BY x.id)
-     FROM {{Dispute}} x LEFT JOIN {{User}} d ON d.id = x.decided_by_id {_OF_PHASE}),
-  (SELECT max(n.id) FROM {{Attempt}} n WHERE n.learner_id = a.learner_id
-     AND n.problem_id = a.problem_id AND n.state = %(in_progress)s))
-FROM {{Attempt}} a JOIN {{Problem}} p ON p.id = a.problem_id
-  JOIN {{ProblemSet}} s ON s.id = p.problem_set_id JOIN {{User}} u ON u.id = a.learner_id
-WHERE a.id = %(attempt)s AND a.learner_id = %(learner)s
-"""
 
 
 class Attempt(models.Model):
@@ -345,6 +289,10 @@ class Attempt(models.Model):
         self.save(update_fields=["state", "finished_at", "updated_at"])
 
 
+# The columns PhaseAnswerQuerySet.write_in_place sets, besides the revision.
+WRITTEN_IN_PLACE = ("data", "schema_version", "status", "checked_at", "updated_at")
+
+
 class PhaseAnswerQuerySet(models.QuerySet):
     def write_in_place(self, answer_id: int, base_revision: int, values: dict) -> bool:
         """The save of an answer whose findings stay as they are, as one statement (atomic
@@ -354,7 +302,7 @@ class PhaseAnswerQuerySet(models.QuerySet):
         replaced them), and its attempt's clock moves with it. False when either changed
         meanwhile: then nothing is written. Off PostgreSQL (no ``UPDATE`` inside ``WITH``),
         the same two updates in a transaction."""
-        names = ["data", "schema_version", "status", "checked_at", "updated_at"]
+        names = WRITTEN_IN_PLACE
         if connection.vendor != "postgresql":
             with transaction.atomic():
                 written = self.filter(
@@ -365,19 +313,10 @@ class PhaseAnswerQuerySet(models.QuerySet):
                         updated_at=values["updated_at"]
                     )
                 return bool(written)
-        answer, attempt = PhaseAnswer._meta, Attempt._meta
-        fields = [cast(models.Field, answer.get_field(name)) for name in names]
+        fields = [cast(models.Field, PhaseAnswer._meta.get_field(name)) for name in names]
         params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-        assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
-        sql = f"""WITH saved AS (
-              UPDATE {answer.db_table} SET {assignments}, revision = revision + 1
-              WHERE id = %s AND revision = %s AND findings_digest = %s RETURNING attempt_id)
-            UPDATE {attempt.db_table} SET updated_at = %s
-            WHERE id = (SELECT attempt_id FROM saved)"""
         params += [answer_id, base_revision, values["findings_digest"], values["updated_at"]]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount == 1
+        return bool(run((WRITE_IN_PLACE, params))[0])
 
 
 class PhaseAnswer(models.Model):
@@ -442,14 +381,8 @@ class ReportQuerySet(models.QuerySet):
         page's poll, made every second while a report is pending. Written out as SQL
         because compiling the ORM's version of it (two joins, for the owner) took longer
         than PostgreSQL takes to plan and run it; the same one statement either way."""
-        report, answer, attempt = (m._meta.db_table for m in (Report, PhaseAnswer, Attempt))
-        query = self.raw(
-            f"SELECT r.* FROM {report} r JOIN {answer} a ON a.id = r.answer_id "
-            f"JOIN {attempt} t ON t.id = a.attempt_id "
-            "WHERE a.attempt_id = %s AND a.phase = %s AND t.learner_id = %s",
-            [attempt_id, phase, learner_id],
-        )
-        return next(iter(query), None)
+        rows = run((REPORT_POLLED, [attempt_id, phase, learner_id]))[0]
+        return _instance(Report, iter(rows[0])) if rows else None
 
 
 class Report(models.Model):
@@ -702,3 +635,70 @@ class GradeSync(models.Model):
 
     def __str__(self):
         return f"{self.score}/{self.maximum} for {self.lti_user} ({self.status})"
+
+
+# The hot statements, planned once per connection (tutor/database.py, ``Statement``).
+
+# A row's version: where it lies and the transaction that wrote it (AttemptQuerySet.page_version).
+_V = "{0}.ctid || {0}.xmin::text"
+_OF_PHASE = (
+    "JOIN {PhaseAnswer} w ON w.id = x.answer_id WHERE w.attempt_id = a.id AND w.phase = %(phase)s"
+)
+_PAGE_VERSION_SQL = f"""
+SELECT concat_ws('|', {_V.format("a")}, {_V.format("p")}, {_V.format("s")}, {_V.format("u")},
+  (SELECT string_agg({_V.format("w")}, ',' ORDER BY w.id) FROM {{PhaseAnswer}} w
+     WHERE w.attempt_id = a.id),
+  (SELECT string_agg({_V.format("x")}, ',' ORDER BY x.id) FROM {{Finding}} x {_OF_PHASE}),
+  (SELECT string_agg({_V.format("x")}, ',') FROM {{Report}} x {_OF_PHASE}),
+  (SELECT string_agg({_V.format("x")} || {_V.format("c")}, ',' ORDER BY x.id)
+     FROM {{Comment}} x JOIN {{User}} c ON c.id = x.author_id
+     WHERE x.attempt_id = a.id AND x.phase = %(phase)s),
+  (SELECT string_agg({_V.format("x")} || coalesce({_V.format("d")}, ''), ',' ORDER BY x.id)
+     FROM {{Dispute}} x LEFT JOIN {{User}} d ON d.id = x.decided_by_id {_OF_PHASE}),
+  (SELECT max(n.id) FROM {{Attempt}} n WHERE n.learner_id = a.learner_id
+     AND n.problem_id = a.problem_id AND n.state = %(in_progress)s))
+FROM {{Attempt}} a JOIN {{Problem}} p ON p.id = a.problem_id
+  JOIN {{ProblemSet}} s ON s.id = p.problem_set_id JOIN {{User}} u ON u.id = a.learner_id
+WHERE a.id = %(attempt)s AND a.learner_id = %(learner)s
+"""
+_TABLES = {
+    m.__name__: m._meta.db_table
+    for m in (Attempt, Comment, Dispute, Finding, PhaseAnswer, Problem, ProblemSet, Report, User)
+}
+PAGE_VERSION = Statement("tutor_page_version", _PAGE_VERSION_SQL.format(**_TABLES))
+ATTEMPT_FOR_PHASE = Statement(
+    "tutor_attempt_for_phase",
+    f"""SELECT {_columns(Attempt, "a")}, {_columns(Problem, "p")}, {_columns(ProblemSet, "s")},
+      EXISTS (SELECT 1 FROM {Comment._meta.db_table} c WHERE c.attempt_id = a.id AND c.phase = %s)
+    FROM {Attempt._meta.db_table} a
+      JOIN {Problem._meta.db_table} p ON p.id = a.problem_id
+      JOIN {ProblemSet._meta.db_table} s ON s.id = p.problem_set_id
+    WHERE a.id = %s AND a.learner_id = %s""",
+)
+ANSWERS_FOR_PHASE = Statement(
+    "tutor_answers_for_phase",
+    f"""SELECT {_columns(PhaseAnswer, "w")},
+      EXISTS (SELECT 1 FROM {Dispute._meta.db_table} d WHERE d.answer_id = w.id)
+    FROM {PhaseAnswer._meta.db_table} w
+      JOIN {Attempt._meta.db_table} a ON a.id = w.attempt_id AND a.learner_id = %s
+    WHERE w.attempt_id = %s ORDER BY w.phase""",
+)
+REPORT_POLLED = Statement(
+    "tutor_report_polled",
+    f"""SELECT {_columns(Report, "r")} FROM {Report._meta.db_table} r
+      JOIN {PhaseAnswer._meta.db_table} a ON a.id = r.answer_id
+      JOIN {Attempt._meta.db_table} t ON t.id = a.attempt_id
+    WHERE a.attempt_id = %s AND a.phase = %s AND t.learner_id = %s""",
+)
+_ASSIGNED = ", ".join(
+    f'"{cast(models.Field, PhaseAnswer._meta.get_field(name)).column}" = %s'
+    for name in WRITTEN_IN_PLACE
+)
+WRITE_IN_PLACE = Statement(  # PostgreSQL only: an UPDATE inside WITH
+    "tutor_write_in_place",
+    f"""WITH saved AS (
+      UPDATE {PhaseAnswer._meta.db_table} SET {_ASSIGNED}, revision = revision + 1
+      WHERE id = %s AND revision = %s AND findings_digest = %s RETURNING attempt_id)
+    UPDATE {Attempt._meta.db_table} SET updated_at = %s
+    WHERE id = (SELECT attempt_id FROM saved) RETURNING id""",
+)

@@ -98,6 +98,10 @@ TEMPLATES = [
 DB_QUERY_TIMEOUT = envint("DB_QUERY_TIMEOUT", 5)
 if DB_QUERY_TIMEOUT < 0:
     raise ImproperlyConfigured(f"DB_QUERY_TIMEOUT must be 0 (off) or more, not {DB_QUERY_TIMEOUT}")
+# DB_PREPARED_STATEMENTS: the hot statements (tutor/database.py, ``Statement``) are planned
+# once per PostgreSQL connection; turn it off behind a connection pooler in transaction
+# mode, which hands each transaction whichever server connection is free.
+DB_PREPARED_STATEMENTS = envbool("DB_PREPARED_STATEMENTS", default=True)
 _database_url = envstr("DATABASE_URL")
 if _database_url:
     DATABASES = {
