@@ -506,10 +506,18 @@ def phase_report(request: LearnerRequest, attempt_id: int, number: int) -> HttpR
     if report is None:
         raise Http404("No report for this phase of your attempt.")
     report = services.recover_stale_report(report)  # its worker may have died
-    context = {"report": report, "attempt": Attempt(pk=attempt_id), "phase": info}
-    # The partial needs nothing of the request (no form, no CSRF token, no messages):
-    # drawn without the context processors.
-    return HttpResponse(render_to_string("tutor/phase.html#report", context))
+    # A report still computing is drawn from the attempt and the phase alone, so that
+    # partial, the answer to every poll but the last, is kept (see ``_fields_key``).
+    key = None if report.is_settled else f"phase-report-pending:{attempt_id}:{number}"
+    html = caches[PAGES].get(key) if key else None
+    if html is None:
+        context = {"report": report, "attempt": Attempt(pk=attempt_id), "phase": info}
+        # The partial needs nothing of the request (no form, no CSRF token, no
+        # messages): drawn without the context processors.
+        html = render_to_string("tutor/phase.html#report", context)
+        if key:
+            caches[PAGES].set(key, html)
+    return HttpResponse(html)
 
 
 DIAGRAM_PATHS = {"write_path": "Write path", "read_path": "Read path"}

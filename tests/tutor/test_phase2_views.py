@@ -3,8 +3,11 @@
 import copy
 
 import pytest
+from django.core.cache import caches
+from django.test import Client
 from django.urls import reverse
 
+from tests.factories import make_user
 from tests.tutor.helpers import GOOD_ESTIMATE, estimation_post
 from tutor import celery_app
 from tutor.models import PhaseAnswer, Report
@@ -70,6 +73,42 @@ def test_polling_returns_the_report_partial_until_it_is_done(alice_client, attem
     assert "hx-get" not in done  # polling stops
     assert "27,800/s" in done and "1,157/s" in done
     assert "Likely slip" in done
+
+
+def test_a_computing_report_is_drawn_once_then_kept_until_it_settles(
+    alice_client, attempt, monkeypatch
+):
+    """Every poll of a report still computing answers the same partial: drawn once and
+    kept; the settled report is drawn each time."""
+    from tutor import views
+
+    drawn: list[str] = []
+    original = views.render_to_string
+
+    def counting(name, *args, **kwargs):
+        if name == "tutor/phase.html#report":
+            drawn.append(name)
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(views, "render_to_string", counting)
+    caches["template_fragments"].clear()
+    alice_client.post(url(attempt), estimation_post(with_slip()), HTTP_HX_REQUEST="true")
+    first = report_poll(alice_client, attempt).content.decode()
+    again = report_poll(alice_client, attempt).content.decode()
+    assert again == first and "Computing the report" in first
+    assert len(drawn) == 1
+    report = Report.objects.get(answer__attempt=attempt)
+    run_report(report.pk, report.revision, where=Report.Where.WORKER)
+    for _ in range(2):
+        done = report_poll(alice_client, attempt).content.decode()
+        assert "Estimate report" in done and "hx-get" not in done
+    assert len(drawn) == 3
+    # Another learner's poll of this attempt finds nothing, kept partial or not.
+    report.status = Report.Status.PENDING
+    report.save()
+    intruder = Client()
+    intruder.force_login(make_user("mallory"))
+    assert report_poll(intruder, attempt).status_code == 404
 
 
 def test_without_a_broker_the_report_is_computed_in_process(
