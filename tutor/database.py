@@ -144,6 +144,10 @@ def _value(params: Params, key: int | str) -> Any:
 _prepared: "weakref.WeakKeyDictionary[object, frozenset[str]]" = weakref.WeakKeyDictionary()
 
 
+def _beyond_bigint(value: object) -> bool:
+    return isinstance(value, int) and not -(2**63) <= value < 2**63
+
+
 def run(*calls: tuple[Statement, Params]) -> list[list[tuple]]:
     """Each statement run with its parameters, the rows of each in order, in as few round
     trips as the connection allows:
@@ -157,7 +161,12 @@ def run(*calls: tuple[Statement, Params]) -> list[list[tuple]]:
       themselves instead (behind a connection pooler in transaction mode, which gives
       each transaction whichever server connection is free).
     - SQLite, or server-side binding (one statement per call): a call each.
+
+    A call with an integer parameter beyond a bigint (a huge id in a URL) returns no rows
+    and sends nothing, as the ORM's lookups do: its statements compare ids for equality.
     """
+    if any(_beyond_bigint(value) for s, params in calls for value in s.arguments(params)):
+        return [[] for _ in calls]  # no row has such an id, as the ORM's lookups decide
     with connection.cursor() as cursor:
         options = connection.settings_dict.get("OPTIONS", {})
         if connection.vendor != "postgresql" or options.get("server_side_binding"):

@@ -638,11 +638,16 @@ class GradeSync(models.Model):
 
 
 # The hot statements, planned once per connection (tutor/database.py, ``Statement``).
+# PostgreSQL gives a parameter the type of what it is compared with, so a phase number
+# would be a smallint and a phase 99999 in a URL an error: each is cast to bigint, which
+# the smallint columns' indexes still serve. ``run`` answers no rows for an integer
+# beyond bigint, as the ORM does.
 
 # A row's version: where it lies and the transaction that wrote it (AttemptQuerySet.page_version).
 _V = "{0}.ctid || {0}.xmin::text"
 _OF_PHASE = (
-    "JOIN {PhaseAnswer} w ON w.id = x.answer_id WHERE w.attempt_id = a.id AND w.phase = %(phase)s"
+    "JOIN {PhaseAnswer} w ON w.id = x.answer_id"
+    " WHERE w.attempt_id = a.id AND w.phase = CAST(%(phase)s AS bigint)"
 )
 _PAGE_VERSION_SQL = f"""
 SELECT concat_ws('|', {_V.format("a")}, {_V.format("p")}, {_V.format("s")}, {_V.format("u")},
@@ -652,7 +657,7 @@ SELECT concat_ws('|', {_V.format("a")}, {_V.format("p")}, {_V.format("s")}, {_V.
   (SELECT string_agg({_V.format("x")}, ',') FROM {{Report}} x {_OF_PHASE}),
   (SELECT string_agg({_V.format("x")} || {_V.format("c")}, ',' ORDER BY x.id)
      FROM {{Comment}} x JOIN {{User}} c ON c.id = x.author_id
-     WHERE x.attempt_id = a.id AND x.phase = %(phase)s),
+     WHERE x.attempt_id = a.id AND x.phase = CAST(%(phase)s AS bigint)),
   (SELECT string_agg({_V.format("x")} || coalesce({_V.format("d")}, ''), ',' ORDER BY x.id)
      FROM {{Dispute}} x LEFT JOIN {{User}} d ON d.id = x.decided_by_id {_OF_PHASE}),
   (SELECT max(n.id) FROM {{Attempt}} n WHERE n.learner_id = a.learner_id
@@ -669,7 +674,8 @@ PAGE_VERSION = Statement("tutor_page_version", _PAGE_VERSION_SQL.format(**_TABLE
 ATTEMPT_FOR_PHASE = Statement(
     "tutor_attempt_for_phase",
     f"""SELECT {_columns(Attempt, "a")}, {_columns(Problem, "p")}, {_columns(ProblemSet, "s")},
-      EXISTS (SELECT 1 FROM {Comment._meta.db_table} c WHERE c.attempt_id = a.id AND c.phase = %s)
+      EXISTS (SELECT 1 FROM {Comment._meta.db_table} c
+              WHERE c.attempt_id = a.id AND c.phase = CAST(%s AS bigint))
     FROM {Attempt._meta.db_table} a
       JOIN {Problem._meta.db_table} p ON p.id = a.problem_id
       JOIN {ProblemSet._meta.db_table} s ON s.id = p.problem_set_id
@@ -688,7 +694,7 @@ REPORT_POLLED = Statement(
     f"""SELECT {_columns(Report, "r")} FROM {Report._meta.db_table} r
       JOIN {PhaseAnswer._meta.db_table} a ON a.id = r.answer_id
       JOIN {Attempt._meta.db_table} t ON t.id = a.attempt_id
-    WHERE a.attempt_id = %s AND a.phase = %s AND t.learner_id = %s""",
+    WHERE a.attempt_id = %s AND a.phase = CAST(%s AS bigint) AND t.learner_id = %s""",
 )
 _ASSIGNED = ", ".join(
     f'"{cast(models.Field, PhaseAnswer._meta.get_field(name)).column}" = %s'

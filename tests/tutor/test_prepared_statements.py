@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import FIXTURES
 from tutor.database import Statement, run
-from tutor.models import Attempt
+from tutor.models import Attempt, Report
 from tutor.services import save_phase
 
 ANSWERS = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
@@ -178,3 +178,20 @@ def test_the_same_rows_whichever_way_they_run(attempt, alice, settings, monkeypa
     assert len(queries) == 2  # a call each
     # Not the learner's: nothing, either way.
     assert Attempt.objects.for_phase(attempt.pk, alice.pk + 1000, 1) is None
+
+
+@pytest.mark.django_db
+def test_numbers_no_row_can_have_match_nothing(attempt, alice):
+    """A phase beyond a smallint or an id beyond a bigint (typed into a URL) matches no
+    row, as with the ORM, instead of failing in the database."""
+    save_phase(attempt, 1, ANSWERS["1"])
+    for phase in (40_000, 2**40):
+        assert Attempt.objects.for_phase(attempt.pk, alice.pk, phase) is not None
+        assert Report.objects.polled(attempt.pk, alice.pk, phase) is None
+        if connection.vendor == "postgresql":
+            assert Attempt.objects.page_version(attempt.pk, alice.pk, phase)
+    with CaptureQueriesContext(connection) as queries:
+        assert Attempt.objects.for_phase(10**20, alice.pk, 1) is None
+        assert Attempt.objects.for_phase(attempt.pk, alice.pk, -(10**20)) is None
+        assert Report.objects.polled(10**20, alice.pk, 2) is None
+    assert len(queries) == 0
