@@ -1,5 +1,6 @@
 """Building phase POST data the way the browser sends it."""
 
+from tutor import views
 from tutor.forms import MAX_ROWS, forms_for
 
 
@@ -65,3 +66,18 @@ GOOD_ESTIMATE = {
         "implication": "110 TB over five years needs a sharded store; reads fit in a cache.",
     },
 }
+
+
+def renders_of(monkeypatch, template: str) -> list[str]:
+    """A list that grows by one each time the views draw ``template`` (a name, with its
+    partial if any) through ``render_to_string``."""
+    drawn: list[str] = []
+    original = views.render_to_string
+
+    def counting(name, *args, **kwargs):
+        if name == template:
+            drawn.append(name)
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(views, "render_to_string", counting)
+    return drawn

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core.cache import caches
 
+from tests.tutor.helpers import renders_of
 from tests.tutor.test_form_html import ANSWERS, form_html
 from tutor.forms import PhaseForms
 from tutor.services import save_phase
@@ -105,18 +106,7 @@ def findings_part(html: str) -> str:
 @pytest.fixture
 def findings_drawn(monkeypatch):
     """How many times a save's findings part was drawn from its template."""
-    from tutor import views
-
-    drawn: list[str] = []
-    original = views.render_to_string
-
-    def counting(name, *args, **kwargs):
-        if name == "tutor/_saved.html#findings":
-            drawn.append(name)
-        return original(name, *args, **kwargs)
-
-    monkeypatch.setattr(views, "render_to_string", counting)
-    return drawn
+    return renders_of(monkeypatch, "tutor/_saved.html#findings")
 
 
 def test_saves_that_change_no_finding_send_the_kept_findings(alice_client, attempt, findings_drawn):

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_user
-from tests.tutor.helpers import GOOD_ESTIMATE, estimation_post
+from tests.tutor.helpers import GOOD_ESTIMATE, estimation_post, renders_of
 from tutor import celery_app
 from tutor.models import PhaseAnswer, Report
 from tutor.services import run_report
@@ -80,17 +80,7 @@ def test_a_computing_report_is_drawn_once_then_kept_until_it_settles(
 ):
     """Every poll of a report still computing answers the same partial: drawn once and
     kept; the settled report is drawn each time."""
-    from tutor import views
-
-    drawn: list[str] = []
-    original = views.render_to_string
-
-    def counting(name, *args, **kwargs):
-        if name == "tutor/phase.html#report":
-            drawn.append(name)
-        return original(name, *args, **kwargs)
-
-    monkeypatch.setattr(views, "render_to_string", counting)
+    drawn = renders_of(monkeypatch, "tutor/phase.html#report")
     caches["template_fragments"].clear()
     alice_client.post(url(attempt), estimation_post(with_slip()), HTTP_HX_REQUEST="true")
     first = report_poll(alice_client, attempt).content.decode()
