@@ -24,6 +24,7 @@ retry in a task) and, the connection being closed, opens a new one for the next 
 instead of reusing it. ``DB_QUERY_TIMEOUT=0`` turns the bound off (a long migration).
 """
 
+import datetime
 import re
 import weakref
 from collections.abc import Mapping, Sequence
@@ -34,7 +35,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.backends.base.base import NO_DB_ALIAS
 from psycopg import pq
-from psycopg.abc import PQGen
+from psycopg.abc import AdaptContext, PQGen
+from psycopg.postgres import types as postgres_types
+from psycopg.types.datetime import TimestamptzLoader
 
 _R = TypeVar("_R")
 
@@ -79,6 +82,43 @@ def bound_connection(raw: psycopg.Connection, seconds: float) -> None:
             ) from exc
 
     raw.wait = bounded_wait  # type: ignore[method-assign]  # this connection's own wait
+
+
+# Timestamps read at psycopg's C speed ---------------------------------------------------
+
+TIMESTAMPTZ_OID = postgres_types["timestamptz"].oid
+
+
+class UtcTimestamptzLoader(TimestamptzLoader):
+    """Django's timestamp loader, at the speed of psycopg's own.
+
+    With ``USE_TZ``, Django registers a loader of its own for ``timestamptz``: psycopg's
+    pure-Python loader, with the result's zone replaced by Django's (UTC). It runs for
+    every timestamp read (Django ticket #36960): 3.4 µs each here, against 0.2 µs for
+    the C loader that ``psycopg[binary]`` ships, and a phase save reads about thirty.
+    Django sets every connection's session ``TimeZone`` to UTC, and then the C loader
+    already returns what Django's does: the same instant, its zone ``timezone.utc``.
+    So on a UTC session this loader is the C one; on any other it does what Django's
+    does. ``timezone`` is what Django's ``create_cursor`` compares with its own."""
+
+    timezone = datetime.UTC
+
+    def __init__(self, oid: int, context: AdaptContext | None = None):
+        super().__init__(oid, context)
+        fast = psycopg.adapters.get_loader(oid, pq.Format.TEXT)  # C when it is there
+        session = self.connection.info.timezone if self.connection else None
+        if fast is not None and fast is not TimestamptzLoader and session == datetime.UTC:
+            self.load = fast(oid, context).load  # type: ignore[method-assign]
+
+    def load(self, data: Any) -> datetime.datetime:
+        return super().load(data).replace(tzinfo=self.timezone)
+
+
+def fast_timestamps(sender, connection, **kwargs):
+    """``connection_created`` receiver: timestamps loaded by ``UtcTimestamptzLoader``
+    when Django wants them in UTC (``USE_TZ``, database ``TIME_ZONE`` unset)."""
+    if connection.vendor == "postgresql" and connection.timezone == datetime.UTC:
+        connection.connection.adapters.register_loader("timestamptz", UtcTimestamptzLoader)
 
 
 # Statements planned once per connection -----------------------------------------------

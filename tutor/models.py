@@ -12,7 +12,8 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.models.query_utils import DeferredAttribute
 from django.urls import reverse
 from django.utils import timezone
 
@@ -213,26 +214,39 @@ def _columns(model: type[models.Model], alias: str) -> str:
 
 def _instance(model, values):
     """A model instance from the next values of a row of ``_columns(model)``, converted
-    as the ORM converts them (a JSON field's text parsed)."""
-    attnames, converters = _reading(model)
-    converted = []
-    for convert, value in zip(converters, values, strict=False):
-        for step, column in convert:
-            value = step(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, attnames, converted)
+    as the ORM converts them (a JSON field's text parsed), except a ``DocumentField``'s,
+    kept to be converted when first read."""
+    db = connections[DEFAULT_DB_ALIAS]  # ``connection`` looks it up on every use
+    names, converted, undecoded = [], [], {}
+    for (attname, steps, on_read), value in zip(_reading(model), values, strict=False):
+        if on_read:
+            undecoded[attname] = (value, steps)
+        else:
+            names.append(attname)
+            converted.append(_converted(value, steps, db) if steps else value)
+    instance = model.from_db(DEFAULT_DB_ALIAS, names, converted)
+    if undecoded:
+        instance._undecoded = undecoded
+    return instance
+
+
+def _converted(value, steps, db=connection):
+    for step, column in steps:
+        value = step(value, column, db)
+    return value
 
 
 @functools.cache
 def _reading(model):
-    """The attribute names and, per field, the ORM's converters (each with its column)."""
-    fields = _loaded_fields(model)
-    converters = []
-    for field in fields:
+    """Per field read: its attribute name, the ORM's converters (each with its column),
+    and whether it is converted only when first read (a ``DocumentField``)."""
+    fields = []
+    for field in _loaded_fields(model):
         column = field.get_col(model._meta.db_table)
         steps = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        converters.append([(step, column) for step in steps])
-    return [f.attname for f in fields], converters
+        on_read = isinstance(field, DocumentField)
+        fields.append((field.attname, [(step, column) for step in steps], on_read))
+    return fields
 
 
 class Attempt(models.Model):
@@ -289,6 +303,35 @@ class Attempt(models.Model):
         self.save(update_fields=["state", "finished_at", "updated_at"])
 
 
+class _DecodedOnFirstRead(DeferredAttribute):
+    """A field read by ``AttemptQuerySet.for_phase`` and left as its column's text until
+    first read (``_instance`` keeps the text in ``_undecoded``), then converted as the
+    ORM converts it. A save of phase 1 reads one answer's document of the nine: the
+    other eight are never decoded. Without kept text it is Django's deferred field."""
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        undecoded = instance.__dict__.get("_undecoded")
+        if undecoded is None or self.field.attname not in undecoded:
+            return super().__get__(instance, cls)
+        value = _converted(*undecoded.pop(self.field.attname))
+        instance.__dict__[self.field.attname] = value
+        return value
+
+
+class DocumentField(models.JSONField):
+    """A JSON document that ``AttemptQuerySet.for_phase`` decodes only when it is read
+    (``_DecodedOnFirstRead``); everywhere else the ORM's ``JSONField``, and described to
+    migrations as one."""
+
+    descriptor_class = _DecodedOnFirstRead
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+
 # The columns PhaseAnswerQuerySet.write_in_place sets, besides the revision.
 WRITTEN_IN_PLACE = ("data", "schema_version", "status", "checked_at", "updated_at")
 
@@ -329,7 +372,7 @@ class PhaseAnswer(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
     phase = models.PositiveSmallIntegerField(choices=[(n, str(n)) for n in PHASE_NUMBERS])
     schema_version = models.PositiveSmallIntegerField(default=1)
-    data = models.JSONField(default=dict, blank=True)
+    data = DocumentField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
     revision = models.PositiveIntegerField(default=0)
     checked_at = models.DateTimeField(null=True, blank=True)
@@ -349,6 +392,11 @@ class PhaseAnswer(models.Model):
 
     def __str__(self):
         return f"Phase {self.phase} of {self.attempt}"
+
+    def refresh_from_db(self, *args, **kwargs):
+        # A document read by for_phase and not yet decoded is read afresh instead.
+        self.__dict__.pop("_undecoded", None)
+        super().refresh_from_db(*args, **kwargs)
 
 
 class Finding(models.Model):

@@ -9,7 +9,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -464,6 +464,11 @@ def _saved(request: LearnerRequest, context: dict) -> HttpResponse:
     return HttpResponse(html + findings)
 
 
+# What a shown finding is drawn from, in ``_saved_key``: every field but its dispute
+# (none is shown there).
+_SHOWN_FIELDS = tuple(f.name for f in fields(ShownFinding) if f.name != "dispute")
+
+
 def _saved_key(context: dict) -> str | None:
     """A digest of what a save's findings part is drawn from, or None when part of it is
     not plain data: a dispute or a report (which change without the answer), or
@@ -474,10 +479,10 @@ def _saved_key(context: dict) -> str | None:
     if any(f.dispute is not None for f in findings):
         return None
     shown = [  # the phase a field lies in, by number: its unit is not plain data
-        {
-            **asdict(replace(f, dispute=None, elsewhere=None)),
-            "elsewhere": f.elsewhere and f.elsewhere.number,
-        }
+        [
+            getattr(f, name) if name != "elsewhere" else f.elsewhere and f.elsewhere.number
+            for name in _SHOWN_FIELDS
+        ]
         for f in findings
     ]
     material = [
