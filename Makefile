@@ -44,7 +44,7 @@ test: $(STAMP) typecheck check-services
 
 ## bench: the rules and a whole grading in process; phase 2's estimate in process and
 ## save-to-report-visible through one worker; in process, what Django costs before the
-## tutor's own work (scripts/bench_framework.py); then gunicorn (2 x cores + 1) with one Celery
+## tutor's own work (scripts/bench_framework.py); then gunicorn (a process per core) with one Celery
 ## worker: req/s, p50/p99 of /healthz/live, a phase page and the htmx save-and-check at
 ## 16 connections, and the load run (50 learners for 60 s). About 4 minutes in all; each
 ## step is bounded. PostgreSQL (database tutor_bench) and Redis (db 1) on localhost

@@ -19,14 +19,19 @@ import os
 
 wsgi_app = "tutor.wsgi"
 
-# Processes: gunicorn's advice, two per core plus one (WEB_CONCURRENCY overrides, the
-# variable gunicorn itself and most platforms use). Processes give CPU parallelism (the
-# rule checks are Python); threads give room for waiting.
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count() + 1)
+# Processes: one per core, at least two (WEB_CONCURRENCY overrides, the variable gunicorn
+# itself and most platforms use). Processes give CPU parallelism (the rule checks are
+# Python, and a process runs one thread of Python at a time); threads give room for
+# waiting. Gunicorn's "two per core plus one" is advice for sync workers, each of which
+# serves one request: with four threads each it put 20 requests at once on two cores,
+# all sharing them, so every request took longer. Measured with scripts/bench_http.py on
+# two cores, 16 connections saving: 5 processes gave 220 to 232 saves a second with p99
+# 154 to 209 ms; 2 gave 269 to 270 with p99 90 ms (README, section 7).
+workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, multiprocessing.cpu_count()))
 worker_class = "gthread"
 # Threads per process (GUNICORN_THREADS overrides): enough that a few requests stuck on
 # the database leave threads free for /healthz/live and static files; few enough that
-# workers × threads pooled connections fit PostgreSQL (5 × 4 = 20 on two cores).
+# workers × threads pooled connections fit PostgreSQL (2 × 4 = 8 on two cores).
 threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 
 # A worker whose main loop misses its heartbeat this long is killed. With gthread the

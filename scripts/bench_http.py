@@ -6,8 +6,8 @@ Sets up the ``tutor_bench`` database (created if missing, migrated, the shipped 
 set imported, static files collected), learners each with an attempt at the URL
 shortener whose phases 1-8 hold ``fixtures/answers/url-shortener.json``; starts one Celery
 worker (phase 2 and 7 saves enqueue their reports to Redis db 1) and ``gunicorn
-tutor.wsgi`` with the repository's ``gunicorn.conf.py`` (threaded workers, two per core
-plus one, or ``BENCH_WORKERS``) on a free loopback port with DEBUG=0; logs every simulated
+tutor.wsgi`` with the repository's ``gunicorn.conf.py`` (threaded workers, one process per
+core, or ``BENCH_WORKERS``) on a free loopback port with DEBUG=0; logs every simulated
 client in through the login form (session cookie, CSRF token).
 
 Then, for each target, 16 threads, each with its own learner and its own ``http.client``
@@ -38,6 +38,7 @@ import html
 import http.client
 import os
 import re
+import runpy
 import signal
 import socket
 import subprocess
@@ -63,8 +64,9 @@ os.environ.update(
 )
 
 HOST = "127.0.0.1"
-# gunicorn.conf.py's default, two per core plus one (BENCH_WORKERS overrides).
-GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
+# Processes: gunicorn.conf.py's (WEB_CONCURRENCY), unless BENCH_WORKERS says otherwise.
+if os.environ.get("BENCH_WORKERS"):
+    os.environ["WEB_CONCURRENCY"] = os.environ["BENCH_WORKERS"]
 CONNECTIONS = 16
 WARMUP = 1.0  # s per target, not counted
 DURATION = 10.0  # s measured per target
@@ -381,8 +383,6 @@ def start_gunicorn(port: int, log) -> subprocess.Popen:
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "tutor.wsgi",
-            "-w",
-            str(GUNICORN_WORKERS),
             "-b",
             f"{HOST}:{port}",
         ],  # the rest (worker class, threads, timeouts) from gunicorn.conf.py in ROOT
@@ -445,9 +445,10 @@ def running_server(learners: int):
         port = free_port()
         server = start_gunicorn(port, log)
         stack.callback(stop_process, server)
+        config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))  # as the server reads it
         print(
-            f"gunicorn tutor.wsgi -w {GUNICORN_WORKERS} (gunicorn.conf.py) "
-            f"on {HOST}:{port} (DEBUG=0)"
+            f"gunicorn tutor.wsgi (gunicorn.conf.py: {config['workers']} processes of "
+            f"{config['threads']} threads) on {HOST}:{port} (DEBUG=0)"
         )
         learners_ = [Learner(port, name, attempt, posts) for name, attempt in pairs]
         started = time.monotonic()

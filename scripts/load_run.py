@@ -4,7 +4,7 @@
     .venv/bin/python scripts/load_run.py [SECONDS]   # on its own: same set-up and server
 
 Each learner is a thread with its own account, attempt (phases 1-8 already saved) and
-keep-alive connection to gunicorn (gunicorn.conf.py: 2 × cores + 1 threaded workers,
+keep-alive connection to gunicorn (gunicorn.conf.py: threaded workers, one per core,
 PostgreSQL, one Celery worker; see ``scripts/bench_http.py``). In a loop until the time is
 up it visits phases 1 to 9: GET the phase page, read its form (hidden CSRF token and
 ``base_revision`` included), and save the phase with the fixture answer
