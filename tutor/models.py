@@ -393,6 +393,14 @@ class PhaseAnswer(models.Model):
     def __str__(self):
         return f"Phase {self.phase} of {self.attempt}"
 
+    def has_document(self) -> bool:
+        """Whether a document is stored (not ``{}``), told without decoding the text that
+        ``for_phase`` keeps: an object's text is ``{}`` exactly when it is empty."""
+        kept = self.__dict__.get("_undecoded", {}).get("data")
+        if kept is not None and isinstance(kept[0], str) and kept[0].startswith("{"):
+            return kept[0] != "{}"
+        return bool(self.data)
+
     def refresh_from_db(self, *args, **kwargs):
         # A document read by for_phase and not yet decoded is read afresh instead.
         self.__dict__.pop("_undecoded", None)

@@ -6,7 +6,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from phases.corpus import samples
 from phases.engine import variants
-from phases.engine.answers import flatten
+from phases.engine.answers import Documents, flatten
 from phases.engine.design import Design, ProblemSpec
 from phases.engine.engine import check_phase
 from phases.engine.findings import Severity, phase_status
@@ -139,9 +139,19 @@ def problem_spec(attempt: Attempt) -> ProblemSpec:
 
 
 def design_for(attempt: Attempt, replace: dict[int, dict] | None = None) -> Design:
-    answers = {a.phase: a.data for a in attempt.answers.all() if a.data}
+    """The attempt's design, each stored document decoded when a rule first reads it."""
+    answers = stored_documents(attempt.answers.all())
     answers.update(replace or {})
     return Design(answers, problem_spec(attempt))
+
+
+def stored_documents(answers: Iterable[PhaseAnswer]) -> Documents:
+    """The answers' documents by phase, the empty ones left out, each read when used."""
+    return Documents({a.phase: partial(_document, a) for a in answers if a.has_document()})
+
+
+def _document(answer: PhaseAnswer) -> dict:
+    return answer.data
 
 
 def reference_design(problem: Problem) -> Design | None:
@@ -213,7 +223,7 @@ def save_and_check(
     if base_revision and stored is None:  # the form knew a revision that is gone
         raise SaveConflict(PhaseAnswer(attempt=attempt, phase=phase))
     if design is None:
-        design = Design({a.phase: a.data for a in answers if a.data}, problem_spec(attempt))
+        design = Design(stored_documents(answers), problem_spec(attempt))
         design.answers[phase] = data
     checked = check_phase(phase, design)
     if stored is not None and base_revision is not None:

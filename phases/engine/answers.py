@@ -6,7 +6,7 @@ first, so the learner can mend them all at once. Rules only ever see documents t
 passed this check.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, TypeVar
 
 from phases.reading.units import UnitError
@@ -24,6 +24,42 @@ MAX_ROWS = 50
 # The deepest nesting of lists and objects in an answer document; the deepest the
 # documents in docs/answers.md go is four.
 MAX_DEPTH = 16
+
+
+class Documents(MutableMapping[int, JSON]):
+    """Answer documents by phase number, each read from its source when first used: a
+    check of one phase reads only the documents its rules look at (a stored answer's
+    source decodes its JSON). A document put in place is kept as it is."""
+
+    def __init__(self, sources: Mapping[int, Callable[[], JSON]]):
+        self._sources = dict(sources)
+        self._read: dict[int, JSON] = {}
+
+    def __getitem__(self, phase: int) -> JSON:
+        if phase not in self._read:
+            self._read[phase] = self._sources[phase]()
+        return self._read[phase]
+
+    def __setitem__(self, phase: int, document: JSON) -> None:
+        self._sources[phase] = _kept(document)
+        self._read[phase] = document
+
+    def __delitem__(self, phase: int) -> None:
+        del self._sources[phase]
+        self._read.pop(phase, None)
+
+    def __contains__(self, phase: object) -> bool:  # without reading the document
+        return phase in self._sources
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
+def _kept(document: JSON) -> Callable[[], JSON]:
+    return lambda: document
 
 
 def is_blank(value: object) -> bool:

@@ -6,7 +6,7 @@ results (phase 9's checklist reads phases 1 to 8) reads them here, already worke
 when the engine has checked those phases first, and never calls the engine back.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar, cast
@@ -30,7 +30,7 @@ from phases.bottlenecks import Bottlenecks
 from phases.capacity import CapacityModel
 from phases.checklist import ChecklistItem
 from phases.data_model import DataModel
-from phases.engine.answers import JSON, flatten
+from phases.engine.answers import JSON, Documents, flatten
 from phases.engine.findings import Finding, Severity, capped
 from phases.engine.registry import rules_for
 from phases.estimation import Estimate, EstimateReport
@@ -70,8 +70,12 @@ class Design:
     absent. A document must already have passed its phase's shape check.
     """
 
-    def __init__(self, answers: dict[int, JSON], problem: ProblemSpec):
-        self.answers = {int(k): v for k, v in answers.items()}
+    def __init__(self, answers: Mapping[int, JSON], problem: ProblemSpec):
+        self.answers: MutableMapping[int, JSON] = (
+            answers  # read as the rules ask (a stored attempt's answers)
+            if isinstance(answers, Documents)
+            else {int(k): v for k, v in answers.items()}
+        )
         self.problem = problem
         self._memo: dict[Callable[[Design], object], object] = {}
         self._findings: dict[int, list[Finding]] = {}

@@ -11,10 +11,11 @@ from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.test.utils import CaptureQueriesContext
 from psycopg.types.datetime import TimestamptzLoader
 
+from phases.engine.engine import check_phase
 from tests.factories import FIXTURES
 from tutor.database import TIMESTAMPTZ_OID, UtcTimestamptzLoader
 from tutor.models import Attempt, PhaseAnswer
-from tutor.services import save_phase
+from tutor.services import design_for, save_phase
 
 ANSWERS = json.loads((FIXTURES / "answers" / "url-shortener.json").read_text())["phases"]
 on_postgresql = pytest.mark.skipif(
@@ -125,3 +126,18 @@ def test_elsewhere_the_document_is_an_ordinary_json_field(attempt):
         assert deferred.data == saved.data  # Django's deferred field: one query
     assert len(queries) == 1
     assert PhaseAnswer._meta.get_field("data").deconstruct()[1] == "django.db.models.JSONField"
+
+
+@pytest.mark.django_db
+def test_a_phase_1_check_decodes_phase_1s_document_only(attempt, alice):
+    for phase in ("1", "2", "3", "5"):
+        save_phase(attempt, int(phase), ANSWERS[phase])
+    PhaseAnswer.objects.create(attempt=attempt, phase=4, data={})  # stored, empty
+    read = Attempt.objects.for_phase(attempt.pk, alice.pk, 1)
+    assert read is not None
+    design = design_for(read)
+    assert sorted(design.answers) == [1, 2, 3, 5]  # the empty one left out, undecoded
+    findings = check_phase(1, design)
+    assert findings == check_phase(1, design_for(attempt))  # as with every document decoded
+    decoded = [a.phase for a in read.answers.all() if "data" in vars(a)]
+    assert decoded == [1]
