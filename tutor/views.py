@@ -9,7 +9,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -437,25 +437,35 @@ def phase_save(request: LearnerRequest, attempt_id: int, number: int) -> HttpRes
             requirement_choices=_choices_for(number, design),
             base_revision=answer.revision,
         )
-    context = _context(attempt, info, answer, forms, design, outcome)
     if redraw:
+        context = _context(attempt, info, answer, forms, design, outcome)
         return _acknowledged(_workspace(request, context), answer)
     # The form stays as the learner left it: only what the save changed goes back,
     # each part swapped out of band by its id, nothing into the form's target.
-    return _acknowledged(reswap(_saved(request, context), "none"), answer)
+    saved = _saved(request, attempt, info, forms, design, outcome)
+    return _acknowledged(reswap(saved, "none"), answer)
 
 
-def _saved(request: LearnerRequest, context: dict) -> HttpResponse:
+def _saved(
+    request: LearnerRequest,
+    attempt: Attempt,
+    info: PhaseUnit,
+    forms: PhaseForms | PostedForms,
+    design: Design,
+    outcome: services.SaveOutcome,
+) -> HttpResponse:
     """A save's answer over htmx: the acknowledgement (drawn each time: the revision is
     new), then what the findings show: the column, each field's box, the summary line
     and the progress strip. That second part is kept, like a page, without its CSRF
     token, under a digest of everything it is drawn from (``_saved_key``): a learner
-    saving text that changes no finding gets it from memory."""
-    html = render_to_string("tutor/_saved.html#acknowledgement", context)
-    key = _saved_key(context)
+    saving text that changes no finding gets it from memory, and the page's context is
+    not even put together."""
+    html = render_to_string("tutor/_saved.html#acknowledgement", {"answer": outcome.answer})
+    key = _saved_key(attempt, info, forms, design, outcome)
     kept = caches[PAGES].get(key) if key else None
     if kept is not None:
         return HttpResponse(html + kept.replace(CSRF_PLACEHOLDER, get_token(request)))
+    context = _context(attempt, info, outcome.answer, forms, design, outcome)
     findings = render_to_string("tutor/_saved.html#findings", context, request=request)
     if key:
         token = CSRF_IN_PAGE.search(findings)  # none when no finding can be disputed
@@ -464,36 +474,30 @@ def _saved(request: LearnerRequest, context: dict) -> HttpResponse:
     return HttpResponse(html + findings)
 
 
-# What a shown finding is drawn from, in ``_saved_key``: every field but its dispute
-# (none is shown there).
-_SHOWN_FIELDS = tuple(f.name for f in fields(ShownFinding) if f.name != "dispute")
-
-
-def _saved_key(context: dict) -> str | None:
+def _saved_key(
+    attempt: Attempt,
+    info: PhaseUnit,
+    forms: PhaseForms | PostedForms,
+    design: Design,
+    outcome: services.SaveOutcome,
+) -> str | None:
     """A digest of what a save's findings part is drawn from, or None when part of it is
-    not plain data: a dispute or a report (which change without the answer), or
-    figures that are not JSON. The templates are not in it (see ``_fields_key``)."""
-    findings: list[ShownFinding] = context["findings"]
-    if context["report"] is not None or context["earlier_disputes"]:
+    not plain data: a report or a dispute (which change without the answer; an answer
+    read without knowing whether it is disputed counts as disputed), or figures that are
+    not JSON. The findings as shown (their links, labels, places and dispute keys) are
+    drawn from the check's findings, the attempt and the phase alone, so the check's
+    digest stands for them. The templates are not in it (see ``_fields_key``)."""
+    answer = outcome.answer
+    if outcome.report is not None or getattr(answer, "disputed", True):
         return None
-    if any(f.dispute is not None for f in findings):
-        return None
-    shown = [  # the phase a field lies in, by number: its unit is not plain data
-        [
-            getattr(f, name) if name != "elsewhere" else f.elsewhere and f.elsewhere.number
-            for name in _SHOWN_FIELDS
-        ]
-        for f in findings
-    ]
     material = [
-        context["attempt"].pk,
-        context["phase"].number,
-        context["answer"].status,
-        context["counts"],
-        shown,
-        context["forms"].html_names(),
-        [(phase.number, state) for phase, state in context["states"]],
-        context["computed"],
+        attempt.pk,
+        info.number,
+        answer.status,
+        services.findings_digest(outcome.findings),
+        forms.html_names(),
+        [(phase.number, state) for phase, state in _progress(attempt, answer)],
+        _computed(info, answer, design),
     ]
     try:
         encoded = json.dumps(material, sort_keys=True).encode()
@@ -754,12 +758,6 @@ def _context(
     for finding in shown_findings:
         if not finding.other_phase:
             by_field.setdefault(finding.anchor, []).append(finding)
-    computed: Mapping[str, object] = {}
-    if answer is not None and not info.background:
-        try:
-            computed = info.figures(design)
-        except AnswerShapeError:  # saved under an older shape: show the form, no figures
-            computed = {}
     context = {
         "attempt": attempt,
         "problem": attempt.problem,
@@ -770,7 +768,7 @@ def _context(
         "findings": shown_findings,
         "findings_by_field": by_field,
         "counts": {s.value: sum(1 for f in findings if f.severity == s.value) for s in Severity},
-        "computed": computed,
+        "computed": _computed(info, answer, design),
         "report": report,
         "report_summary": REPORT_SUMMARIES.get(info.slug, ""),
         "previous": PHASES_BY_NUMBER.get(number - 1),
@@ -795,6 +793,16 @@ def _context(
         **shown,
     }
     return context
+
+
+def _computed(info: PhaseUnit, answer: PhaseAnswer | None, design: Design) -> Mapping[str, object]:
+    """The figures shown beside a saved answer (none for a phase with a report)."""
+    if answer is None or info.background:
+        return {}
+    try:
+        return info.figures(design)
+    except AnswerShapeError:  # saved under an older shape: show the form, no figures
+        return {}
 
 
 def _with_disputes(attempt, number, answer, findings):
