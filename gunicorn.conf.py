@@ -14,8 +14,11 @@ database holds one pooled PostgreSQL connection (``DB_CONN_MAX_AGE``), so worker
 threads per web instance must stay well under the server's ``max_connections``.
 """
 
+import gc
 import multiprocessing
 import os
+
+from django.urls import get_resolver
 
 wsgi_app = "tutor.wsgi"
 
@@ -51,3 +54,15 @@ graceful_timeout = 30
 # as long as one thread of one worker is not waiting.
 worker_connections = threads
 keepalive = 0  # also drops a new connection that sends nothing for 5 s (a slow client)
+
+
+def post_worker_init(worker):
+    """The objects a worker made to start (Django, the views, the rules and the knowledge
+    tables they import: about 120,000) live as long as it does, yet each full garbage
+    collection walked them all: 86 ms on this machine for the 163,000 objects of a process
+    that had served 50 saves, added to whichever request triggered it. Frozen once loaded (``gc.freeze``), collections walk
+    only what came after: the templates compiled and what requests make. (The HTTP
+    benchmark's p99 moved less than its run-to-run noise with or without this.)"""
+    get_resolver().url_patterns  # noqa: B018 - the URLconf, and every module the views import
+    gc.collect()  # nothing that is already garbage is kept for ever
+    gc.freeze()
