@@ -59,10 +59,11 @@ keepalive = 0  # also drops a new connection that sends nothing for 5 s (a slow 
 def post_worker_init(worker):
     """The objects a worker made to start (Django, the views, the rules and the knowledge
     tables they import: about 120,000) live as long as it does, yet each full garbage
-    collection walked them all: 86 ms on this machine for the 163,000 objects of a process
-    that had served 50 saves, added to whichever request triggered it. Frozen once loaded (``gc.freeze``), collections walk
-    only what came after: the templates compiled and what requests make. (The HTTP
-    benchmark's p99 moved less than its run-to-run noise with or without this.)"""
+    collection walked them all: 86 ms on this machine for the 163,000 objects of a
+    process that had served 50 saves, added to whichever request triggered it. Frozen
+    once loaded (``gc.freeze``), collections walk only what came after: the templates
+    compiled and what requests make. (The HTTP benchmark's p99 moved less than its
+    run-to-run noise with or without this.)"""
     get_resolver().url_patterns  # noqa: B018 - the URLconf, and every module the views import
     gc.collect()  # nothing that is already garbage is kept for ever
     gc.freeze()
