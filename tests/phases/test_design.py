@@ -74,15 +74,12 @@ def test_documents_are_read_once_and_only_when_used():
 def test_a_check_reads_only_the_documents_its_rules_use():
     """A phase 1 check of a whole design reads phase 1's document, not the eight others;
     a phase whose rules look across the design reads what they look at."""
-    answers = json.loads((ROOT / "fixtures" / "answers" / "url-shortener.json").read_text())
-    answers = answers["phases"]
+    sample = json.loads((ROOT / "fixtures" / "answers" / "url-shortener.json").read_text())
+    answers = {int(n): d for n, d in sample["phases"].items()}
     spec = problem_specs()["url-shortener"]
-    documents, read = counted_sources({int(n): d for n, d in answers.items()})
-    plain = check_phase(1, Design({int(n): d for n, d in answers.items()}, spec))
-    assert check_phase(1, Design(documents, spec)) == plain
+    documents, read = counted_sources(answers)
+    assert check_phase(1, Design(documents, spec)) == check_phase(1, Design(answers, spec))
     assert read == [1]
-    documents, read = counted_sources({int(n): d for n, d in answers.items()})
-    assert check_phase(8, Design(documents, spec)) == check_phase(
-        8, Design({int(n): d for n, d in answers.items()}, spec)
-    )
+    documents, read = counted_sources(answers)
+    assert check_phase(8, Design(documents, spec)) == check_phase(8, Design(answers, spec))
     assert 8 in read and len(read) > 1
