@@ -537,8 +537,8 @@ DIAGRAM_PATHS = {"write_path": "Write path", "read_path": "Read path"}
 def phase_diagram(request: LearnerRequest, attempt_id: int, key: str = "") -> HttpResponse:
     """Phase 5's drawings. GET (``key``: a path): the saved path's SVG alone, to open full
     size. POST: the drawings of the form as it is now, unsaved (htmx, while the learner
-    types): the form read as a save reads it, nothing stored, no rule run; a field that
-    cannot be read yet is drawn as if empty."""
+    types), the inside of their section: the form read as a save reads it, nothing
+    stored, no rule run; a field that cannot be read yet is drawn as if empty."""
     attempt = get_object_or_404(
         Attempt.objects.only("pk", "state"), pk=attempt_id, learner=request.user
     )
@@ -573,7 +573,7 @@ def phase_diagram(request: LearnerRequest, attempt_id: int, key: str = "") -> Ht
         except AnswerShapeError:
             return HttpResponse("This form cannot be drawn.", status=400)
     context = {"attempt": attempt, "computed": architecture.figures(arch)}
-    return render(request, "phases/architecture_diagrams.html", context)
+    return render(request, "phases/architecture_diagrams.html#drawings", context)
 
 
 @login_required

@@ -2,13 +2,16 @@
 while the learner types; the drawings' and phase 7's chart's text is legible."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from phases import architecture
 from tests.factories import PASSWORD, make_user, shipped_problem_set
 from tests.tutor.test_phase56_views import ARCHITECTURE
+from tutor import services
 from tutor.models import Report
 from tutor.services import run_report, save_phase, start_attempt
 
@@ -52,6 +55,59 @@ def test_saving_phase_five_draws_every_declared_component(
     ARTEFACTS.mkdir(exist_ok=True)
     page.locator("figure.diagram").nth(1).screenshot(path=str(ARTEFACTS / "phase5-read-path.png"))
     assert (ARTEFACTS / "phase5-read-path.png").stat().st_size > 1000
+
+
+def test_a_drawing_asked_for_during_a_slow_save_waits_for_it(
+    page: Page, live_server, phase_url, no_reload, monkeypatch
+):
+    """The drawing is asked for a moment after the typing stops. A save still under way
+    then has the form's fields disabled, and a request sent from a disabled form carries
+    none of them: the drawing waits for the save and reads the form once it is back."""
+    save = services.save_and_check
+
+    def slow_save(*args, **kwargs):
+        time.sleep(1.5)  # longer than the drawing's wait after the last keystroke
+        return save(*args, **kwargs)
+
+    monkeypatch.setattr(services, "save_and_check", slow_save)
+    log_in(page, live_server)
+    page.goto(phase_url)
+    read = page.locator("#figure-read_path svg")
+    with no_reload:
+        page.get_by_role("button", name="Add read step").click()
+        last = page.locator("#section-read_path li.row").last
+        last.locator("input[name$='-component']").fill("db")
+        last.locator("input[name$='-action']").fill("select by code")
+        page.get_by_role("button", name="Save and check").click()
+        expect(page.locator("#status-line")).to_contain_text("Saved and checked", timeout=10_000)
+        expect(read.locator("g.steps")).to_contain_text("db: select by code", timeout=10_000)
+    expect(page.locator("#section-read_path li.row")).to_have_count(4)  # the form as typed
+
+
+def test_typing_during_a_slow_redraw_is_drawn_next(
+    page: Page, live_server, phase_url, no_reload, monkeypatch
+):
+    """A change typed while the previous redraw is still under way is drawn once it is
+    back: the redraw asked for meanwhile waits its turn, and still has its place."""
+    figures = architecture.figures
+
+    def slow_figures(*args, **kwargs):
+        time.sleep(1.2)
+        return figures(*args, **kwargs)
+
+    monkeypatch.setattr(architecture, "figures", slow_figures)
+    log_in(page, live_server)
+    page.goto(phase_url)
+    read = page.locator("#figure-read_path svg")
+    with no_reload:
+        page.get_by_role("button", name="Add read step").click()
+        last = page.locator("#section-read_path li.row").last
+        last.locator("input[name$='-component']").fill("db")
+        last.locator("input[name$='-action']").fill("first words")
+        page.wait_for_timeout(900)  # the first redraw is asked for and under way
+        last.locator("input[name$='-action']").fill("select by code")
+        expect(read.locator("g.steps")).to_contain_text("db: select by code", timeout=10_000)
+        expect(read.locator("g.steps")).not_to_contain_text("first words")
 
 
 def log_in(page: Page, live_server) -> None:

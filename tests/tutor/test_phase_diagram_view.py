@@ -40,9 +40,10 @@ def test_the_unsaved_form_is_drawn_and_nothing_is_stored(alice_client, attempt):
     response = alice_client.post(live(attempt), data, headers={"HX-Request": "true"})
     assert response.status_code == 200
     html = response.content.decode()
-    # Only the drawings' partial: no page around it, and the new step drawn in it.
-    assert html.lstrip().startswith('<section id="path-diagrams"')
-    assert "<html" not in html and "phase-form" in html  # hx-include, no form of its own
+    # Only the inside of the drawings' section (htmx swaps it into the section, which
+    # stays): no page, no section, no form around it, and the new step drawn in it.
+    assert html.lstrip().startswith('<h2 id="path-diagrams-heading"')
+    assert "<html" not in html and "<section" not in html and "<form" not in html
     assert html.count("<svg") == 2
     assert ">click queue<" in html and "count the click" in html
     assert "<li>click queue, asynchronously: count the click</li>" in html
@@ -123,6 +124,8 @@ def test_the_phase_page_draws_under_the_form_with_the_steps_in_words(alice_clien
     assert form_end < drawings < findings  # under the form, not in the findings column
     assert f'hx-post="{live(attempt)}"' in html
     assert 'hx-trigger="input delay:600ms from:#phase-form"' in html
+    # It waits behind a save (whose disabled fields a request would not carry).
+    assert 'hx-swap="innerHTML" hx-sync="#phase-form:queue last"' in html
     assert full_size(attempt, "write_path") in html and full_size(attempt, "read_path") in html
     assert "<li>db, on a cache miss: select by code</li>" in html
     assert html.count("<svg") == 2  # each drawing once on the page
