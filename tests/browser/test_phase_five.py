@@ -57,30 +57,42 @@ def test_saving_phase_five_draws_every_declared_component(
     assert (ARTEFACTS / "phase5-read-path.png").stat().st_size > 1000
 
 
+def slowed(monkeypatch, owner, name: str, seconds: float) -> None:
+    """``owner.name`` made to take ``seconds`` longer (the live server runs in this
+    process, so the views call the slowed function)."""
+    function = getattr(owner, name)
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return function(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, slow)
+
+
+def new_read_step(page: Page, live_server, phase_url):
+    """Logged in, on phase 5, a read step added to the form: its row."""
+    log_in(page, live_server)
+    page.goto(phase_url)
+    page.get_by_role("button", name="Add read step").click()
+    last = page.locator("#section-read_path li.row").last
+    last.locator("input[name$='-component']").fill("db")
+    return last
+
+
 def test_a_drawing_asked_for_during_a_slow_save_waits_for_it(
     page: Page, live_server, phase_url, no_reload, monkeypatch
 ):
     """The drawing is asked for a moment after the typing stops. A save still under way
     then has the form's fields disabled, and a request sent from a disabled form carries
     none of them: the drawing waits for the save and reads the form once it is back."""
-    save = services.save_and_check
-
-    def slow_save(*args, **kwargs):
-        time.sleep(1.5)  # longer than the drawing's wait after the last keystroke
-        return save(*args, **kwargs)
-
-    monkeypatch.setattr(services, "save_and_check", slow_save)
-    log_in(page, live_server)
-    page.goto(phase_url)
-    read = page.locator("#figure-read_path svg")
+    slowed(monkeypatch, services, "save_and_check", 1.5)  # longer than the drawing's wait
+    step = new_read_step(page, live_server, phase_url)
     with no_reload:
-        page.get_by_role("button", name="Add read step").click()
-        last = page.locator("#section-read_path li.row").last
-        last.locator("input[name$='-component']").fill("db")
-        last.locator("input[name$='-action']").fill("select by code")
+        step.locator("input[name$='-action']").fill("select by code")
         page.get_by_role("button", name="Save and check").click()
         expect(page.locator("#status-line")).to_contain_text("Saved and checked", timeout=10_000)
-        expect(read.locator("g.steps")).to_contain_text("db: select by code", timeout=10_000)
+        steps = page.locator("#figure-read_path svg g.steps")
+        expect(steps).to_contain_text("db: select by code", timeout=10_000)
     expect(page.locator("#section-read_path li.row")).to_have_count(4)  # the form as typed
 
 
@@ -89,25 +101,15 @@ def test_typing_during_a_slow_redraw_is_drawn_next(
 ):
     """A change typed while the previous redraw is still under way is drawn once it is
     back: the redraw asked for meanwhile waits its turn, and still has its place."""
-    figures = architecture.figures
-
-    def slow_figures(*args, **kwargs):
-        time.sleep(1.2)
-        return figures(*args, **kwargs)
-
-    monkeypatch.setattr(architecture, "figures", slow_figures)
-    log_in(page, live_server)
-    page.goto(phase_url)
-    read = page.locator("#figure-read_path svg")
+    slowed(monkeypatch, architecture, "figures", 1.2)
+    step = new_read_step(page, live_server, phase_url)
     with no_reload:
-        page.get_by_role("button", name="Add read step").click()
-        last = page.locator("#section-read_path li.row").last
-        last.locator("input[name$='-component']").fill("db")
-        last.locator("input[name$='-action']").fill("first words")
+        step.locator("input[name$='-action']").fill("first words")
         page.wait_for_timeout(900)  # the first redraw is asked for and under way
-        last.locator("input[name$='-action']").fill("select by code")
-        expect(read.locator("g.steps")).to_contain_text("db: select by code", timeout=10_000)
-        expect(read.locator("g.steps")).not_to_contain_text("first words")
+        step.locator("input[name$='-action']").fill("select by code")
+        steps = page.locator("#figure-read_path svg g.steps")
+        expect(steps).to_contain_text("db: select by code", timeout=10_000)
+        expect(steps).not_to_contain_text("first words")
 
 
 def log_in(page: Page, live_server) -> None:
