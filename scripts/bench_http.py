@@ -270,15 +270,19 @@ def run_target(workers: list, action, duration: float = DURATION) -> dict:
             begin = time.monotonic()
             if begin >= measure_to:
                 return
+            failed = False
             try:
                 action(workers[index], i)
             except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
                 errors.append(f"{type(exc).__name__}: {exc}")
+                failed = True
                 with contextlib.suppress(Exception):
                     workers[index].reset()
             end = time.monotonic()
             if begin >= measure_from and end <= measure_to:
-                latencies[index].append(workers[index].client.round_trip)
+                # A failed request may not have read a response: its whole time counts.
+                trip = end - begin if failed else workers[index].client.round_trip
+                latencies[index].append(trip)
                 whole[index].append(end - begin)
             i += 1
 
