@@ -14,8 +14,12 @@ Then, for each target, 16 threads, each with its own learner and its own ``http.
 connection (reopened after each response: gunicorn.conf.py turns keep-alive off), send
 requests back to back for a fixed time (a short warm-up is not counted) and it prints
 requests per second, p50 and p99 of the round trips (sent, then read in full), and the
-ratio of the throughput to the floor's; and, to show that the client is not what is
-measured, the p99 with the client's own work around each request included:
+ratio of the throughput to the floor's; to show that the client is not what is
+measured, the p99 with the client's own work around each request included; and where
+the CPU went, per request, by process (the web server, PostgreSQL, this client, the
+rest of the machine) with how busy the cores were, read from ``/proc`` around the
+measured seconds. The machine is shared, so a run can be slow for reasons outside the
+code: then the same requests take more CPU, or the cores are busy with other work.
 
 - ``/healthz/live``: the floor (no session, no database);
 - a phase page: GET of phase 1, logged in;
@@ -257,7 +261,8 @@ def run_target(workers: list, action, duration: float = DURATION) -> dict:
     read in full). The client's own work around it (encoding the form, reading the new
     CSRF token and revision out of the response) is not the server's, yet with 16
     client threads sharing one interpreter on the server's cores it waits its turn too:
-    the p99 of each whole action, that work included, is reported beside it."""
+    the p99 of each whole action, that work included, is reported beside it. ``cpu``:
+    the CPU each role used during the measured seconds (``cpu_seconds``)."""
     start = time.monotonic()
     measure_from, measure_to = start + WARMUP, start + WARMUP + duration
     latencies: list[list[float]] = [[] for _ in workers]
@@ -289,17 +294,71 @@ def run_target(workers: list, action, duration: float = DURATION) -> dict:
     threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(len(workers))]
     for t in threads:
         t.start()
+    time.sleep(max(0.0, measure_from - time.monotonic()))
+    cpu_from = cpu_seconds()
+    time.sleep(max(0.0, measure_to - time.monotonic()))
+    cpu_used = {role: used - cpu_from.get(role, 0.0) for role, used in cpu_seconds().items()}
     for t in threads:
         t.join(WARMUP + duration + REQUEST_TIMEOUT * 2)
     ordered = sorted(x for per in latencies for x in per)
     return {
         "count": len(ordered),
+        "cpu": cpu_used,
         "rps": len(ordered) / duration,
         "p50": percentile(ordered, 0.50) * 1e3,
         "p99": percentile(ordered, 0.99) * 1e3,
         "p99_whole": percentile(sorted(x for per in whole for x in per), 0.99) * 1e3,
         "errors": errors,
     }
+
+
+# The processes by what they are to the benchmark: a process whose command line names
+# gunicorn serves the tutor, one named postgres is PostgreSQL (the machine's server, so
+# another database's work counts too), this one is the client.
+ROLES = (("web", "gunicorn"), ("database", "postgres"))
+
+
+def cpu_seconds() -> dict[str, float]:
+    """The CPU time (user and system) each role's processes have used so far, the rest of
+    the machine's as ``other``, and all of it as ``machine`` (``/proc/stat``: time not
+    idle, on every core); empty without ``/proc``. Read before and after a target, the
+    difference per request shows where a request's CPU went, and whether the machine
+    was busy with something else."""
+    if not Path("/proc/stat").exists():
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the name, which may hold spaces
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        role = next((r for r, word in ROLES if word in command), "other")
+        if int(entry.name) == os.getpid():
+            role = "client"
+        used[role] = used.get(role, 0.0) + seconds
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ticks = [int(x) for x in cpu]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    used["machine"] = (sum(ticks[:8]) - idle) / tick  # up to steal; guests are in user
+    return used
+
+
+def cpu_line(cpu: dict[str, float], requests: int, duration: float) -> str:
+    """Where the measured requests' CPU went, per request, and how busy the cores were."""
+    if not cpu or not requests:
+        return ""
+    per = ", ".join(
+        f"{role} {cpu.get(role, 0.0) / requests * 1e3:.2f}"
+        for role in ("web", "database", "client", "other")
+    )
+    busy = cpu["machine"] / (duration * (os.cpu_count() or 1))
+    return f"CPU a request (ms): {per}; cores busy {busy:.0%}"
 
 
 class Learner:
@@ -576,6 +635,9 @@ def benchmark(port: int, learners: list[Learner]) -> bool:
             f"({result['count']} requests, {len(result['errors'])} errors; p99 with the "
             f"client's own work {result['p99_whole']:.2f} ms)"
         )
+        cpu = cpu_line(result["cpu"], result["count"], DURATION)
+        if cpu:
+            print(f"      {cpu}")
         for error in result["errors"][:3]:
             print(f"      error: {error}")
     for floor in floors:
