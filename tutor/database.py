@@ -125,6 +125,7 @@ def fast_timestamps(sender, connection, **kwargs):
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
 Params = Sequence[Any] | Mapping[str, Any]
+Rows = list[list[tuple]]  # what ``run`` gives: the rows of each statement, in order
 
 
 class Statement:
@@ -188,7 +189,7 @@ def _beyond_bigint(value: object) -> bool:
     return isinstance(value, int) and not -(2**63) <= value < 2**63
 
 
-def run(*calls: tuple[Statement, Params]) -> list[list[tuple]]:
+def run(*calls: tuple[Statement, Params]) -> Rows:
     """Each statement run with its parameters, the rows of each in order, in as few round
     trips as the connection allows:
 
@@ -202,11 +203,15 @@ def run(*calls: tuple[Statement, Params]) -> list[list[tuple]]:
       each transaction whichever server connection is free).
     - SQLite, or server-side binding (one statement per call): a call each.
 
-    A call with an integer parameter beyond a bigint (a huge id in a URL) returns no rows
-    and sends nothing, as the ORM's lookups do: its statements compare ids for equality.
+    A statement with an integer parameter beyond a bigint (a huge id in a URL) returns no
+    rows and is not sent, as the ORM's lookups do: the statements compare ids for
+    equality. The others are sent as usual.
     """
-    if any(_beyond_bigint(value) for s, params in calls for value in s.arguments(params)):
-        return [[] for _ in calls]  # no row has such an id, as the ORM's lookups decide
+    out_of_range = [any(_beyond_bigint(v) for v in s.arguments(p)) for s, p in calls]
+    if any(out_of_range):  # no row has such an id, as the ORM's lookups decide
+        kept = [c for c, out in zip(calls, out_of_range, strict=True) if not out]
+        sent = iter(run(*kept) if kept else [])
+        return [[] if out else next(sent) for out in out_of_range]
     with connection.cursor() as cursor:
         options = connection.settings_dict.get("OPTIONS", {})
         if connection.vendor != "postgresql" or options.get("server_side_binding"):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from phases.engine.findings import Severity
 from phases.engine.registry import PHASE_NUMBERS, PHASES
-from tutor.database import Statement, run
+from tutor.database import Rows, Statement, run
 
 
 def new_join_code() -> str:
@@ -167,7 +167,9 @@ class AttemptQuerySet(models.QuerySet):
         rows = run((PAGE_VERSION, params))[0]
         return rows[0][0] if rows else None
 
-    def for_phase(self, attempt_id: int, learner_id: int, phase: int) -> "Attempt | None":
+    def for_phase(
+        self, attempt_id: int, learner_id: int, phase: int, read: Rows | None = None
+    ) -> "Attempt | None":
         """A learner's own attempt as a phase page or a save needs it, or None: its
         problem (samples deferred) and set, whether this phase has comments
         (``commented``), and its answers (prefetched, in phase order), each with whether
@@ -175,15 +177,15 @@ class AttemptQuerySet(models.QuerySet):
         per connection and sent in one round trip (``tutor.database.run``): timed alone,
         the ORM's version of them (joins, two ``EXISTS`` annotations and a ``Prefetch``)
         took about 3.0 ms, the two statements 1.1 to 1.4 ms when each was a round trip
-        of its own and planned every time."""
-        attempts, rows = run(
-            (ATTEMPT_FOR_PHASE, [phase, attempt_id, learner_id]),
-            (ANSWERS_FOR_PHASE, [learner_id, attempt_id]),
-        )
+        of its own and planned every time. ``read``: their rows, when they were read
+        already (``phase_reads``)."""
+        attempts, rows = read if read is not None else run(*self.phase_reads(attempt_id, phase))
         if not attempts:
             return None
         values = iter(attempts[0])
         attempt = _instance(Attempt, values)
+        if attempt.learner_id != learner_id:  # someone else's: as if there were none
+            return None
         problem = _instance(Problem, values)
         problem._state.fields_cache["problem_set"] = _instance(ProblemSet, values)
         attempt._state.fields_cache["problem"] = problem
@@ -200,6 +202,12 @@ class AttemptQuerySet(models.QuerySet):
         prefetched._prefetch_done = True
         attempt._prefetched_objects_cache = {"answers": prefetched}
         return attempt
+
+    def phase_reads(self, attempt_id: int, phase: int) -> list[tuple[Statement, list[int]]]:
+        """The statements ``for_phase`` runs. They read the attempt by its id alone, so
+        they can be sent before the learner is known (with the session's own read:
+        ``tutor.sessions``); ``for_phase`` keeps it only if it is the learner's."""
+        return [(ATTEMPT_FOR_PHASE, [phase, attempt_id]), (ANSWERS_FOR_PHASE, [attempt_id])]
 
 
 # The fields read by AttemptQuerySet.for_phase: a problem's samples (tens of kilobytes)
@@ -432,13 +440,24 @@ class Finding(models.Model):
 
 
 class ReportQuerySet(models.QuerySet):
-    def polled(self, attempt_id: int, learner_id: int, phase: int) -> "Report | None":
+    def polled(
+        self, attempt_id: int, learner_id: int, phase: int, read: Rows | None = None
+    ) -> "Report | None":
         """The report of one phase of a learner's own attempt, or None: the read of the
         page's poll, made every second while a report is pending. Written out as SQL
         because compiling the ORM's version of it (two joins, for the owner) took longer
-        than PostgreSQL takes to plan and run it; the same one statement either way."""
-        rows = run((REPORT_POLLED, [attempt_id, phase, learner_id]))[0]
-        return _instance(Report, iter(rows[0])) if rows else None
+        than PostgreSQL takes to plan and run it; the same one statement either way.
+        ``read``: its rows, when they were read already (``poll_reads``)."""
+        (rows,) = read if read is not None else run(*self.poll_reads(attempt_id, phase))
+        if not rows or rows[0][-1] != learner_id:  # none, or someone else's
+            return None
+        return _instance(Report, iter(rows[0]))
+
+    def poll_reads(self, attempt_id: int, phase: int) -> list[tuple[Statement, list[int]]]:
+        """The statement ``polled`` runs: the report by its attempt and phase alone, with
+        the attempt's learner, so that it can be sent before the learner is known (with
+        the session's own read: ``tutor.sessions``)."""
+        return [(REPORT_POLLED, [attempt_id, phase])]
 
 
 class Report(models.Model):
@@ -735,22 +754,21 @@ ATTEMPT_FOR_PHASE = Statement(
     FROM {Attempt._meta.db_table} a
       JOIN {Problem._meta.db_table} p ON p.id = a.problem_id
       JOIN {ProblemSet._meta.db_table} s ON s.id = p.problem_set_id
-    WHERE a.id = %s AND a.learner_id = %s""",
+    WHERE a.id = %s""",
 )
 ANSWERS_FOR_PHASE = Statement(
     "tutor_answers_for_phase",
     f"""SELECT {_columns(PhaseAnswer, "w")},
       EXISTS (SELECT 1 FROM {Dispute._meta.db_table} d WHERE d.answer_id = w.id)
     FROM {PhaseAnswer._meta.db_table} w
-      JOIN {Attempt._meta.db_table} a ON a.id = w.attempt_id AND a.learner_id = %s
     WHERE w.attempt_id = %s ORDER BY w.phase""",
 )
 REPORT_POLLED = Statement(
     "tutor_report_polled",
-    f"""SELECT {_columns(Report, "r")} FROM {Report._meta.db_table} r
+    f"""SELECT {_columns(Report, "r")}, t.learner_id FROM {Report._meta.db_table} r
       JOIN {PhaseAnswer._meta.db_table} a ON a.id = r.answer_id
       JOIN {Attempt._meta.db_table} t ON t.id = a.attempt_id
-    WHERE a.attempt_id = %s AND a.phase = CAST(%s AS bigint) AND t.learner_id = %s""",
+    WHERE a.attempt_id = %s AND a.phase = CAST(%s AS bigint)""",
 )
 _ASSIGNED = ", ".join(
     f'"{cast(models.Field, PhaseAnswer._meta.get_field(name)).column}" = %s'

@@ -249,7 +249,9 @@ CELERY_BEAT_SCHEDULE = {
     }
 }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, which a save reads in one round trip with its attempt
+# (tutor/sessions.py).
+SESSION_ENGINE = "tutor.sessions"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -1,14 +1,16 @@
 """Views: check access, validate input, call one service, render one page.
 
-Objects a learner owns are looked up together with the owner, so another learner gets
-the same 404 as for an object that does not exist.
+Objects a learner owns are looked up together with the owner (in the statement, or,
+for what is read with the session before the user is known, by the function that reads
+it), so another learner gets the same 404 as for an object that does not exist.
 """
 
+import functools
 import hashlib
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -39,6 +41,7 @@ from phases.reading.quantities import format_value
 from phases.rendering import diagram
 from phases.requirements import allowed_downtime
 from tutor import services
+from tutor.database import Rows, Statement
 from tutor.forms import (
     OUT_OF_DATE_FORM,
     DisputeForm,
@@ -66,12 +69,24 @@ from tutor.models import (
 from tutor.teaching import is_instructor, taught_sets
 
 
+@dataclass(frozen=True)
+class ReadAlong:
+    """Rows read with the session for the attempt and phase in the URL, before the user
+    was known, so not yet checked to be theirs (``_read_with_session``)."""
+
+    attempt_id: int
+    number: int
+    rows: Rows
+
+
 class LearnerRequest(HttpRequest):
     """A request to the phase views: behind ``login_required`` (so ``user`` is a User)
-    and through django-htmx's middleware (``htmx``)."""
+    and through django-htmx's middleware (``htmx``); ``read_along``: what the view read
+    with the session, when it did."""
 
     user: User
     htmx: HtmxDetails
+    read_along: ReadAlong
 
 
 def home(request):
@@ -290,6 +305,40 @@ class ShownFinding:
     position: int = 0
 
 
+def _read_with_session(
+    reads: Callable[[int, int], list[tuple[Statement, list[int]]]], method: str
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Outside ``login_required``: a ``method`` request sends ``reads(attempt_id, number)``
+    in the round trip that reads the session, before anyone asks who the user is
+    (``tutor.sessions``); the view takes the rows with ``_read_along`` and keeps what is
+    the learner's. One round trip fewer for the requests that know what they read from
+    their URL alone: a save or a row button (the attempt) and the report's poll."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def read_first(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
+            read_with = getattr(request.session, "read_with", None)
+            # Without a session key nobody is signed in: login_required sends them away.
+            signed = request.session.session_key is not None
+            if request.method == method and read_with is not None and signed:
+                rows = read_with(*reads(attempt_id, number))
+                request.read_along = ReadAlong(attempt_id, number, rows)
+            return view(request, attempt_id, number)
+
+        return read_first
+
+    return decorator
+
+
+def _read_along(request: LearnerRequest, attempt_id: int, number: int) -> Rows | None:
+    """The rows ``_read_with_session`` read for this attempt and phase, taken once."""
+    read = request.__dict__.pop("read_along", None)
+    if read is not None and (read.attempt_id, read.number) == (attempt_id, number):
+        return read.rows
+    return None
+
+
+@_read_with_session(Attempt.objects.phase_reads, "POST")  # a save, a row button
 @login_required
 @require_http_methods(["GET", "POST"])
 def phase(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
@@ -506,12 +555,14 @@ def _saved_key(
     return f"phase-saved:{hashlib.blake2b(encoded, digest_size=16).hexdigest()}"
 
 
+@_read_with_session(Report.objects.poll_reads, "GET")
 @login_required
 @require_GET
 def phase_report(request: LearnerRequest, attempt_id: int, number: int) -> HttpResponse:
     """The poll of a phase's background report: one row read, its partial drawn."""
     info = _phase_info(number)
-    report = Report.objects.polled(attempt_id, request.user.pk, number)
+    read = _read_along(request, attempt_id, number)
+    report = Report.objects.polled(attempt_id, request.user.pk, number, read)
     if report is None:
         raise Http404("No report for this phase of your attempt.")
     report = services.recover_stale_report(report)  # its worker may have died
@@ -650,7 +701,8 @@ def _phase_request(
 ) -> tuple[Attempt, PhaseUnit, PhaseAnswer | None]:
     """The learner's own attempt, the phase, and its answer if it was ever saved."""
     info = _phase_info(number)
-    attempt = Attempt.objects.for_phase(attempt_id, request.user.pk, number)
+    read = _read_along(request, attempt_id, number)
+    attempt = Attempt.objects.for_phase(attempt_id, request.user.pk, number, read)
     if attempt is None:
         raise Http404("No such attempt of yours.")
     return attempt, info, next((a for a in attempt.answers.all() if a.phase == number), None)

@@ -192,6 +192,20 @@ def test_numbers_no_row_can_have_match_nothing(attempt, alice):
             assert Attempt.objects.page_version(attempt.pk, alice.pk, phase)
     with CaptureQueriesContext(connection) as queries:
         assert Attempt.objects.for_phase(10**20, alice.pk, 1) is None
-        assert Attempt.objects.for_phase(attempt.pk, alice.pk, -(10**20)) is None
         assert Report.objects.polled(10**20, alice.pk, 2) is None
-    assert len(queries) == 0
+    assert len(queries) == 0  # no row can match: nothing sent
+    assert Attempt.objects.for_phase(attempt.pk, alice.pk, -(10**20)) is None
+
+
+@pytest.mark.django_db
+def test_only_the_statements_no_row_can_match_are_left_out(attempt, alice):
+    """In one call, a statement with an id beyond a bigint gives no rows and is not sent;
+    the others are, and give their rows in their places."""
+    save_phase(attempt, 1, ANSWERS["1"])
+    huge, real = Attempt.objects.phase_reads(10**20, 1), Attempt.objects.phase_reads(attempt.pk, 1)
+    with CaptureQueriesContext(connection) as queries:
+        results = run(*huge, *real)
+    assert len(queries) == 1
+    assert "10000000000000000000" not in queries[0]["sql"]
+    assert results[:2] == [[], []]
+    assert Attempt.objects.for_phase(attempt.pk, alice.pk, 1, results[2:]) == attempt

@@ -153,23 +153,24 @@ def test_anonymous_pages_do_not_grow_with_data(client, alice, dora, foundations,
 
 
 # Statements for one htmx save-and-check of phase 1 that changes the answer but not its
-# findings: the session and the user, the attempt and its answers (whether this phase
-# has comments and each answer disputes read with them: two statements sent as one),
-# then one statement that
+# findings: the session, the attempt and its answers (whether this phase has comments
+# and each answer disputes read with them; three statements sent as one, before the
+# user is known: tutor/sessions.py), the user, then one statement that
 # updates the answer on its revision and findings' digest and moves the attempt's clock
 # (atomic by itself: no transaction around it). The findings' digest equals the stored
 # one, so they are neither read nor written; no disputes, so none are read.
 # Lower these when a change needs fewer; a regression fails here.
-SAVE_STATEMENTS = 4
+SAVE_STATEMENTS = 3
 # When the findings change too: in a transaction (two savepoint statements in a test),
 # the answer's UPDATE, the findings replaced (one DELETE, one INSERT), the attempt's clock.
-SAVE_NEW_FINDINGS_STATEMENTS = 9
+SAVE_NEW_FINDINGS_STATEMENTS = 8
 # Findings stored before they had a digest: the transaction's path, its findings read.
-SAVE_OLD_DIGEST_STATEMENTS = 8
+SAVE_OLD_DIGEST_STATEMENTS = 7
 # The same form submitted again: nothing is written, the stored findings are shown.
-RESUBMIT_STATEMENTS = 4
-# The poll of a pending report: the session and the user, the report's one row.
-POLL_STATEMENTS = 3
+RESUBMIT_STATEMENTS = 3
+# The poll of a pending report: the session with the report's one row (sent as one,
+# before the user is known: tutor/sessions.py), then the user.
+POLL_STATEMENTS = 2
 
 
 def save_count(client, url, data) -> tuple[int, list[str]]:
