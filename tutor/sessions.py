@@ -1,15 +1,16 @@
-"""Django's database-backed sessions, which a view can read in the same round trip as
-its own first statements (``SESSION_ENGINE = "tutor.sessions"``).
+"""Django's database-backed sessions, which a view can read in the same round trip as its
+own first statements (``SESSION_ENGINE = "tutor.sessions"``).
 
 Every logged-in request reads its session row before anything else: the user's id is in
 it. A view that knows what it will read next without knowing the user (a phase save
-reads the attempt named in its URL, and keeps it only if it is the learner's) sends
-those statements with the session's read (``SessionStore.read_with``), one round trip
-instead of two. The row is what Django's own read would have found (the same table, key
-and expiry test); decoding it, and everything after (the user, the session hash check,
-saving) is Django's. A session that is never read with anything is read as Django reads
-it. Same table as ``django.contrib.sessions.backends.db``: switching to this engine
-keeps everyone signed in.
+reads the attempt named in its URL, the report's poll the report, and each keeps what it
+read only if it is the learner's) sends those statements with the session's read
+(``SessionStore.read_with``), one round trip instead of two. The row is what Django's
+own read would have found (the same table, key and expiry test); decoding it, and
+everything after (the user, the session hash check, saving) is Django's. A session that
+is never read with anything is read as Django reads it. Same table as
+``django.contrib.sessions.backends.db``: switching to this engine keeps everyone signed
+in.
 """
 
 from django.contrib.sessions.backends import db

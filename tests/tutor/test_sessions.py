@@ -83,8 +83,9 @@ def test_an_id_no_row_can_have_keeps_the_learner_signed_in(client, alice, saved)
 
 
 def test_the_row_read_along_decodes_as_djangos_own_read(alice, saved):
+    """A session Django's own engine wrote (before the switch) reads the same."""
     attempt, _answer = saved
-    own = SessionStore()
+    own = DjangoStore()
     own["_auth_user_id"] = str(alice.pk)
     own["note"] = "kept"
     own.create()
