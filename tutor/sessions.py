@@ -31,6 +31,7 @@ class SessionStore(db.SessionStore):
         """The rows of each call, as ``tutor.database.run`` gives them. When the session
         has a key and is not read yet, its row is read in the same round trip and kept
         for ``load``, which Django calls on the session's first use."""
+        # ``_session_cache``: SessionBase's decoded session, there once it was read.
         if self.session_key is None or hasattr(self, "_session_cache"):
             return run(*calls)
         session, *results = run((SESSION_READ, [self.session_key, timezone.now()]), *calls)

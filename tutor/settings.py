@@ -249,8 +249,8 @@ CELERY_BEAT_SCHEDULE = {
     }
 }
 
-# Django's database sessions, which a save reads in one round trip with its attempt
-# (tutor/sessions.py).
+# Django's database sessions, which a save and the report's poll read in one round trip
+# with their first statements (tutor/sessions.py).
 SESSION_ENGINE = "tutor.sessions"
 
 LANGUAGE_CODE = "en-gb"

@@ -194,7 +194,11 @@ def test_numbers_no_row_can_have_match_nothing(attempt, alice):
         assert Attempt.objects.for_phase(10**20, alice.pk, 1) is None
         assert Report.objects.polled(10**20, alice.pk, 2) is None
     assert len(queries) == 0  # no row can match: nothing sent
-    assert Attempt.objects.for_phase(attempt.pk, alice.pk, -(10**20)) is None
+    with CaptureQueriesContext(connection) as queries:
+        assert Attempt.objects.for_phase(attempt.pk, alice.pk, -(10**20)) is None
+    # Only the answers' read, which has no phase in it, is sent; the attempt's is not.
+    assert len(queries) == 1
+    assert "100000000000000000000" not in queries[0]["sql"]
 
 
 @pytest.mark.django_db

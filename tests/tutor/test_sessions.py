@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import FIXTURES
-from tests.tutor.helpers import requirements_post
+from tests.tutor.helpers import GOOD_ESTIMATE, requirements_post
 from tutor.models import Attempt, PhaseAnswer
 from tutor.services import save_phase, start_attempt
 from tutor.sessions import SessionStore
@@ -116,8 +116,6 @@ def test_a_session_read_already_is_not_read_again(alice, saved):
 def test_the_poll_reads_its_report_with_the_session_and_only_for_its_learner(
     client, alice, bob, url_shortener
 ):
-    from tests.tutor.helpers import GOOD_ESTIMATE
-
     attempt = start_attempt(alice, url_shortener)
     save_phase(attempt, 2, GOOD_ESTIMATE)  # its report stays pending: no commit here
     url = reverse("phase_report", args=[attempt.pk, 2])
